@@ -1,0 +1,69 @@
+"""KPI estimation: segment size, conversion, retention, NPS, LTV, CAC for a segment. No LLM.
+
+validate_input -> reuse_fresh_snapshot -(fresh)-> END
+                                       -(claimed)-> estimate_segment_size -> estimate_kpis
+                                                    -> compare_to_industry -> score_confidence
+                                                    -> save_snapshot -> END
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from langgraph.graph import START, StateGraph
+
+from nodes.kpi_estimation import (
+    compare_to_industry,
+    estimate_kpis,
+    estimate_segment_size,
+    reuse_fresh_snapshot,
+    save_snapshot,
+    score_confidence,
+    validate_input,
+)
+from nodes.kpi_estimation.state import KpiContext, KpiInput, KpiOutput, KpiState
+from nodes.kpi_estimation.validate import KpiRequest, validate_request
+from store.kpi_snapshots import KpiSnapshotRepository
+
+if TYPE_CHECKING:
+    from sight.resources import Resources
+
+
+def build_graph() -> StateGraph:
+    """Return the uncompiled KPI estimation graph; the caller compiles it with its checkpointer."""
+    builder = StateGraph(
+        KpiState, context_schema=KpiContext, input_schema=KpiInput, output_schema=KpiOutput
+    )
+    builder.add_node(validate_input)
+    builder.add_node(reuse_fresh_snapshot, destinations=("estimate_segment_size", "__end__"))
+    builder.add_node(estimate_segment_size)
+    builder.add_node(estimate_kpis)
+    builder.add_node(compare_to_industry)
+    builder.add_node(score_confidence)
+    builder.add_node(save_snapshot)
+    builder.add_edge(START, "validate_input")
+    builder.add_edge("validate_input", "reuse_fresh_snapshot")
+    builder.add_edge("estimate_segment_size", "estimate_kpis")
+    builder.add_edge("estimate_kpis", "compare_to_industry")
+    builder.add_edge("compare_to_industry", "score_confidence")
+    builder.add_edge("score_confidence", "save_snapshot")
+    return builder
+
+
+def make_context(resources: Resources) -> KpiContext:
+    """Build the run context from what the runner owns."""
+    settings = resources.settings
+    return KpiContext(
+        snapshots=KpiSnapshotRepository(resources.sessions),
+        snapshot_ttl_s=settings.kpi_snapshot_ttl_s,
+        lease_s=settings.kpi_lease_s,
+    )
+
+
+def validate_input_payload(payload: Any) -> KpiRequest:
+    """Check a run's input before it starts (unknown fields included); raise on any problem."""
+    return validate_request(payload)
+
+
+# The langgraph.json target only; Sight's own runners compile with the checkpointer they own.
+graph = build_graph().compile()

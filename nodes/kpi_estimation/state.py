@@ -1,0 +1,57 @@
+"""State, input/output schemas and run context of the KPI estimation workflow."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, TypedDict
+
+from store.kpi_snapshots import KpiSnapshotRepository
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class KpiInput(TypedDict, total=False):
+    """A segment (seed 000's DemographicConstraints field names) plus location and industry."""
+
+    segment_id: str
+    segment_name: str
+    age_min: int
+    age_max: int
+    gender: str | list[str]
+    education_levels: list[str]
+    income_brackets: list[str]
+    income_min_pln: float
+    income_max_pln: float
+    location: str
+    industry: str
+    demographics: dict[str, Any]
+
+
+class KpiOutput(TypedDict):
+    snapshot: dict[str, Any]
+
+
+class KpiState(KpiInput, total=False):
+    request: dict[str, Any]
+    key: str
+    lease_owner: str
+    segment_size: dict[str, Any]
+    kpis: dict[str, Any]
+    comparison: dict[str, Any]
+    quality: dict[str, Any]
+    snapshot: dict[str, Any]
+
+
+@dataclass
+class KpiContext:
+    """Run-scoped dependencies. Without a repository nothing is cached or stored."""
+
+    snapshots: KpiSnapshotRepository | None = None
+    clock: Callable[[], datetime] = field(default=utc_now)
+    snapshot_ttl_s: float = 300.0
+    lease_s: float = 10.0
+    poll_s: float = 0.01

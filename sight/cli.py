@@ -1,0 +1,121 @@
+"""`sight` command line: run a graph, run an evaluation suite, migrate the database."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from sight.errors import SightError
+from sight.settings import get_settings
+
+app = typer.Typer(help="Sight: AI workflows as LangGraph state machines.", no_args_is_help=True)
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+console = Console(stderr=True)
+
+
+def _read_input(value: str) -> Any:
+    """Parse --input: inline JSON, @path, or a path to a JSON file."""
+    text = value
+    path = Path(value[1:] if value.startswith("@") else value)
+    if value.startswith("@") or (not value.lstrip().startswith(("{", "[")) and path.is_file()):
+        text = path.read_text(encoding="utf-8")
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise typer.BadParameter(f"--input is not valid JSON ({exc.msg} at {exc.pos})") from exc
+
+
+def _fail(exc: SightError) -> None:
+    console.print(f"[bold red]error[/] [{exc.code}] {exc.message}")
+    if isinstance(exc.details, list) and exc.details and isinstance(exc.details[0], dict):
+        table = Table("field", "problem")
+        for problem in exc.details:
+            table.add_row(str(problem.get("field", "")), str(problem.get("message", "")))
+        console.print(table)
+    raise typer.Exit(code=2 if exc.code in {"invalid_input", "invalid_settings"} else 1)
+
+
+def _progress_printer() -> Any:
+    started = time.perf_counter()
+
+    def show(mode: str, chunk: Any) -> None:
+        ms = (time.perf_counter() - started) * 1000
+        if mode == "updates":
+            for node in chunk:
+                console.print(f"[green]✓[/] {node} [dim]{ms:.1f} ms[/]")
+        elif mode == "custom":
+            console.print(f"  [cyan]·[/] {json.dumps(chunk, ensure_ascii=False, default=str)}")
+
+    return show
+
+
+@app.command()
+def run(
+    graph: Annotated[str, typer.Argument(help="Graph name from langgraph.json.")],
+    input: Annotated[str, typer.Option("--input", "-i", help="JSON, @file or a file path.")],
+    thread_id: Annotated[str | None, typer.Option(help="Checkpoint thread id.")] = None,
+) -> None:
+    """Run a registered graph on the configured backends and print its output as JSON."""
+    from sight.registry import get_graph_spec
+    from sight.resources import open_resources
+    from sight.runner import run_graph
+
+    payload = _read_input(input)
+
+    async def main() -> dict[str, Any]:
+        spec = get_graph_spec(graph)
+        async with open_resources(get_settings()) as resources:
+            return await run_graph(
+                spec, payload, resources, thread_id=thread_id, on_progress=_progress_printer()
+            )
+
+    try:
+        output = asyncio.run(main())
+    except SightError as exc:
+        _fail(exc)
+    typer.echo(json.dumps(output, ensure_ascii=False, indent=2, default=str))
+
+
+@app.command("eval")
+def eval_(
+    suite: Annotated[str, typer.Argument(help="Suite name: a folder under evals/.")],
+    report_dir: Annotated[Path, typer.Option(help="Where the Markdown and JSON reports go.")] = Path(
+        "reports"
+    ),
+) -> None:
+    """Run an evaluation suite; exit non-zero when a metric is under its threshold."""
+    from evals.runner import run_suite
+
+    try:
+        report = asyncio.run(run_suite(suite, get_settings(), report_dir))
+    except SightError as exc:
+        _fail(exc)
+    console.print(report.markdown())
+    console.print(f"reports: {report_dir / (suite + '.md')}, {report_dir / (suite + '.json')}")
+    if not report.passed:
+        raise typer.Exit(code=1)
+
+
+@db_app.command("upgrade")
+def db_upgrade(revision: str = "head") -> None:
+    """Apply database migrations."""
+    from store.migrate import upgrade
+
+    try:
+        settings = get_settings()
+        upgrade(settings, revision)
+    except SightError as exc:
+        _fail(exc)
+    console.print(f"database at {revision}: {settings.database_url_resolved.split('@')[-1]}")
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,72 @@
+"""Typed errors shared by every layer.
+
+Each carries a machine ``code`` (stable, for clients) and a human message (what to fix).
+The API boundary translates them to JSON; the CLI prints them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class SightError(Exception):
+    """Base of every error Sight raises on purpose."""
+
+    code = "sight_error"
+
+    def __init__(self, message: str, *, details: Any = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.details = details
+
+    def to_dict(self) -> dict[str, Any]:
+        body: dict[str, Any] = {"code": self.code, "message": self.message}
+        if self.details is not None:
+            body["details"] = self.details
+        return body
+
+
+class SettingsError(SightError):
+    code = "invalid_settings"
+
+
+class InputValidationError(SightError):
+    """Input rejected; ``details`` lists every problem as {field, message}."""
+
+    code = "invalid_input"
+
+    def __init__(self, problems: list[dict[str, str]]) -> None:
+        lines = "; ".join(f"{p['field']}: {p['message']}" for p in problems)
+        super().__init__(f"{len(problems)} problem(s) in the input: {lines}", details=problems)
+        self.problems = problems
+
+
+class ModelError(SightError):
+    """A model call failed after retries and fallbacks."""
+
+    code = "model_error"
+
+
+class StructuredOutputError(ModelError):
+    """The model's output did not match the schema, even after a repair round."""
+
+    code = "structured_output_invalid"
+
+
+class BudgetExceededError(SightError):
+    """The run spent its token budget; the run stops."""
+
+    code = "token_budget_exceeded"
+
+    def __init__(self, budget_name: str, limit: int, used: int) -> None:
+        super().__init__(
+            f"token budget '{budget_name}' exceeded: {used} of {limit} tokens used",
+            details={"budget": budget_name, "limit": limit, "used": used},
+        )
+        self.budget_name = budget_name
+        self.limit = limit
+        self.used = used
+
+
+class NotFoundError(SightError):
+    code = "not_found"

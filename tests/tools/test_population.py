@@ -1,0 +1,236 @@
+"""Segment-size estimation from the Polish population tables (tools/population.py)."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import pytest
+
+from tools import population as pop
+from tools.population import (
+    EDUCATION_LEVELS,
+    INCOME_BRACKETS,
+    NATIONAL,
+    Segment,
+    average_monthly_income,
+    estimate_segment_size,
+    joint_cells,
+    normalise_city,
+    normalise_education,
+    normalise_gender,
+    normalise_income,
+)
+
+SEED_EXAMPLE = Segment(18, 24, ("kobieta",), ("wyższe",), ("<3000 PLN",))
+
+
+@pytest.fixture(scope="module")
+def data() -> dict:
+    return json.loads(pop.DATA_FILE.read_text(encoding="utf-8"))
+
+
+def _bin(data: dict, label: str) -> dict:
+    return next(b for b in data["age_sex"]["bins"] if b["age"] == label)
+
+
+# --- the data file ------------------------------------------------------------------------
+
+
+def test_data_when_loaded_then_national_totals_match_the_census_headline(data):
+    bins = data["age_sex"]["bins"]
+    women = sum(b["kobieta"] for b in bins)
+    total = women + sum(b["mężczyzna"] for b in bins)
+    assert 38_000_000 <= total <= 38_300_000
+    assert 0.516 <= women / total <= 0.518
+
+
+@pytest.mark.parametrize("table", ["education", "income"])
+def test_data_when_loaded_then_shares_sum_to_one_per_band_and_sex(data, table):
+    keys = data[table]["levels" if table == "education" else "brackets"]
+    for band in data[table]["bands"]:
+        for sex in ("kobieta", "mężczyzna"):
+            assert list(band[sex]) == keys
+            assert math.isclose(sum(band[sex].values()), 1.0, abs_tol=1e-9), (band["age"], sex)
+
+
+def test_data_when_loaded_then_every_table_names_its_source_and_notes(data):
+    for table in ("age_sex", "education", "income", "cities", "seed_fallback"):
+        assert data[table]["source"]["publisher"] and data[table]["notes"]
+    assert data["income"]["derived"] is True
+    assert len(data["cities"]["cities"]) >= 30
+
+
+def test_data_when_loaded_then_nobody_aged_15_19_holds_a_degree(data):
+    band = next(b for b in data["education"]["bands"] if b["age"] == "15-19")
+    assert band["kobieta"]["wyższe"] == band["mężczyzna"]["wyższe"] == 0
+
+
+# --- estimates ----------------------------------------------------------------------------
+
+
+def test_estimate_when_seed_example_then_far_below_the_women_aged_18_24():
+    women_18_24 = estimate_segment_size(Segment(18, 24, ("kobieta",))).size
+    estimate = estimate_segment_size(SEED_EXAMPLE)
+    assert estimate.size >= 1000
+    assert estimate.size < 0.2 * women_18_24
+    assert {f.method for f in estimate.factors.values()} == {"table"}
+
+
+def test_estimate_when_ages_25_34_both_sexes_then_equals_the_table_sum(data):
+    expected = sum(_bin(data, a)["kobieta"] + _bin(data, a)["mężczyzna"]
+                   for a in ("25-29", "30-34"))
+    assert estimate_segment_size(Segment(25, 34)).size == pytest.approx(expected, abs=1)
+
+
+def test_estimate_when_bin_partly_covered_then_interpolates_uniformly(data):
+    expected = 2 / 5 * _bin(data, "15-19")["kobieta"] + _bin(data, "20-24")["kobieta"]
+    assert estimate_segment_size(Segment(18, 24, ("kobieta",))).raw_size == pytest.approx(expected)
+
+
+@pytest.mark.parametrize(
+    ("broad", "narrow"),
+    [
+        (Segment(15, 100), Segment(25, 34)),
+        (Segment(25, 44), Segment(30, 40)),
+        (Segment(25, 34), Segment(25, 34, ("kobieta",))),
+        (Segment(25, 34, ("kobieta", "osoba niebinarna")), Segment(25, 34, ("kobieta",))),
+        (Segment(25, 34, ("kobieta",)), Segment(25, 34, ("kobieta",), ("wyższe", "średnie"))),
+        (Segment(25, 34, (), ("wyższe", "średnie")), Segment(25, 34, (), ("wyższe",))),
+        (Segment(20, 60, (), ("wyższe",)), Segment(20, 60, (), ("wyższe",), ("<3000 PLN",))),
+        (Segment(20, 60, income_brackets=("<3000 PLN", ">10000 PLN")),
+         Segment(20, 60, income_brackets=(">10000 PLN",))),
+        (SEED_EXAMPLE, Segment(18, 24, ("kobieta",), ("wyższe",), ("<3000 PLN",), "Gdańsk")),
+        (Segment(40, 70, ("mężczyzna",), city="Warszawa"),
+         Segment(40, 70, ("mężczyzna",), city="Kalisz")),
+    ],
+)
+def test_estimate_when_a_filter_narrows_then_size_never_grows(broad, narrow):
+    assert estimate_segment_size(narrow).raw_size <= estimate_segment_size(broad).raw_size
+    assert estimate_segment_size(narrow).size <= estimate_segment_size(broad).size
+
+
+def test_estimate_when_city_given_then_applies_the_city_share(data):
+    national = estimate_segment_size(Segment(25, 44, ("kobieta",), ("wyższe",)))
+    krakow = estimate_segment_size(Segment(25, 44, ("kobieta",), ("wyższe",), city="Krakow"))
+    share = 803_000 / data["cities"]["national_total"]
+    assert krakow.raw_size == pytest.approx(national.raw_size * share)
+    assert krakow.factors["location"].factor == pytest.approx(share)
+    assert "national one" in krakow.factors["location"].note
+
+
+def test_estimate_when_nonbinary_then_uses_the_seed_fallback_and_says_so():
+    everyone = estimate_segment_size(Segment(25, 34)).raw_size
+    estimate = estimate_segment_size(Segment(25, 34, ("non-binary",)))
+    gender = estimate.factors["gender"]
+    assert gender.method == "fallback"
+    assert "seed 000" in gender.source and "2%" in gender.note
+    assert gender.factor == pytest.approx(0.02)
+    assert estimate.raw_size == pytest.approx(0.02 * everyone)
+
+
+def test_estimate_when_factors_multiplied_then_give_the_raw_size():
+    estimate = estimate_segment_size(Segment(30, 52, ("kobieta",), ("średnie",),
+                                             ("3000-5000 PLN", "5000-7500 PLN"), "Łódź"))
+    product = math.prod(f.factor for f in estimate.factors.values())
+    assert estimate.base_population * product == pytest.approx(estimate.raw_size)
+
+
+def test_estimate_when_segment_empty_in_tables_then_clamped_to_the_minimum():
+    estimate = estimate_segment_size(Segment(15, 19, (), ("wyższe",)))
+    assert estimate.raw_size == 0
+    assert (estimate.size, estimate.clamped_to_minimum) == (1000, True)
+
+
+def test_estimate_when_use_tables_false_then_reproduces_the_seed_formula():
+    # 38M x age (15% per 10 years, 18-24 = 7 years -> 10.5%) x kobieta 52% x wyższe 25%
+    # x one income bracket 20% x all of Poland 100% = 103,740.
+    expected = 38_000_000 * 0.105 * 0.52 * 0.25 * 0.20 * 1.0
+    estimate = estimate_segment_size(SEED_EXAMPLE, use_tables=False)
+    assert estimate.size == round(expected) == 103_740
+    assert estimate.base_population == 38_000_000
+    assert {f.method for f in estimate.factors.values()} == {"fallback"}
+    city = estimate_segment_size(Segment(25, 34, city="Poznań"), use_tables=False)
+    assert city.size == round(38_000_000 * 0.15 * 0.08)
+
+
+# --- joint cells and income ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("segment", [
+    SEED_EXAMPLE,
+    Segment(15, 100),
+    Segment(33, 87, ("mężczyzna", "nb"), ("podstawowe", "wyższe"), (">10000 PLN",), "Opole"),
+])
+def test_joint_cells_when_summed_then_equal_the_unclamped_estimate(segment):
+    cells = joint_cells(segment)
+    assert sum(c.weight for c in cells) == pytest.approx(estimate_segment_size(segment).raw_size)
+    assert all(segment.age_min <= c.age_lo <= c.age_hi <= segment.age_max for c in cells)
+    assert {c.education for c in cells} <= set(segment.education_levels or EDUCATION_LEVELS)
+    assert {c.income for c in cells} <= set(segment.income_brackets or INCOME_BRACKETS)
+
+
+def test_average_income_when_single_bracket_then_its_representative_value(data):
+    value, source = average_monthly_income(Segment(35, 44, income_brackets=(">10000 PLN",)))
+    assert value == data["income"]["representative_monthly_net_pln"][">10000 PLN"]
+    assert "GUS" in source
+
+
+def test_average_income_when_men_35_44_then_above_young_women():
+    men, _ = average_monthly_income(Segment(35, 44, ("mężczyzna",)))
+    young_women, _ = average_monthly_income(Segment(18, 24, ("kobieta",)))
+    assert 1500 < young_women < men < 13000
+
+
+# --- vocabularies -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("normalise", "value", "expected"), [
+    (normalise_gender, "Female", "kobieta"),
+    (normalise_gender, "MAN", "mężczyzna"),
+    (normalise_gender, "mezczyzna", "mężczyzna"),
+    (normalise_gender, "Non-Binary", "osoba niebinarna"),
+    (normalise_education, "higher", "wyższe"),
+    (normalise_education, "Tertiary", "wyższe"),
+    (normalise_education, "high school", "średnie"),
+    (normalise_education, "vocational", "zasadnicze zawodowe"),
+    (normalise_education, "primary", "podstawowe"),
+    (normalise_income, "below 3000", "<3000 PLN"),
+    (normalise_income, "3 000–5 000 zł", "3000-5000 PLN"),
+    (normalise_income, "10000+", ">10000 PLN"),
+    (normalise_city, "Warsaw", "Warszawa"),
+    (normalise_city, "cracow", "Kraków"),
+    (normalise_city, "LODZ", "Łódź"),
+    (normalise_city, "bielsko biala", "Bielsko-Biała"),
+    (normalise_city, "all of Poland", NATIONAL),
+    (normalise_city, "cała Polska", NATIONAL),
+    (normalise_city, None, NATIONAL),
+])
+def test_normalise_when_alias_then_canonical(normalise, value, expected):
+    assert normalise(value) == expected
+
+
+@pytest.mark.parametrize(("normalise", "value"), [
+    (normalise_gender, "robot"), (normalise_education, "phd"), (normalise_income, "2000-4000"),
+    (normalise_city, "Gotham"), (normalise_gender, None),
+])
+def test_normalise_when_unknown_then_none(normalise, value):
+    assert normalise(value) is None
+
+
+def test_segment_when_aliases_then_canonical_and_equal():
+    assert Segment(20, 30, ["women"], ["higher"], ["<3000"], "Warsaw") == Segment(
+        20, 30, ("kobieta",), ("wyższe",), ("<3000 PLN",), "Warszawa")
+    assert Segment(20, 30, city="Polska").city is None
+
+
+def test_segment_when_invalid_then_raises_listing_every_problem():
+    with pytest.raises(ValueError) as err:
+        Segment(30, 20, ("robot",), city="Gotham")
+    assert all(word in str(err.value) for word in ("age_min", "robot", "Gotham"))
+
+
+def test_known_values_when_called_then_lists_every_dimension():
+    known = pop.known_values()
+    assert known["age_range"] == [pop.AGE_MIN_ALLOWED, pop.AGE_MAX_ALLOWED] == [15, 100]
+    assert "Kraków" in known["cities"] and "wyższe" in known["education_levels"]
