@@ -10,6 +10,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from sight.errors import SightError
@@ -34,11 +35,11 @@ def _read_input(value: str) -> Any:
 
 
 def _fail(exc: SightError) -> None:
-    console.print(f"[bold red]error[/] [{exc.code}] {exc.message}")
+    console.print(f"[bold red]error[/] {escape(f'[{exc.code}]')} {escape(exc.message)}")
     if isinstance(exc.details, list) and exc.details and isinstance(exc.details[0], dict):
         table = Table("field", "problem")
         for problem in exc.details:
-            table.add_row(str(problem.get("field", "")), str(problem.get("message", "")))
+            table.add_row(escape(str(problem.get("field", ""))), escape(str(problem.get("message", ""))))
         console.print(table)
     raise typer.Exit(code=2 if exc.code in {"invalid_input", "invalid_settings"} else 1)
 
@@ -52,7 +53,7 @@ def _progress_printer() -> Any:
             for node in chunk:
                 console.print(f"[green]✓[/] {node} [dim]{ms:.1f} ms[/]")
         elif mode == "custom":
-            console.print(f"  [cyan]·[/] {json.dumps(chunk, ensure_ascii=False, default=str)}")
+            console.print(f"  [cyan]·[/] {escape(json.dumps(chunk, ensure_ascii=False, default=str))}")
 
     return show
 

@@ -51,10 +51,8 @@ class KpiSnapshotRepository:
 
     async def fresh(self, key: str, *, now: datetime, max_age_s: float) -> SnapshotRecord | None:
         """Return the newest snapshot younger than max_age_s, or None."""
-        latest = await self.latest(key)
-        if latest and now - latest.created_at < timedelta(seconds=max_age_s):
-            return latest
-        return None
+        async with self._sessions() as session:
+            return await self._fresh_in(session, key, now, max_age_s)
 
     async def count(self, key: str) -> int:
         async with self._sessions() as session:
@@ -63,32 +61,70 @@ class KpiSnapshotRepository:
             )
         return int(total or 0)
 
-    async def try_acquire(self, key: str, *, owner: str, now: datetime, lease_s: float) -> bool:
-        """Claim the key for computing. True when this owner holds it now.
+    async def claim(
+        self, key: str, *, owner: str, now: datetime, lease_s: float, max_age_s: float
+    ) -> SnapshotRecord | bool:
+        """Return a fresh snapshot, or True when this owner now holds the key, or False.
 
-        An expired lease (its holder crashed or stalled) is taken over. Two owners racing for
-        a free key both try the INSERT; the primary key lets exactly one win.
+        One transaction: look for a fresh snapshot, else take the lease, then look again
+        (a holder may have saved between the first look and the lease; reading after the
+        lease write sees its commit), giving the lease back if a snapshot appeared.
         """
-        expires = now + timedelta(seconds=lease_s)
         async with self._sessions() as session, session.begin():
-            taken_over = await session.execute(
-                update(KpiSnapshotLease)
-                .where(KpiSnapshotLease.key == key)
-                .where((KpiSnapshotLease.expires_at < now) | (KpiSnapshotLease.owner == owner))
-                .values(owner=owner, expires_at=expires)
-                .returning(KpiSnapshotLease.key)
-            )
-            # RETURNING, not rowcount: psycopg's async cursor reports rowcount -1 here.
-            if taken_over.first() is not None:
-                return True
-            dialect = postgresql if session.bind.dialect.name == "postgresql" else sqlite
-            inserted = await session.execute(
-                dialect.insert(KpiSnapshotLease)
-                .values(key=key, owner=owner, expires_at=expires)
-                .on_conflict_do_nothing(index_elements=["key"])
-                .returning(KpiSnapshotLease.key)
-            )
-            return inserted.first() is not None
+            fresh = await self._fresh_in(session, key, now, max_age_s)
+            if fresh is not None:
+                return fresh
+            if not await self._take_lease(session, key, owner, now, lease_s):
+                return False
+            fresh = await self._fresh_in(session, key, now, max_age_s)
+            if fresh is not None:
+                await session.rollback()
+                return fresh
+            return True
+
+    async def try_acquire(self, key: str, *, owner: str, now: datetime, lease_s: float) -> bool:
+        """Claim the key for computing. True when this owner holds it now."""
+        async with self._sessions() as session, session.begin():
+            return await self._take_lease(session, key, owner, now, lease_s)
+
+    @staticmethod
+    async def _fresh_in(
+        session: AsyncSession, key: str, now: datetime, max_age_s: float
+    ) -> SnapshotRecord | None:
+        row = await session.scalar(
+            select(KpiSnapshot)
+            .where(KpiSnapshot.key == key)
+            .where(KpiSnapshot.created_at > now - timedelta(seconds=max_age_s))
+            .order_by(KpiSnapshot.created_at.desc())
+            .limit(1)
+        )
+        return _record(row) if row else None
+
+    @staticmethod
+    async def _take_lease(
+        session: AsyncSession, key: str, owner: str, now: datetime, lease_s: float
+    ) -> bool:
+        # An expired lease (its holder crashed or stalled) is taken over. Two owners racing
+        # for a free key both try the INSERT; the primary key lets exactly one win.
+        expires = now + timedelta(seconds=lease_s)
+        taken_over = await session.execute(
+            update(KpiSnapshotLease)
+            .where(KpiSnapshotLease.key == key)
+            .where((KpiSnapshotLease.expires_at < now) | (KpiSnapshotLease.owner == owner))
+            .values(owner=owner, expires_at=expires)
+            .returning(KpiSnapshotLease.key)
+        )
+        # RETURNING, not rowcount: psycopg's async cursor reports rowcount -1 here.
+        if taken_over.first() is not None:
+            return True
+        dialect = postgresql if session.bind.dialect.name == "postgresql" else sqlite
+        inserted = await session.execute(
+            dialect.insert(KpiSnapshotLease)
+            .values(key=key, owner=owner, expires_at=expires)
+            .on_conflict_do_nothing(index_elements=["key"])
+            .returning(KpiSnapshotLease.key)
+        )
+        return inserted.first() is not None
 
     async def release(self, key: str, *, owner: str) -> None:
         """Give the key back without saving (the computation failed)."""

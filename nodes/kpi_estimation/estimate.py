@@ -8,9 +8,9 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Any
 
-from langgraph.config import get_stream_writer
+from langgraph.runtime import Runtime
 
-from nodes.kpi_estimation.state import KpiInput, KpiState
+from nodes.kpi_estimation.state import KpiContext, KpiInput, KpiState
 from nodes.kpi_estimation.validate import validate_request
 from tools import industry, population
 
@@ -33,14 +33,14 @@ def _benchmark(state: KpiState) -> industry.IndustryBenchmark:
     return bench
 
 
-def validate_input(state: KpiState) -> dict[str, Any]:
+def validate_input(state: KpiState, runtime: Runtime[KpiContext]) -> dict[str, Any]:
     """Check the request (every problem at once) and derive its canonical form and cache key."""
     request = validate_request({k: state[k] for k in INPUT_FIELDS if k in state})
-    get_stream_writer()({"step": "validate_input", "key": request.key})
+    runtime.stream_writer({"step": "validate_input", "key": request.key})
     return {"request": request.canonical(), "key": request.key}
 
 
-def estimate_segment_size(state: KpiState) -> dict[str, Any]:
+def estimate_segment_size(state: KpiState, runtime: Runtime[KpiContext]) -> dict[str, Any]:
     """Size the segment from the population tables (the seed's flat factors as fallback)."""
     segment = _segment(state)
     estimate = population.estimate_segment_size(segment)
@@ -48,7 +48,7 @@ def estimate_segment_size(state: KpiState) -> dict[str, Any]:
     details = asdict(estimate)
     details["seed_heuristic_size"] = seed.size
     details["methods"] = {name: f.method for name, f in estimate.factors.items()}
-    get_stream_writer()({"step": "estimate_segment_size", "size": estimate.size})
+    runtime.stream_writer({"step": "estimate_segment_size", "size": estimate.size})
     return {"segment_size": details}
 
 

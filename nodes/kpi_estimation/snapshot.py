@@ -11,7 +11,6 @@ import asyncio
 import uuid
 from typing import Any, Literal
 
-from langgraph.config import get_stream_writer
 from langgraph.graph import END
 from langgraph.runtime import Runtime
 from langgraph.types import Command
@@ -47,17 +46,14 @@ async def reuse_fresh_snapshot(
     key, owner = state["key"], str(uuid.uuid4())
     delay = ctx.poll_s
     while True:
-        fresh = await repo.fresh(key, now=ctx.clock(), max_age_s=ctx.snapshot_ttl_s)
-        if fresh is not None:
-            get_stream_writer()({"step": "reuse_fresh_snapshot", "reused": True})
-            return Command(goto=END, update={"snapshot": _reused(fresh, ctx)})
-        if await repo.try_acquire(key, owner=owner, now=ctx.clock(), lease_s=ctx.lease_s):
-            # Another run may have saved between our lookup and our claim.
-            fresh = await repo.fresh(key, now=ctx.clock(), max_age_s=ctx.snapshot_ttl_s)
-            if fresh is not None:
-                await repo.release(key, owner=owner)
-                return Command(goto=END, update={"snapshot": _reused(fresh, ctx)})
+        claim = await repo.claim(
+            key, owner=owner, now=ctx.clock(), lease_s=ctx.lease_s, max_age_s=ctx.snapshot_ttl_s
+        )
+        if claim is True:
             return Command(goto="estimate_segment_size", update={"lease_owner": owner})
+        if claim is not False:
+            runtime.stream_writer({"step": "reuse_fresh_snapshot", "snapshot_id": claim.id})
+            return Command(goto=END, update={"snapshot": _reused(claim, ctx)})
         await asyncio.sleep(delay)
         delay = min(delay * 2, MAX_POLL_S)
 
@@ -88,5 +84,5 @@ async def save_snapshot(state: KpiState, runtime: Runtime[KpiContext]) -> dict[s
     record = await ctx.snapshots.save(
         state["key"], request=state["request"], result=result, now=now, owner=state.get("lease_owner")
     )
-    get_stream_writer()({"step": "save_snapshot", "snapshot_id": record.id})
+    runtime.stream_writer({"step": "save_snapshot", "snapshot_id": record.id})
     return {"snapshot": {**result, "snapshot_id": record.id, "reused": False, "stored": True}}

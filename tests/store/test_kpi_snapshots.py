@@ -66,3 +66,18 @@ async def test_try_acquire_when_many_race_then_exactly_one_wins(repo):
         *(repo.try_acquire("race", owner=f"o{i}", now=T0, lease_s=60) for i in range(20))
     )
     assert sum(results) == 1
+
+
+async def test_claim_when_fresh_snapshot_then_returns_it_without_lease(repo):
+    saved = await repo.save("k", request={}, result={"v": 1}, now=T0)
+    claim = await repo.claim("k", owner="a", now=T0 + timedelta(seconds=10), lease_s=10, max_age_s=60)
+    assert claim == saved
+    assert await repo.try_acquire("k", owner="b", now=T0, lease_s=10)
+
+
+async def test_claim_when_free_then_true_and_others_false(repo):
+    assert await repo.claim("k", owner="a", now=T0, lease_s=10, max_age_s=60) is True
+    assert await repo.claim("k", owner="b", now=T0, lease_s=10, max_age_s=60) is False
+    await repo.save("k", request={}, result={}, now=T0, owner="a")
+    claim = await repo.claim("k", owner="b", now=T0, lease_s=10, max_age_s=60)
+    assert claim is not True and claim is not False and claim.key == "k"
