@@ -1,0 +1,87 @@
+"""The `sight` CLI: run a graph, reject bad input, run an eval suite with its gate."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from sight.cli import app
+from sight.settings import get_settings
+
+EXAMPLE = Path(__file__).resolve().parents[2] / "evals" / "kpi_estimation" / "example.json"
+
+
+@pytest.fixture
+def cli_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    monkeypatch.setenv("SIGHT_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.delenv("SIGHT_DATABASE_URL", raising=False)
+    monkeypatch.chdir(tmp_path)
+    get_settings.cache_clear()
+    yield tmp_path
+    get_settings.cache_clear()
+
+
+def test_run_when_example_file_then_prints_snapshot_json(cli_env: Path):
+    result = CliRunner().invoke(app, ["run", "kpi_estimation", "--input", str(EXAMPLE)])
+    assert result.exit_code == 0, result.output
+    output = json.loads(result.stdout)
+    assert output["snapshot"]["segment_size"] >= 1000
+    assert output["snapshot"]["cac_ltv_ratio"] == pytest.approx(0.15)
+    assert "estimate_segment_size" in result.stderr
+    assert (cli_env / "data" / "sight.db").is_file()
+
+
+def test_run_when_invalid_input_then_exit_2_with_every_problem(cli_env: Path):
+    bad = json.dumps({"age_min": 60, "age_max": 20, "location": "Atlantyda"})
+    result = CliRunner().invoke(app, ["run", "kpi_estimation", "--input", bad])
+    assert result.exit_code == 2
+    assert "invalid_input" in result.stderr
+    assert "age_min" in result.stderr and "location" in result.stderr
+
+
+def test_run_when_input_not_json_then_usage_error(cli_env: Path):
+    result = CliRunner().invoke(app, ["run", "kpi_estimation", "--input", "{not json"])
+    assert result.exit_code == 2
+    assert "not valid JSON" in result.output + result.stderr
+
+
+def test_run_when_unknown_graph_then_lists_registered(cli_env: Path):
+    result = CliRunner().invoke(app, ["run", "no_such_graph", "--input", "{}"])
+    assert result.exit_code == 1
+    assert "kpi_estimation" in result.stderr
+
+
+def test_run_when_settings_invalid_then_says_what_to_set(cli_env: Path, monkeypatch):
+    monkeypatch.setenv("SIGHT_PROVIDER", "gemini")
+    get_settings.cache_clear()
+    result = CliRunner().invoke(app, ["run", "kpi_estimation", "--input", str(EXAMPLE)])
+    assert result.exit_code == 2
+    assert "SIGHT_GOOGLE_API_KEY" in result.stderr
+
+
+def test_eval_when_kpi_suite_then_passes_and_writes_reports(cli_env: Path):
+    result = CliRunner().invoke(app, ["eval", "kpi_estimation", "--report-dir", "out"])
+    assert result.exit_code == 0, result.stderr
+    report = json.loads((cli_env / "out" / "kpi_estimation.json").read_text())
+    assert report["passed"] is True
+    assert report["metrics"]["invalid_rejection_rate"] == 1.0
+    assert "| valid_case_pass_rate |" in (cli_env / "out" / "kpi_estimation.md").read_text()
+
+
+def test_eval_when_metric_under_threshold_then_exit_1(cli_env: Path, monkeypatch):
+    from evals.kpi_estimation import suite
+
+    monkeypatch.setitem(suite.THRESHOLDS, "latency_p95_ms", ("<=", 0.0))
+    result = CliRunner().invoke(app, ["eval", "kpi_estimation", "--report-dir", "out"])
+    assert result.exit_code == 1
+    assert json.loads((cli_env / "out" / "kpi_estimation.json").read_text())["passed"] is False
+
+
+def test_eval_when_unknown_suite_then_error_lists_known(cli_env: Path):
+    result = CliRunner().invoke(app, ["eval", "nope"])
+    assert result.exit_code == 1
+    assert "kpi_estimation" in result.stderr
