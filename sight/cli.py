@@ -39,7 +39,9 @@ def _fail(exc: SightError) -> None:
     if isinstance(exc.details, list) and exc.details and isinstance(exc.details[0], dict):
         table = Table("field", "problem")
         for problem in exc.details:
-            table.add_row(escape(str(problem.get("field", ""))), escape(str(problem.get("message", ""))))
+            table.add_row(
+                escape(str(problem.get("field", ""))), escape(str(problem.get("message", "")))
+            )
         console.print(table)
     raise typer.Exit(code=2 if exc.code in {"invalid_input", "invalid_settings"} else 1)
 
@@ -53,7 +55,9 @@ def _progress_printer() -> Any:
             for node in chunk:
                 console.print(f"[green]✓[/] {node} [dim]{ms:.1f} ms[/]")
         elif mode == "custom":
-            console.print(f"  [cyan]·[/] {escape(json.dumps(chunk, ensure_ascii=False, default=str))}")
+            console.print(
+                f"  [cyan]·[/] {escape(json.dumps(chunk, ensure_ascii=False, default=str))}"
+            )
 
     return show
 
@@ -88,9 +92,9 @@ def run(
 @app.command("eval")
 def eval_(
     suite: Annotated[str, typer.Argument(help="Suite name: a folder under evals/.")],
-    report_dir: Annotated[Path, typer.Option(help="Where the Markdown and JSON reports go.")] = Path(
-        "reports"
-    ),
+    report_dir: Annotated[
+        Path, typer.Option(help="Where the Markdown and JSON reports go.")
+    ] = Path("reports"),
 ) -> None:
     """Run an evaluation suite; exit non-zero when a metric is under its threshold."""
     from evals.runner import run_suite

@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
+import aiosqlite
 from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
 from psycopg.rows import dict_row
@@ -21,6 +22,10 @@ from sight.settings import Settings
 from store.checkpoint import FastPostgresSaver
 
 SQLITE_FILE_NAME = "checkpoints.sqlite"
+# WAL with synchronous=NORMAL: a commit no longer waits for fsync; an application crash loses
+# nothing, a power cut may lose the last commits (SQLite is the zero-setup default, not the
+# production store). Measured: KPI estimation P95 through the graph ~36 ms -> see README.
+SQLITE_PRAGMAS = "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
 
 # What LangGraph's savers expect of a connection: autocommit (setup() runs CREATE INDEX
 # CONCURRENTLY), dict rows, and statements prepared on first use.
@@ -73,6 +78,8 @@ async def open_checkpointer(settings: Settings) -> AsyncIterator[BaseCheckpointS
     else:
         path = sqlite_checkpoint_path(settings)
         path.parent.mkdir(parents=True, exist_ok=True)
-        async with AsyncSqliteSaver.from_conn_string(str(path)) as saver:
+        async with aiosqlite.connect(str(path)) as conn:
+            await conn.executescript(SQLITE_PRAGMAS)
+            saver = AsyncSqliteSaver(conn)
             await saver.setup()
             yield saver

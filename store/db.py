@@ -4,7 +4,12 @@ from __future__ import annotations
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
 
 from sight.settings import Settings
 
@@ -23,11 +28,14 @@ def create_engine(settings: Settings) -> AsyncEngine:
 
 
 def _tune_sqlite(engine: Engine) -> None:
-    # WAL lets readers proceed during a write; foreign keys are off by default in SQLite.
+    # WAL lets readers proceed during a write; with synchronous=NORMAL a commit does not wait
+    # for fsync (an app crash loses nothing; a power cut may lose the last commits).
+    # Foreign keys are off by default in SQLite.
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def]
         cursor = dbapi_conn.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=30000")
         cursor.close()

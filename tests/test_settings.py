@@ -58,8 +58,9 @@ def test_settings_when_secret_then_not_in_repr():
 async def test_qdrant_when_no_url_then_embedded_store_in_data_dir(tmp_path):
     settings = load_settings(data_dir=tmp_path, _env_file=None)
     client = open_qdrant(settings)
-    await client.create_collection("probe", vectors_config=models.VectorParams(
-        size=2, distance=models.Distance.COSINE))
+    await client.create_collection(
+        "probe", vectors_config=models.VectorParams(size=2, distance=models.Distance.COSINE)
+    )
     await client.upsert("probe", [models.PointStruct(id=1, vector=[1.0, 0.0])])
     hits = await client.query_points("probe", query=[1.0, 0.1], limit=1)
     assert hits.points[0].id == 1

@@ -21,8 +21,15 @@ from typing import Any
 
 DATA_FILE = Path(__file__).parent / "data" / "industry_benchmarks.json"
 FIGURES = (
-    "conversion_rate", "retention_rate", "nps", "ltv_income_share", "ltv_years",
-    "cac_share_of_ltv", "confidence", "average_conversion_rate", "average_retention_rate",
+    "conversion_rate",
+    "retention_rate",
+    "nps",
+    "ltv_income_share",
+    "ltv_years",
+    "cac_share_of_ltv",
+    "confidence",
+    "average_conversion_rate",
+    "average_retention_rate",
     "average_nps",
 )
 
@@ -89,17 +96,27 @@ def _benchmarks() -> dict[str, IndustryBenchmark]:
             industry=name,
             label=entry["label"],
             **{f: figures[f]["value"] for f in FIGURES},
-            sources={f: FigureSource(figures[f]["source"], figures[f]["year"],
-                                     figures[f]["illustrative"], figures[f]["note"],
-                                     figures[f].get("url")) for f in FIGURES},
+            sources={
+                f: FigureSource(
+                    figures[f]["source"],
+                    figures[f]["year"],
+                    figures[f]["illustrative"],
+                    figures[f]["note"],
+                    figures[f].get("url"),
+                )
+                for f in FIGURES
+            },
         )
     return out
 
 
 @cache
 def _aliases() -> dict[str, str]:
-    return {_key(a): name for name, entry in _industries().items()
-            for a in (name, entry["label"], *entry["aliases"])}
+    return {
+        _key(a): name
+        for name, entry in _industries().items()
+        for a in (name, entry["label"], *entry["aliases"])
+    }
 
 
 def known_industries() -> list[str]:

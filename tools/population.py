@@ -94,9 +94,13 @@ def normalise_city(value: str | None) -> str | None:
 
 def known_values() -> dict[str, list[Any]]:
     """List the accepted canonical values of every dimension, for error messages."""
-    return {"genders": list(GENDERS), "education_levels": list(EDUCATION_LEVELS),
-            "income_brackets": list(INCOME_BRACKETS), "cities": [NATIONAL, *_cities()[0]],
-            "age_range": [AGE_MIN_ALLOWED, AGE_MAX_ALLOWED]}
+    return {
+        "genders": list(GENDERS),
+        "education_levels": list(EDUCATION_LEVELS),
+        "income_brackets": list(INCOME_BRACKETS),
+        "cities": [NATIONAL, *_cities()[0]],
+        "age_range": [AGE_MIN_ALLOWED, AGE_MAX_ALLOWED],
+    }
 
 
 def _source(table: str) -> str:
@@ -122,11 +126,15 @@ class Segment:
     def __post_init__(self) -> None:
         problems: list[str] = []
         if not AGE_MIN_ALLOWED <= self.age_min <= self.age_max <= AGE_MAX_ALLOWED:
-            problems.append(f"ages must satisfy {AGE_MIN_ALLOWED} <= age_min <= age_max <= "
-                            f"{AGE_MAX_ALLOWED}, got {self.age_min}-{self.age_max}")
-        for name, normalise, order in (("genders", normalise_gender, GENDERS),
-                                       ("education_levels", normalise_education, EDUCATION_LEVELS),
-                                       ("income_brackets", normalise_income, INCOME_BRACKETS)):
+            problems.append(
+                f"ages must satisfy {AGE_MIN_ALLOWED} <= age_min <= age_max <= "
+                f"{AGE_MAX_ALLOWED}, got {self.age_min}-{self.age_max}"
+            )
+        for name, normalise, order in (
+            ("genders", normalise_gender, GENDERS),
+            ("education_levels", normalise_education, EDUCATION_LEVELS),
+            ("income_brackets", normalise_income, INCOME_BRACKETS),
+        ):
             values = getattr(self, name)
             values = (values,) if isinstance(values, str) else tuple(values)
             problems += [f"unknown {name} value {v!r}" for v in values if normalise(v) is None]
@@ -209,8 +217,10 @@ def _strata(segment: Segment) -> Iterator[_Stratum]:
                 yield Cell(b["age"], lo, hi, sex, "", "", persons[sex]), edu[sex], inc[sex]
                 continue
             both = persons[FEMALE] + persons[MALE]
-            pooled = [{k: sum(persons[x] * t[x][k] for x in (FEMALE, MALE)) / both
-                       for k in t[FEMALE]} for t in (edu, inc)]
+            pooled = [
+                {k: sum(persons[x] * t[x][k] for x in (FEMALE, MALE)) / both for k in t[FEMALE]}
+                for t in (edu, inc)
+            ]
             yield Cell(b["age"], lo, hi, sex, "", "", both * nonbinary_share), *pooled
 
 
@@ -225,11 +235,13 @@ def joint_cells(segment: Segment) -> list[Cell]:
     Education and income are taken as independent given age band and sex.
     """
     share = _city_share(segment.city)
-    return [replace(cell, education=e, income=i, weight=w)
-            for cell, edu, inc in _strata(segment)
-            for e in segment.education_levels or EDUCATION_LEVELS
-            for i in segment.income_brackets or INCOME_BRACKETS
-            if (w := cell.weight * edu[e] * inc[i] * share) > 0]
+    return [
+        replace(cell, education=e, income=i, weight=w)
+        for cell, edu, inc in _strata(segment)
+        for e in segment.education_levels or EDUCATION_LEVELS
+        for i in segment.income_brackets or INCOME_BRACKETS
+        if (w := cell.weight * edu[e] * inc[i] * share) > 0
+    ]
 
 
 def estimate_segment_size(segment: Segment, *, use_tables: bool = True) -> SegmentSizeEstimate:
@@ -246,32 +258,56 @@ def estimate_segment_size(segment: Segment, *, use_tables: bool = True) -> Segme
     national = sum(b[FEMALE] + b[MALE] for b in _data()["age_sex"]["bins"])
     strata = list(_strata(segment))
     everyone = Segment(segment.age_min, segment.age_max)
-    stages = [national, sum(c.weight for c, _, _ in _strata(everyone)),
-              sum(c.weight for c, _, _ in strata),
-              sum(c.weight * sum(ed[e] for e in levels) for c, ed, _ in strata),
-              sum(c.weight * sum(ed[e] for e in levels) * sum(inc[i] for i in brackets)
-                  for c, ed, inc in strata)]
-    ratio = [b / a if a else 0.0 for a, b in zip(stages, stages[1:])]
+    stages = [
+        national,
+        sum(c.weight for c, _, _ in _strata(everyone)),
+        sum(c.weight for c, _, _ in strata),
+        sum(c.weight * sum(ed[e] for e in levels) for c, ed, _ in strata),
+        sum(
+            c.weight * sum(ed[e] for e in levels) * sum(inc[i] for i in brackets)
+            for c, ed, inc in strata
+        ),
+    ]
+    ratio = [b / a if a else 0.0 for a, b in zip(stages, stages[1:], strict=False)]
     age_src = _source("age_sex")
     gender = FactorUsed(ratio[1], "table", age_src, "share of the selected sexes in the ages")
     if NONBINARY in _sexes(segment):
-        gender = FactorUsed(ratio[1], "fallback", f"{SEED_SOURCE}; {age_src}",
-                            "no table for 'osoba niebinarna': the seed's flat 2% of the "
-                            "age-filtered total, with both sexes' pooled education/income shares")
-    city_note = ("all of Poland" if segment.city is None else
-                 f"{segment.city}'s share of the national population; assumes the city's age, "
-                 "sex, education and income structure is the national one (cities have more "
-                 "graduates and higher incomes)")
+        gender = FactorUsed(
+            ratio[1],
+            "fallback",
+            f"{SEED_SOURCE}; {age_src}",
+            "no table for 'osoba niebinarna': the seed's flat 2% of the "
+            "age-filtered total, with both sexes' pooled education/income shares",
+        )
+    city_note = (
+        "all of Poland"
+        if segment.city is None
+        else f"{segment.city}'s share of the national population; assumes the city's age, "
+        "sex, education and income structure is the national one (cities have more "
+        "graduates and higher incomes)"
+    )
     factors = {
-        "age": FactorUsed(ratio[0], "table", age_src,
-                          f"persons aged {segment.age_min}-{segment.age_max} / national total; "
-                          "partly covered 5-year bins interpolated uniformly (85+ as 85-100)"),
+        "age": FactorUsed(
+            ratio[0],
+            "table",
+            age_src,
+            f"persons aged {segment.age_min}-{segment.age_max} / national total; "
+            "partly covered 5-year bins interpolated uniformly (85+ as 85-100)",
+        ),
         "gender": gender,
-        "education": FactorUsed(ratio[2], "table", _source("education"),
-                                "P(education in set | age band, sex), summed over age x sex"),
-        "income": FactorUsed(ratio[3], "table", _source("income"),
-                             "P(income in set | age band, sex) from a derived table; assumes "
-                             "education and income are independent given age band x sex"),
+        "education": FactorUsed(
+            ratio[2],
+            "table",
+            _source("education"),
+            "P(education in set | age band, sex), summed over age x sex",
+        ),
+        "income": FactorUsed(
+            ratio[3],
+            "table",
+            _source("income"),
+            "P(income in set | age band, sex) from a derived table; assumes "
+            "education and income are independent given age band x sex",
+        ),
         "location": FactorUsed(_city_share(segment.city), "table", _source("cities"), city_note),
     }
     return _finish(sum(c.weight for c in joint_cells(segment)), national, factors)
@@ -290,16 +326,26 @@ def _seed_estimate(segment: Segment) -> SegmentSizeEstimate:
         return min(1.0, share * len(items)) if items else 1.0
 
     values = {
-        "age": (min(1.0, seed["age_share_per_10_years"] * span / 10),
-                f"15% per 10 years of age, here {span} years"),
-        "gender": (min(1.0, sum(seed["gender"][g] for g in segment.genders))
-                   if segment.genders else 1.0, "52% / 48% / 2% per gender, summed"),
-        "education": (per_item(seed["education_share_per_level"], segment.education_levels),
-                      "25% per selected level ('wyższe' 25%)"),
-        "income": (per_item(seed["income_share_per_bracket"], segment.income_brackets),
-                   "20% per selected bracket"),
-        "location": (seed["location_national"] if segment.city is None
-                     else seed["location_city"], "one city 8%, all of Poland 100%"),
+        "age": (
+            min(1.0, seed["age_share_per_10_years"] * span / 10),
+            f"15% per 10 years of age, here {span} years",
+        ),
+        "gender": (
+            min(1.0, sum(seed["gender"][g] for g in segment.genders)) if segment.genders else 1.0,
+            "52% / 48% / 2% per gender, summed",
+        ),
+        "education": (
+            per_item(seed["education_share_per_level"], segment.education_levels),
+            "25% per selected level ('wyższe' 25%)",
+        ),
+        "income": (
+            per_item(seed["income_share_per_bracket"], segment.income_brackets),
+            "20% per selected bracket",
+        ),
+        "location": (
+            seed["location_national"] if segment.city is None else seed["location_city"],
+            "one city 8%, all of Poland 100%",
+        ),
     }
     factors = {k: FactorUsed(f, "fallback", SEED_SOURCE, n) for k, (f, n) in values.items()}
     raw = seed["base_population"] * math.prod(f for f, _ in values.values())
@@ -315,10 +361,13 @@ def average_monthly_income(segment: Segment) -> tuple[float, str]:
     values = _data()["income"]["representative_monthly_net_pln"]
     cells = joint_cells(segment)
     total = sum(c.weight for c in cells)
-    source = (f"{_source('income')}, derived; per-bracket values "
-              + ", ".join(f"{k}: {v}" for k, v in values.items()))
+    source = f"{_source('income')}, derived; per-bracket values " + ", ".join(
+        f"{k}: {v}" for k, v in values.items()
+    )
     if total:
         return sum(c.weight * values[c.income] for c in cells) / total, source
     brackets = segment.income_brackets or INCOME_BRACKETS
-    return (sum(values[b] for b in brackets) / len(brackets),
-            f"{source}; segment empty in the tables, plain mean of its brackets")
+    return (
+        sum(values[b] for b in brackets) / len(brackets),
+        f"{source}; segment empty in the tables, plain mean of its brackets",
+    )

@@ -30,7 +30,6 @@ import operator
 import os
 import statistics
 import time
-import uuid
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Annotated, Any, TypedDict
@@ -40,10 +39,10 @@ from langgraph.checkpoint.memory import InMemorySaver
 from langgraph.checkpoint.postgres.aio import AsyncPostgresSaver
 from langgraph.graph import END, START, StateGraph
 
+from evals.benchmarks.throwaway_db import DEFAULT_ADMIN_URL, throwaway_database
 from store.checkpoint import FastPostgresSaver
 from store.checkpointer import open_pg_pool
 
-DEFAULT_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 NODES = ("plan", "draft", "review", "publish")
 SUPERSTEPS_PER_RUN = len(NODES) + 2  # the input checkpoint and __start__
 
@@ -170,19 +169,12 @@ async def commits(stats: Stats, kind: str, url: str, runs: int, pool_size: int) 
 
 
 async def main(admin_url: str, runs: int, pool_size: int, rounds: int) -> None:
-    name = f"sight_bench_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    url = f"{admin_url.rsplit('/', 1)[0]}/{name}"
-    stats = Stats(admin_url, name)
-    try:
+    with throwaway_database(admin_url) as (name, url):
+        stats = Stats(admin_url, name)
         async with open_saver("stock", url, 1) as saver:
             await saver.setup()  # the fast saver uses the stock tables
         rates = {k: await throughput(k, url, runs, pool_size, rounds) for k in ("memory", *SAVERS)}
         counts = {k: await commits(stats, k, url, runs, pool_size) for k in SAVERS}
-    finally:
-        with psycopg.connect(admin_url, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
     print(
         f"\n{runs} concurrent runs x {SUPERSTEPS_PER_RUN} supersteps, pool {pool_size}, "
@@ -215,5 +207,17 @@ if __name__ == "__main__":
     parser.add_argument("--runs", type=int, default=50)
     parser.add_argument("--pool", type=int, default=10)
     parser.add_argument("--rounds", type=int, default=7)
+    parser.add_argument(
+        "--loop",
+        choices=("asyncio", "uvloop"),
+        default="asyncio",
+        help="event loop (uvloop is what uvicorn uses when it is installed)",
+    )
     args = parser.parse_args()
-    asyncio.run(main(args.admin_url, args.runs, args.pool, args.rounds))
+    print(f"event loop: {args.loop}")
+    if args.loop == "uvloop":
+        import uvloop
+
+        uvloop.run(main(args.admin_url, args.runs, args.pool, args.rounds))
+    else:
+        asyncio.run(main(args.admin_url, args.runs, args.pool, args.rounds))

@@ -4,9 +4,9 @@ Scenarios, each measured in this run:
 - baseline: the node functions called in a row, no graph, no database (pure arithmetic);
 - graph, in-memory checkpointer, no snapshot store;
 - graph + SQLite checkpointer + SQLite snapshots: cache miss (new key each run) and hit;
-- the same on PostgreSQL when --postgres-url is given (default: local server if reachable).
+- the same on PostgreSQL in a throwaway database when --postgres-admin-url is given.
 
-Usage: python -m evals.benchmarks.kpi_latency [--runs 300] [--postgres-url URL]
+Usage: python -m evals.benchmarks.kpi_latency [--runs 300] [--postgres-admin-url URL]
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from pathlib import Path
 from langgraph.checkpoint.memory import InMemorySaver
 from langgraph.runtime import Runtime
 
+from evals.benchmarks.throwaway_db import DEFAULT_ADMIN_URL, throwaway_database
 from graphs.kpi_estimation import build_graph, make_context
 from nodes.kpi_estimation import estimate
 from nodes.kpi_estimation.state import KpiContext
@@ -77,38 +78,47 @@ async def bench_backend(label: str, settings, runs: int, baseline: float) -> lis
         ctx = make_context(resources)
 
         async def miss(i: int) -> None:
-            await graph.ainvoke(payload(i), {"configurable": {"thread_id": str(uuid.uuid4())}},
-                                context=ctx)
+            await graph.ainvoke(
+                payload(i), {"configurable": {"thread_id": str(uuid.uuid4())}}, context=ctx
+            )
 
         hit_input = payload(0)
 
         async def hit(_: int) -> None:
-            await graph.ainvoke(hit_input, {"configurable": {"thread_id": str(uuid.uuid4())}},
-                                context=ctx)
+            await graph.ainvoke(
+                hit_input, {"configurable": {"thread_id": str(uuid.uuid4())}}, context=ctx
+            )
 
         rows.append(row(f"graph, {label}: cache miss", await measure(runs, miss), baseline))
-        rows.append(row(f"graph, {label}: fresh snapshot reused", await measure(runs, hit), baseline))
+        rows.append(
+            row(f"graph, {label}: fresh snapshot reused", await measure(runs, hit), baseline)
+        )
     return rows
 
 
-async def main(runs: int, postgres_url: str | None) -> None:
+async def main(runs: int, admin_url: str | None) -> None:
     base = await measure(runs, baseline_chain)
     base_p95 = sorted(base)[int(0.95 * (len(base) - 1))]
     graph = build_graph().compile(checkpointer=InMemorySaver())
 
     async def memory(i: int) -> None:
-        await graph.ainvoke(payload(i), {"configurable": {"thread_id": str(uuid.uuid4())}},
-                            context=KpiContext())
+        await graph.ainvoke(
+            payload(i), {"configurable": {"thread_id": str(uuid.uuid4())}}, context=KpiContext()
+        )
 
-    rows = [row("baseline: node functions, no graph", base, base_p95),
-            row("graph, in-memory checkpointer, no store", await measure(runs, memory), base_p95)]
+    rows = [
+        row("baseline: node functions, no graph", base, base_p95),
+        row("graph, in-memory checkpointer, no store", await measure(runs, memory), base_p95),
+    ]
     with tempfile.TemporaryDirectory() as tmp:
         sqlite = load_settings(data_dir=Path(tmp), provider="fake", _env_file=None)
         rows += await bench_backend("SQLite", sqlite, runs, base_p95)
-    if postgres_url:
-        pg = load_settings(data_dir=Path(tempfile.mkdtemp()), provider="fake",
-                           database_url=postgres_url, _env_file=None)
-        rows += await bench_backend("PostgreSQL", pg, runs, base_p95)
+    if admin_url:
+        with tempfile.TemporaryDirectory() as tmp, throwaway_database(admin_url) as (_, url):
+            pg = load_settings(
+                data_dir=Path(tmp), provider="fake", database_url=url, _env_file=None
+            )
+            rows += await bench_backend("PostgreSQL", pg, runs, base_p95)
     print(f"KPI estimation latency, {runs} runs per scenario (goal: graph P95 <= 30 ms)\n")
     print("| scenario | P50 ms | P95 ms | P95 vs baseline |")
     print("|---|---|---|---|")
@@ -118,6 +128,10 @@ async def main(runs: int, postgres_url: str | None) -> None:
 if __name__ == "__main__":
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=300)
-    parser.add_argument("--postgres-url", default=None, help="e.g. postgresql://postgres@127.0.0.1/test")
+    parser.add_argument(
+        "--postgres-admin-url",
+        default=None,
+        help=f"also measure PostgreSQL, in a throwaway database (e.g. {DEFAULT_ADMIN_URL})",
+    )
     args = parser.parse_args()
-    asyncio.run(main(args.runs, args.postgres_url))
+    asyncio.run(main(args.runs, args.postgres_admin_url))

@@ -20,23 +20,40 @@ THRESHOLDS = {
     "invalid_rejection_rate": (">=", 1.0),
     "snapshot_reuse_rate": (">=", 1.0),
 }
-RANGE_FIELDS = ("segment_size", "conversion_rate", "retention_rate", "nps_score", "ltv",
-                "cac_ltv_ratio", "confidence_score")
+RANGE_FIELDS = (
+    "segment_size",
+    "conversion_rate",
+    "retention_rate",
+    "nps_score",
+    "ltv",
+    "cac_ltv_ratio",
+    "confidence_score",
+)
 
 
-def _check(snapshot: dict[str, Any], expect: dict[str, Any], keys: dict[str, str]) -> list[tuple[str, bool]]:
+def _check(
+    snapshot: dict[str, Any], expect: dict[str, Any], keys: dict[str, str]
+) -> list[tuple[str, bool]]:
     """Return (description, ok) for every expectation of a valid case."""
     checks = []
     for field in RANGE_FIELDS:
         if field in expect:
             lo, hi = expect[field]
             value = snapshot.get(field)
-            checks.append((f"{field}={value} in [{lo}, {hi}]",
-                           value is not None and lo - 1e-9 <= value <= hi + 1e-9))
+            checks.append(
+                (
+                    f"{field}={value} in [{lo}, {hi}]",
+                    value is not None and lo - 1e-9 <= value <= hi + 1e-9,
+                )
+            )
     details = snapshot["segment_size_details"]
     for dim, method in expect.get("methods", {}).items():
-        checks.append((f"{dim} method {details['methods'][dim]} == {method}",
-                       details["methods"][dim] == method))
+        checks.append(
+            (
+                f"{dim} method {details['methods'][dim]} == {method}",
+                details["methods"][dim] == method,
+            )
+        )
     if "location_factor" in expect:
         lo, hi = expect["location_factor"]
         factor = details["factors"]["location"]["factor"]
@@ -44,8 +61,12 @@ def _check(snapshot: dict[str, Any], expect: dict[str, Any], keys: dict[str, str
     if "clamped" in expect:
         checks.append(("clamped to minimum", details["clamped_to_minimum"] == expect["clamped"]))
     if "same_key_as" in expect:
-        checks.append((f"same key as {expect['same_key_as']}",
-                       keys.get(expect["same_key_as"]) == snapshot["key"]))
+        checks.append(
+            (
+                f"same key as {expect['same_key_as']}",
+                keys.get(expect["same_key_as"]) == snapshot["key"],
+            )
+        )
     return checks
 
 
@@ -63,10 +84,14 @@ async def evaluate(settings: Settings, resources: Resources) -> tuple[dict[str, 
         except InputValidationError as exc:
             fields = {p["field"] for p in exc.problems}
             missing = sorted(set(expect.get("error_fields", [])) - fields)
-            record.update(kind="invalid", error_fields=sorted(fields),
-                          passed="error_fields" in expect and not missing,
-                          failures=[f"problems did not name {missing}"] if missing else
-                          ([] if "error_fields" in expect else [f"unexpected rejection: {exc.message}"]))
+            record.update(
+                kind="invalid",
+                error_fields=sorted(fields),
+                passed="error_fields" in expect and not missing,
+                failures=[f"problems did not name {missing}"]
+                if missing
+                else ([] if "error_fields" in expect else [f"unexpected rejection: {exc.message}"]),
+            )
             records.append(record)
             continue
         latencies.append((time.perf_counter() - started) * 1000)
@@ -82,12 +107,17 @@ async def evaluate(settings: Settings, resources: Resources) -> tuple[dict[str, 
             checks.append(("reused a fresh snapshot", snapshot["reused"]))
         checks_total += len(checks)
         checks_ok += sum(ok for _, ok in checks)
-        record.update(kind="valid", segment_size=snapshot["segment_size"],
-                      passed=all(ok for _, ok in checks),
-                      failures=[desc for desc, ok in checks if not ok])
+        record.update(
+            kind="valid",
+            segment_size=snapshot["segment_size"],
+            passed=all(ok for _, ok in checks),
+            failures=[desc for desc, ok in checks if not ok],
+        )
         records.append(record)
     valid = [r for r in records if r["kind"] == "valid"]
-    invalid_expected = [r for r, c in zip(records, cases) if "error_fields" in c["expect"]]
+    invalid_expected = [
+        r for r, c in zip(records, cases, strict=True) if "error_fields" in c["expect"]
+    ]
     latencies.sort()
     metrics = {
         "valid_case_pass_rate": sum(r["passed"] for r in valid) / max(len(valid), 1),

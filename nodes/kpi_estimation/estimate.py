@@ -116,12 +116,18 @@ def score_confidence(state: KpiState) -> dict[str, Any]:
     illustrative benchmark figures.
     """
     bench, size = _benchmark(state), state["segment_size"]
-    score, reasons = bench.confidence, [f"base {bench.confidence:g}: {bench.label} heuristic estimate"]
+    score, reasons = (
+        bench.confidence,
+        [f"base {bench.confidence:g}: {bench.label} heuristic estimate"],
+    )
     for name, factor in size["factors"].items():
         if factor["method"] == "fallback":
             score -= CONFIDENCE_PENALTY_FALLBACK
             reasons.append(f"-{CONFIDENCE_PENALTY_FALLBACK:g}: {name} uses the seed's flat factor")
-    if size["factors"]["income"]["method"] == "table" and state["request"]["segment"]["income_brackets"]:
+    if (
+        size["factors"]["income"]["method"] == "table"
+        and state["request"]["segment"]["income_brackets"]
+    ):
         score -= CONFIDENCE_PENALTY_DERIVED
         reasons.append(f"-{CONFIDENCE_PENALTY_DERIVED:g}: income shares come from a derived table")
     illustrative = sorted(k for k, src in bench.sources.items() if src.illustrative)
@@ -136,8 +142,13 @@ def score_confidence(state: KpiState) -> dict[str, Any]:
         for name, f in size["factors"].items()
     ]
     sources += [
-        {"kind": "benchmark", "figure": figure, "source": src.source, "year": src.year,
-         "illustrative": src.illustrative}
+        {
+            "kind": "benchmark",
+            "figure": figure,
+            "source": src.source,
+            "year": src.year,
+            "illustrative": src.illustrative,
+        }
         for figure, src in bench.sources.items()
     ]
     return {

@@ -82,7 +82,11 @@ async def save_snapshot(state: KpiState, runtime: Runtime[KpiContext]) -> dict[s
     if ctx.snapshots is None:
         return {"snapshot": {**result, "snapshot_id": None, "reused": False, "stored": False}}
     record = await ctx.snapshots.save(
-        state["key"], request=state["request"], result=result, now=now, owner=state.get("lease_owner")
+        state["key"],
+        request=state["request"],
+        result=result,
+        now=now,
+        owner=state.get("lease_owner"),
     )
     runtime.stream_writer({"step": "save_snapshot", "snapshot_id": record.id})
     return {"snapshot": {**result, "snapshot_id": record.id, "reused": False, "stored": True}}

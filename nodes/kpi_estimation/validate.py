@@ -130,8 +130,10 @@ def brackets_overlapping(low: float, high: float | None) -> tuple[str, ...]:
     chosen = []
     for bracket in population.INCOME_BRACKETS:
         numbers = [float(n) for n in re.findall(r"\d+", bracket)]
-        lo, hi = (0.0, numbers[0]) if bracket.startswith("<") else (
-            (numbers[0], math.inf) if bracket.startswith(">") else (numbers[0], numbers[1])
+        lo, hi = (
+            (0.0, numbers[0])
+            if bracket.startswith("<")
+            else ((numbers[0], math.inf) if bracket.startswith(">") else (numbers[0], numbers[1]))
         )
         if low < hi and (high is None or high > lo):
             chosen.append(bracket)
@@ -153,7 +155,9 @@ def validate_request(raw: Any) -> KpiRequest:
                 problems.append(_problem(f"demographics.{name}", "unknown field"))
             raw.update({k: v for k, v in nested.items() if k in DEMOGRAPHIC_FIELDS})
     for name in sorted(set(raw) - ALLOWED_FIELDS):
-        problems.append(_problem(name, f"unknown field; allowed: {', '.join(sorted(ALLOWED_FIELDS))}"))
+        problems.append(
+            _problem(name, f"unknown field; allowed: {', '.join(sorted(ALLOWED_FIELDS))}")
+        )
 
     known = population.known_values()
     age_min = _check_int(raw, "age_min", problems)
@@ -188,7 +192,9 @@ def validate_request(raw: Any) -> KpiRequest:
             city = None
 
     industry_raw = raw.get("industry") or DEFAULT_INDUSTRY
-    industry_name = industry.normalise_industry(industry_raw) if isinstance(industry_raw, str) else None
+    industry_name = (
+        industry.normalise_industry(industry_raw) if isinstance(industry_raw, str) else None
+    )
     if industry_name is None:
         problems.append(
             _problem(

@@ -124,5 +124,7 @@ class SaveParams:
             ("u", WRITE_COLUMNS, self._upserts),
             ("c", CHECKPOINT_COLUMNS, self._checkpoints),
         ):
-            params.update({f"{prefix}_{name}": column for name, column in zip(names, columns)})
+            params.update(
+                {f"{prefix}_{name}": column for name, column in zip(names, columns, strict=True)}
+            )
         return params

@@ -29,8 +29,13 @@ SEED_SEGMENT = {
     "location": "Polska",
     "industry": "b2b_saas",
 }
-COMPUTE_NODES = ["estimate_segment_size", "estimate_kpis", "compare_to_industry",
-                 "score_confidence", "save_snapshot"]
+COMPUTE_NODES = [
+    "estimate_segment_size",
+    "estimate_kpis",
+    "compare_to_industry",
+    "score_confidence",
+    "save_snapshot",
+]
 
 
 class Clock:
@@ -179,7 +184,14 @@ async def test_kpi_when_processes_race_on_postgres_then_computed_once(postgres_u
     start_at = time.time() + 2.0
     procs = [
         subprocess.Popen(
-            [sys.executable, "-m", "tests.graphs.kpi_race_worker", postgres_url, str(start_at), "5"],
+            [
+                sys.executable,
+                "-m",
+                "tests.graphs.kpi_race_worker",
+                postgres_url,
+                str(start_at),
+                "5",
+            ],
             stdout=subprocess.PIPE,
             text=True,
         )

@@ -86,7 +86,10 @@ def test_validate_when_many_problems_then_every_one_listed():
         ({"age_min": 20.5, "age_max": 30}, "age_min"),
         ({"age_min": True, "age_max": 30}, "age_min"),
         ({"age_min": 20, "age_max": 30, "income_brackets": ["-500 PLN"]}, "income_brackets"),
-        ({"age_min": 20, "age_max": 30, "income_min_pln": 9000, "income_max_pln": 3000}, "income_min_pln"),
+        (
+            {"age_min": 20, "age_max": 30, "income_min_pln": 9000, "income_max_pln": 3000},
+            "income_min_pln",
+        ),
         ({"age_min": 20, "age_max": 30, "education_levels": 5}, "education_levels"),
         ({"age_min": 20, "age_max": 30, "demographics": "x"}, "demographics"),
     ],
@@ -100,7 +103,9 @@ def test_validate_when_not_an_object_then_error():
 
 
 def test_validate_when_income_range_then_maps_to_overlapping_brackets():
-    request = validate_request({"age_min": 30, "age_max": 40, "income_min_pln": 4000, "income_max_pln": 6000})
+    request = validate_request(
+        {"age_min": 30, "age_max": 40, "income_min_pln": 4000, "income_max_pln": 6000}
+    )
     assert request.segment.income_brackets == ("3000-5000 PLN", "5000-7500 PLN")
 
 

@@ -186,7 +186,7 @@ async def test_threads_and_namespaces_never_see_each_other(saver):
             await saver.aput_writes(cfg, [("w", f"{thread}/{ns}")], f"task-{thread}-{ns}")
             configs[thread, ns] = cfg
 
-    for (thread, ns), cfg in configs.items():
+    for thread, ns in configs:
         got = await saver.aget_tuple(conf(thread, ns))
         assert got.checkpoint["channel_values"] == {"owner": f"{thread}/{ns}"}
         assert got.pending_writes == [(f"task-{thread}-{ns}", "w", f"{thread}/{ns}")]

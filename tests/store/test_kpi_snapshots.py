@@ -70,7 +70,9 @@ async def test_try_acquire_when_many_race_then_exactly_one_wins(repo):
 
 async def test_claim_when_fresh_snapshot_then_returns_it_without_lease(repo):
     saved = await repo.save("k", request={}, result={"v": 1}, now=T0)
-    claim = await repo.claim("k", owner="a", now=T0 + timedelta(seconds=10), lease_s=10, max_age_s=60)
+    claim = await repo.claim(
+        "k", owner="a", now=T0 + timedelta(seconds=10), lease_s=10, max_age_s=60
+    )
     assert claim == saved
     assert await repo.try_acquire("k", owner="b", now=T0, lease_s=10)
 

@@ -7,13 +7,25 @@ import pytest
 from tools.industry import FIGURES, get_benchmark, known_industries, normalise_industry
 
 
-@pytest.mark.parametrize(("alias", "expected"), [
-    ("b2b_saas", "b2b_saas"), ("SaaS", "b2b_saas"), ("B2B SaaS", "b2b_saas"),
-    ("ecommerce", "retail"), ("E-Commerce", "retail"), ("handel", "retail"),
-    ("motoryzacja", "automotive"), ("EV", "automotive"), ("automotive", "automotive"),
-    ("banking", "finance"), ("finanse", "finance"), ("Bankowość", "finance"),
-    ("zdrowie", "healthcare"), ("medical", "healthcare"),
-])
+@pytest.mark.parametrize(
+    ("alias", "expected"),
+    [
+        ("b2b_saas", "b2b_saas"),
+        ("SaaS", "b2b_saas"),
+        ("B2B SaaS", "b2b_saas"),
+        ("ecommerce", "retail"),
+        ("E-Commerce", "retail"),
+        ("handel", "retail"),
+        ("motoryzacja", "automotive"),
+        ("EV", "automotive"),
+        ("automotive", "automotive"),
+        ("banking", "finance"),
+        ("finanse", "finance"),
+        ("Bankowość", "finance"),
+        ("zdrowie", "healthcare"),
+        ("medical", "healthcare"),
+    ],
+)
 def test_get_benchmark_when_alias_then_canonical_industry(alias, expected):
     assert normalise_industry(alias) == expected
     assert get_benchmark(alias).industry == expected

@@ -78,8 +78,9 @@ def test_estimate_when_seed_example_then_far_below_the_women_aged_18_24():
 
 
 def test_estimate_when_ages_25_34_both_sexes_then_equals_the_table_sum(data):
-    expected = sum(_bin(data, a)["kobieta"] + _bin(data, a)["mężczyzna"]
-                   for a in ("25-29", "30-34"))
+    expected = sum(
+        _bin(data, a)["kobieta"] + _bin(data, a)["mężczyzna"] for a in ("25-29", "30-34")
+    )
     assert estimate_segment_size(Segment(25, 34)).size == pytest.approx(expected, abs=1)
 
 
@@ -98,11 +99,15 @@ def test_estimate_when_bin_partly_covered_then_interpolates_uniformly(data):
         (Segment(25, 34, ("kobieta",)), Segment(25, 34, ("kobieta",), ("wyższe", "średnie"))),
         (Segment(25, 34, (), ("wyższe", "średnie")), Segment(25, 34, (), ("wyższe",))),
         (Segment(20, 60, (), ("wyższe",)), Segment(20, 60, (), ("wyższe",), ("<3000 PLN",))),
-        (Segment(20, 60, income_brackets=("<3000 PLN", ">10000 PLN")),
-         Segment(20, 60, income_brackets=(">10000 PLN",))),
+        (
+            Segment(20, 60, income_brackets=("<3000 PLN", ">10000 PLN")),
+            Segment(20, 60, income_brackets=(">10000 PLN",)),
+        ),
         (SEED_EXAMPLE, Segment(18, 24, ("kobieta",), ("wyższe",), ("<3000 PLN",), "Gdańsk")),
-        (Segment(40, 70, ("mężczyzna",), city="Warszawa"),
-         Segment(40, 70, ("mężczyzna",), city="Kalisz")),
+        (
+            Segment(40, 70, ("mężczyzna",), city="Warszawa"),
+            Segment(40, 70, ("mężczyzna",), city="Kalisz"),
+        ),
     ],
 )
 def test_estimate_when_a_filter_narrows_then_size_never_grows(broad, narrow):
@@ -130,8 +135,9 @@ def test_estimate_when_nonbinary_then_uses_the_seed_fallback_and_says_so():
 
 
 def test_estimate_when_factors_multiplied_then_give_the_raw_size():
-    estimate = estimate_segment_size(Segment(30, 52, ("kobieta",), ("średnie",),
-                                             ("3000-5000 PLN", "5000-7500 PLN"), "Łódź"))
+    estimate = estimate_segment_size(
+        Segment(30, 52, ("kobieta",), ("średnie",), ("3000-5000 PLN", "5000-7500 PLN"), "Łódź")
+    )
     product = math.prod(f.factor for f in estimate.factors.values())
     assert estimate.base_population * product == pytest.approx(estimate.raw_size)
 
@@ -157,11 +163,14 @@ def test_estimate_when_use_tables_false_then_reproduces_the_seed_formula():
 # --- joint cells and income ----------------------------------------------------------------
 
 
-@pytest.mark.parametrize("segment", [
-    SEED_EXAMPLE,
-    Segment(15, 100),
-    Segment(33, 87, ("mężczyzna", "nb"), ("podstawowe", "wyższe"), (">10000 PLN",), "Opole"),
-])
+@pytest.mark.parametrize(
+    "segment",
+    [
+        SEED_EXAMPLE,
+        Segment(15, 100),
+        Segment(33, 87, ("mężczyzna", "nb"), ("podstawowe", "wyższe"), (">10000 PLN",), "Opole"),
+    ],
+)
 def test_joint_cells_when_summed_then_equal_the_unclamped_estimate(segment):
     cells = joint_cells(segment)
     assert sum(c.weight for c in cells) == pytest.approx(estimate_segment_size(segment).raw_size)
@@ -185,42 +194,52 @@ def test_average_income_when_men_35_44_then_above_young_women():
 # --- vocabularies -------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("normalise", "value", "expected"), [
-    (normalise_gender, "Female", "kobieta"),
-    (normalise_gender, "MAN", "mężczyzna"),
-    (normalise_gender, "mezczyzna", "mężczyzna"),
-    (normalise_gender, "Non-Binary", "osoba niebinarna"),
-    (normalise_education, "higher", "wyższe"),
-    (normalise_education, "Tertiary", "wyższe"),
-    (normalise_education, "high school", "średnie"),
-    (normalise_education, "vocational", "zasadnicze zawodowe"),
-    (normalise_education, "primary", "podstawowe"),
-    (normalise_income, "below 3000", "<3000 PLN"),
-    (normalise_income, "3 000–5 000 zł", "3000-5000 PLN"),
-    (normalise_income, "10000+", ">10000 PLN"),
-    (normalise_city, "Warsaw", "Warszawa"),
-    (normalise_city, "cracow", "Kraków"),
-    (normalise_city, "LODZ", "Łódź"),
-    (normalise_city, "bielsko biala", "Bielsko-Biała"),
-    (normalise_city, "all of Poland", NATIONAL),
-    (normalise_city, "cała Polska", NATIONAL),
-    (normalise_city, None, NATIONAL),
-])
+@pytest.mark.parametrize(
+    ("normalise", "value", "expected"),
+    [
+        (normalise_gender, "Female", "kobieta"),
+        (normalise_gender, "MAN", "mężczyzna"),
+        (normalise_gender, "mezczyzna", "mężczyzna"),
+        (normalise_gender, "Non-Binary", "osoba niebinarna"),
+        (normalise_education, "higher", "wyższe"),
+        (normalise_education, "Tertiary", "wyższe"),
+        (normalise_education, "high school", "średnie"),
+        (normalise_education, "vocational", "zasadnicze zawodowe"),
+        (normalise_education, "primary", "podstawowe"),
+        (normalise_income, "below 3000", "<3000 PLN"),
+        (normalise_income, "3 000–5 000 zł", "3000-5000 PLN"),
+        (normalise_income, "10000+", ">10000 PLN"),
+        (normalise_city, "Warsaw", "Warszawa"),
+        (normalise_city, "cracow", "Kraków"),
+        (normalise_city, "LODZ", "Łódź"),
+        (normalise_city, "bielsko biala", "Bielsko-Biała"),
+        (normalise_city, "all of Poland", NATIONAL),
+        (normalise_city, "cała Polska", NATIONAL),
+        (normalise_city, None, NATIONAL),
+    ],
+)
 def test_normalise_when_alias_then_canonical(normalise, value, expected):
     assert normalise(value) == expected
 
 
-@pytest.mark.parametrize(("normalise", "value"), [
-    (normalise_gender, "robot"), (normalise_education, "phd"), (normalise_income, "2000-4000"),
-    (normalise_city, "Gotham"), (normalise_gender, None),
-])
+@pytest.mark.parametrize(
+    ("normalise", "value"),
+    [
+        (normalise_gender, "robot"),
+        (normalise_education, "phd"),
+        (normalise_income, "2000-4000"),
+        (normalise_city, "Gotham"),
+        (normalise_gender, None),
+    ],
+)
 def test_normalise_when_unknown_then_none(normalise, value):
     assert normalise(value) is None
 
 
 def test_segment_when_aliases_then_canonical_and_equal():
     assert Segment(20, 30, ["women"], ["higher"], ["<3000"], "Warsaw") == Segment(
-        20, 30, ("kobieta",), ("wyższe",), ("<3000 PLN",), "Warszawa")
+        20, 30, ("kobieta",), ("wyższe",), ("<3000 PLN",), "Warszawa"
+    )
     assert Segment(20, 30, city="Polska").city is None
 
 
