@@ -11,12 +11,15 @@ import ipaddress
 import os
 import socket
 import uuid
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
 
 from sight.settings import Settings, load_settings
+from store.db import create_engine, session_factory
+from store.kpi_snapshots import KpiSnapshotRepository
+from store.migrate import upgrade_async
 
 ADMIN_PG_URL = os.environ.get(
     "SIGHT_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -98,3 +101,12 @@ def db_settings(request: pytest.FixtureRequest, tmp_path: Path) -> Settings:
     return load_settings(
         data_dir=tmp_path / "data", provider="fake", database_url=url, _env_file=None
     )
+
+
+@pytest.fixture
+async def repo(db_settings: Settings) -> AsyncIterator[KpiSnapshotRepository]:
+    """A migrated KPI snapshot repository on SQLite and on PostgreSQL."""
+    await upgrade_async(db_settings)
+    engine = create_engine(db_settings)
+    yield KpiSnapshotRepository(session_factory(engine))
+    await engine.dispose()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -14,9 +13,6 @@ from langgraph.checkpoint.memory import InMemorySaver
 from graphs.kpi_estimation import build_graph
 from nodes.kpi_estimation.state import KpiContext
 from sight.errors import InputValidationError
-from sight.settings import Settings
-from store.db import create_engine, session_factory
-from store.kpi_snapshots import KpiSnapshotRepository
 from store.migrate import upgrade_async
 from tools import population
 
@@ -44,14 +40,6 @@ class Clock:
 
     def __call__(self) -> datetime:
         return self.now
-
-
-@pytest.fixture
-async def repo(db_settings: Settings) -> AsyncIterator[KpiSnapshotRepository]:
-    await upgrade_async(db_settings)
-    engine = create_engine(db_settings)
-    yield KpiSnapshotRepository(session_factory(engine))
-    await engine.dispose()
 
 
 async def _run(payload: dict[str, Any], ctx: KpiContext) -> tuple[dict[str, Any], list[str]]:

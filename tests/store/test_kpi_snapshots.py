@@ -3,25 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
-import pytest
-
-from sight.settings import Settings
-from store.db import create_engine, session_factory
 from store.kpi_snapshots import KpiSnapshotRepository
-from store.migrate import upgrade_async
 
 T0 = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-async def repo(db_settings: Settings) -> AsyncIterator[KpiSnapshotRepository]:
-    await upgrade_async(db_settings)
-    engine = create_engine(db_settings)
-    yield KpiSnapshotRepository(session_factory(engine))
-    await engine.dispose()
 
 
 async def test_fresh_when_younger_than_ttl_then_returned_else_none(repo: KpiSnapshotRepository):
