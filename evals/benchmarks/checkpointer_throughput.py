@@ -107,12 +107,18 @@ async def open_saver(kind: str, url: str, pool_size: int, **conn_kwargs: Any) ->
                 await saver.aclose()
 
 
+# Durability of the benchmark's runs ("async" is LangGraph's default; set by --durability).
+DURABILITY = "async"
+
+
 async def run_batch(graph: Any, runs: int, tag: str) -> float:
     started = time.perf_counter()
     results = await asyncio.gather(
         *(
             graph.ainvoke(
-                {"topic": f"t{i}", "log": []}, {"configurable": {"thread_id": f"{tag}-{i}"}}
+                {"topic": f"t{i}", "log": []},
+                {"configurable": {"thread_id": f"{tag}-{i}"}},
+                durability=DURABILITY,
             )
             for i in range(runs)
         )
@@ -213,8 +219,15 @@ if __name__ == "__main__":
         default="asyncio",
         help="event loop (uvloop is what uvicorn uses when it is installed)",
     )
+    parser.add_argument(
+        "--durability",
+        choices=("async", "sync", "exit"),
+        default="async",
+        help="LangGraph durability of the runs (default: LangGraph's own default, async)",
+    )
     args = parser.parse_args()
-    print(f"event loop: {args.loop}")
+    DURABILITY = args.durability
+    print(f"event loop: {args.loop}, durability: {args.durability}")
     if args.loop == "uvloop":
         import uvloop
 
