@@ -6,11 +6,19 @@ Invalid settings raise :class:`~sight.errors.SettingsError` naming what to set.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic import (
+    Field,
+    SecretStr,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from sight.errors import SettingsError
@@ -37,6 +45,17 @@ DEFAULT_PRICES: dict[str, tuple[float, float]] = {
 }
 
 CommaList = Annotated[list[str], NoDecode]
+
+# The local preset's model: the bundled SmolLM2-135M, or SIGHT_LOCAL_MODEL_PATH when set.
+BUNDLED_LOCAL_MODEL = "smollm2-135m"
+
+
+def is_local_model_name(name: str) -> bool:
+    """True for the local preset's model or a path to an existing ``.gguf`` file."""
+    if name == BUNDLED_LOCAL_MODEL:
+        return True
+    path = Path(name).expanduser()
+    return path.suffix == ".gguf" and path.is_file()
 
 
 def _split_commas(value: object) -> object:
@@ -79,7 +98,11 @@ class Settings(BaseSettings):
         description="Chain for the `deep` role, `provider/model` comma separated (overrides preset).",
     )
     local_model_path: Path | None = Field(
-        default=None, description="GGUF file for the local provider. Empty: bundled SmolLM2-135M."
+        default=None,
+        description=(
+            "GGUF file that `local/smollm2-135m` (the local preset's model) runs instead of the "
+            "bundled SmolLM2-135M. Other GGUFs: name them `local/<path to .gguf>`."
+        ),
     )
     local_n_ctx: int = Field(default=2048, ge=256, description="Context length of the local model.")
     local_threads: int | None = Field(default=None, ge=1, description="CPU threads for llama.cpp.")
@@ -100,18 +123,32 @@ class Settings(BaseSettings):
     model_backoff_max_s: float = Field(default=8.0, ge=0, description="Longest backoff delay.")
     rate_limit_per_minute: dict[str, float] = Field(
         default_factory=lambda: {"gemini": 600.0, "ollama": 600.0, "local": 6000.0, "fake": 1e9},
-        description="Requests per minute per provider (JSON object).",
+        description=(
+            "Requests per minute per provider (JSON object, > 0); the providers given override "
+            "the defaults, the others keep them."
+        ),
     )
     max_concurrency: dict[str, int] = Field(
         default_factory=lambda: {"gemini": 16, "ollama": 8, "local": 1, "fake": 64},
-        description="Calls in flight per provider (JSON object).",
+        description=(
+            "Calls in flight per provider (JSON object, > 0); the providers given override the "
+            "defaults. A local model runs one call at a time whatever this says."
+        ),
     )
     prices_per_1k: dict[str, tuple[float, float]] = Field(
         default_factory=lambda: dict(DEFAULT_PRICES),
-        description="USD per 1k tokens [input, output] per `provider/model` (JSON object).",
+        description=(
+            "USD per 1k tokens [input, output] per `provider/model` (JSON object, >= 0); the "
+            "models given override the defaults."
+        ),
     )
     run_token_budget: int | None = Field(
-        default=200_000, ge=1, description="Tokens one run may spend before it stops."
+        default=200_000,
+        ge=1,
+        description=(
+            "Tokens one run may spend: no call starts once it is spent. Calls already in "
+            "flight when it is spent finish, so a run can overshoot it by those calls."
+        ),
     )
 
     # --- KPI estimation ------------------------------------------------------------------
@@ -142,6 +179,34 @@ class Settings(BaseSettings):
             f"(got scheme {value.split('://', 1)[0]!r})"
         )
 
+    @field_validator("rate_limit_per_minute", "max_concurrency", "prices_per_1k", mode="before")
+    @classmethod
+    def _merge_defaults(cls, value: object, info: ValidationInfo) -> object:
+        if not isinstance(value, Mapping):
+            return value  # not an object: pydantic's own error names the field
+        field = cls.model_fields[info.field_name or ""]
+        return {**field.get_default(call_default_factory=True), **value}
+
+    @field_validator("rate_limit_per_minute", "max_concurrency")
+    @classmethod
+    def _check_limits(cls, value: dict[str, float]) -> dict[str, float]:
+        for provider, limit in value.items():
+            if provider not in PROVIDER_PRESETS:
+                raise ValueError(
+                    f"unknown provider {provider!r} (keys must be among {sorted(PROVIDER_PRESETS)})"
+                )
+            if limit <= 0:
+                raise ValueError(f"the value for {provider!r} must be > 0 (got {limit})")
+        return value
+
+    @field_validator("prices_per_1k")
+    @classmethod
+    def _check_prices(cls, value: dict[str, tuple[float, float]]) -> dict[str, tuple[float, float]]:
+        for ref, prices in value.items():
+            if min(prices) < 0:
+                raise ValueError(f"the prices of {ref!r} must be >= 0 (got {list(prices)})")
+        return value
+
     @model_validator(mode="after")
     def _check_provider_keys(self) -> Settings:
         chains = self.model_chain("fast") + self.model_chain("deep")
@@ -151,6 +216,12 @@ class Settings(BaseSettings):
                 raise ValueError(
                     f"model {ref!r} must be `provider/model` with provider one of "
                     f"{sorted(PROVIDER_PRESETS)}"
+                )
+            if provider == "local" and not is_local_model_name(name):
+                raise ValueError(
+                    f"model {ref!r} is not available: use local/{BUNDLED_LOCAL_MODEL} (set "
+                    "SIGHT_LOCAL_MODEL_PATH to run another GGUF under that name) or "
+                    "local/<path to an existing .gguf file>"
                 )
         if any(ref.startswith("gemini/") for ref in chains) and self.google_api_key is None:
             raise ValueError("Gemini models are selected: set SIGHT_GOOGLE_API_KEY")

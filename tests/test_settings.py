@@ -30,7 +30,7 @@ def test_settings_when_env_vars_then_read_with_prefix(monkeypatch):
     settings = load_settings(_env_file=None)
     assert settings.model_chain("fast") == ["ollama/gpt-oss:120b", "ollama/gpt-oss:20b"]
     assert settings.model_chain("deep") == ["ollama/qwen3:8b", "ollama/gpt-oss:20b"]
-    assert settings.max_concurrency == {"ollama": 3}
+    assert settings.max_concurrency == {"gemini": 16, "ollama": 3, "local": 1, "fake": 64}
 
 
 @pytest.mark.parametrize(
@@ -41,12 +41,44 @@ def test_settings_when_env_vars_then_read_with_prefix(monkeypatch):
         ({"model_fast": "openai/gpt-4"}, "provider/model"),
         ({"local_model_path": "/nonexistent/model.gguf"}, "GGUF"),
         ({"db_pool_size": 0}, "SIGHT_DB_POOL_SIZE"),
+        (
+            {"max_concurrency": {"fake": 0}},
+            "SIGHT_MAX_CONCURRENCY: the value for 'fake' must be > 0",
+        ),
+        ({"max_concurrency": {"local": -1}}, "SIGHT_MAX_CONCURRENCY"),
+        ({"max_concurrency": {"openai": 2}}, "SIGHT_MAX_CONCURRENCY: unknown provider 'openai'"),
+        ({"rate_limit_per_minute": {"ollama": 0}}, "SIGHT_RATE_LIMIT_PER_MINUTE"),
+        ({"rate_limit_per_minute": {"fake": -60}}, "SIGHT_RATE_LIMIT_PER_MINUTE"),
+        ({"prices_per_1k": {"gemini/x": (-1.0, 0.0)}}, "SIGHT_PRICES_PER_1K"),
+        ({"model_fast": "local/bielik-11b"}, "SIGHT_LOCAL_MODEL_PATH"),
+        ({"model_deep": "local/~/models/typo.gguf"}, "local/smollm2-135m"),
     ],
 )
 def test_settings_when_invalid_then_error_says_what_to_set(overrides, expected):
     with pytest.raises(SettingsError) as info:
         load_settings(_env_file=None, **overrides)
     assert expected in str(info.value)
+
+
+def test_settings_when_limit_objects_given_then_they_override_defaults_per_key():
+    settings = load_settings(
+        max_concurrency={"gemini": 4},
+        rate_limit_per_minute={"ollama": 30},
+        prices_per_1k={"fake/a": (1.0, 2.0)},
+        _env_file=None,
+    )
+    assert settings.max_concurrency == {"gemini": 4, "ollama": 8, "local": 1, "fake": 64}
+    assert settings.rate_limit_per_minute["ollama"] == 30
+    assert settings.rate_limit_per_minute["local"] == 6000
+    assert settings.prices_per_1k["fake/a"] == (1.0, 2.0)
+    assert settings.prices_per_1k["gemini/gemini-2.5-pro"] == (0.00125, 0.01)
+
+
+def test_settings_when_local_model_is_an_existing_gguf_path_then_accepted(tmp_path):
+    gguf = tmp_path / "bielik.gguf"
+    gguf.write_bytes(b"GGUF")
+    settings = load_settings(provider="local", model_fast=f"local/{gguf}", _env_file=None)
+    assert settings.model_chain("fast") == [f"local/{gguf}"]
 
 
 def test_settings_when_secret_then_not_in_repr():

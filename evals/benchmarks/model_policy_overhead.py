@@ -3,6 +3,8 @@
 Times N sequential calls made directly on the fake chat model and the same N through
 ``RunModels.ainvoke`` (rate limiter, semaphore, tenacity, timeout, accounting, budget),
 side by side in one run, best of several rounds, and prints per-call overhead. Goal: < 1 ms.
+Settings come from the arguments below only (no SIGHT_* variable, no .env), so the run can
+never reach a real provider.
 
     python evals/benchmarks/model_policy_overhead.py --calls 2000 --rounds 5
 """
@@ -15,8 +17,9 @@ import time
 from collections.abc import Awaitable, Callable
 
 from pydantic import BaseModel
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource
 
-from sight.settings import load_settings
+from sight.settings import Settings
 from tools.models import ModelRouter, ScriptedChatModel
 from tools.models.structured import parse_output
 
@@ -25,6 +28,35 @@ MESSAGES = [("system", "You are terse."), ("human", "Say ok.")]
 
 class Ok(BaseModel):
     ok: bool
+
+
+class BenchSettings(Settings):
+    """Settings built from init arguments only: the environment is not read."""
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (init_settings,)
+
+
+def bench_settings() -> Settings:
+    """Fake-provider settings with no budget, independent of SIGHT_* and .env."""
+    settings = BenchSettings(
+        provider="fake",
+        model_fast=["fake/scripted"],
+        model_deep=["fake/scripted"],
+        run_token_budget=None,
+        _env_file=None,
+    )
+    chains = settings.model_chain("fast") + settings.model_chain("deep")
+    assert all(ref.startswith("fake/") for ref in chains), chains
+    return settings
 
 
 async def _time(calls: int, call: Callable[[], Awaitable[object]]) -> float:
@@ -37,7 +69,7 @@ async def _time(calls: int, call: Callable[[], Awaitable[object]]) -> float:
 
 async def run(calls: int, rounds: int) -> list[tuple[str, float, float]]:
     """Return rows of (path, direct µs/call, routed µs/call): best of ``rounds``."""
-    settings = load_settings(provider="fake", run_token_budget=None, _env_file=None)
+    settings = bench_settings()
     fake = ScriptedChatModel(default='{"ok": true}')
     router = ModelRouter(settings, models={"fake/scripted": fake})
     models = router.for_run("bench")

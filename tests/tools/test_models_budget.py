@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 from langchain_core.messages import AIMessage
 
@@ -45,6 +47,25 @@ async def test_when_budget_already_spent_then_no_model_is_called(tmp_path) -> No
 
     assert len(fakes["fake/a"].calls) == 1
     assert fakes["fake/b"].calls == []
+
+
+async def test_when_queued_calls_wait_for_a_slot_then_they_stop_once_budget_is_spent(
+    tmp_path,
+) -> None:
+    settings = policy_settings(tmp_path, model_fast=["fake/a"], max_concurrency={"fake": 1})
+    router, fakes = scripted_router(settings, a=[_answer(f"a{i}", 40, 20) for i in range(10)])
+    models = router.for_run("r", budget=100)
+
+    results = await asyncio.gather(
+        *(models.ainvoke("fast", "q") for _ in range(10)), return_exceptions=True
+    )
+
+    # One call at a time: the first spends 60, the second (60 < 100 when it starts) brings
+    # the run to 120, and every call still queued then stops before reaching the model.
+    assert len(fakes["fake/a"].calls) == 2
+    assert models.usage.total_tokens == 120
+    assert sum(isinstance(r, BudgetExceededError) for r in results) == 9
+    assert models.usage.by_model["fake/a"].failures == 0
 
 
 async def test_when_budget_not_given_then_settings_budget_applies(tmp_path) -> None:

