@@ -98,3 +98,17 @@ async def test_qdrant_when_no_url_then_embedded_store_in_data_dir(tmp_path):
     assert hits.points[0].id == 1
     await client.close()
     assert (tmp_path / "qdrant").is_dir()
+
+
+def test_readme_when_settings_change_then_every_variable_documented():
+    from pathlib import Path
+
+    from sight.settings import Settings
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    missing = [
+        f"SIGHT_{name.upper()}"
+        for name in Settings.model_fields
+        if f"`SIGHT_{name.upper()}`" not in readme
+    ]
+    assert missing == []

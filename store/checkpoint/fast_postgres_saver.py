@@ -18,29 +18,44 @@ rules. It changes how things are saved:
 
 What still holds, and how:
 
-* A checkpoint is never durable without the writes that produced it (same transaction).
+* A checkpoint is never durable without the writes that produced it: they commit in its
+  statement or an earlier one. Saves of one thread and namespace never run at once and
+  commit in the order they were submitted, so writes a read or the linger timer sent out
+  on their own are committed, or back in the stage, before the next checkpoint's
+  statement starts. (Writes PostgreSQL refuses are the exception; see below.)
 * This process reads its own writes at once: every read (``aget_tuple``, ``alist``, delta
-  history, prune) first commits what is staged or queued for the threads it reads.
+  history, prune) first commits what is staged or queued for the threads it reads and
+  waits for it. A save that fails there fails its own caller (or, for writes no caller
+  waits for, is logged at WARNING and retried); the read returns what is committed.
 * A failed or interrupted superstep: a batch carrying ``__error__`` or ``__interrupt__`` is
-  committed before ``aput_writes`` returns, together with everything staged for that thread
-  and namespace, so the siblings that succeeded are stored and a resume, from any process,
-  does not rerun them. Such a superstep has no checkpoint; it costs one commit per task
-  that ends with an error or an interrupt (siblings cancelled by a failure included),
-  fewer when they share a batch.
+  committed before ``aput_writes`` returns (which raises if it fails), together with
+  everything staged for that thread and namespace, so the siblings that succeeded are
+  stored and a resume, from any process, does not rerun them. Such a superstep has no
+  checkpoint; it costs one commit per task that ends with an error or an interrupt
+  (siblings cancelled by a failure included), fewer when they share a batch.
 * Idempotence matches the stock saver: a regular write keeps the first value stored under
   its (checkpoint, task, idx); a batch made only of special writes (ERROR, INTERRUPT,
   RESUME...) replaces it, in memory and in the database alike.
 * Writes that no checkpoint follows (a sibling finishing after a failure, ``update_state``
   with ``Send``, durability="exit"'s last writes) are committed once their thread has had
-  no save under way for ``write_linger_s``, by the next read, or by ``aclose()``.
-* One bad save (say, a string PostgreSQL refuses) fails only its own caller: a shared
-  statement that fails is retried save by save.
+  no save under way for ``write_linger_s`` (and again after each failed attempt), by the
+  next read, or by ``aclose()``.
+* One bad save fails only its own caller: a shared statement that fails is retried save
+  by save. Strings with NUL bytes, which no text column takes, are refused by ``aput``
+  and ``aput_writes`` as the stock saver refuses them. Other writes PostgreSQL refuses are
+  dropped, with an ERROR log naming their thread and checkpoints, once a statement of
+  their own has failed ``MAX_ATTEMPTS`` times on them.
+* A save waiting for a connection fails (``PoolTimeout``) only once it has waited the
+  pool's timeout, as the stock saver's call would.
+* ``aclose()`` commits everything staged or queued, retrying failed saves; what still
+  fails is dropped and reported in one :class:`CheckpointFlushError`.
 
 Trade-off: until its superstep's checkpoint commits, a finished task's writes live only in
 this process. If the process dies in that window, a resume reruns those tasks, as it reruns
 the tasks that were running at the crash (task execution is at-least-once anyway). The
-stock saver would have kept them. The saver needs a pool (no single connection, no
-``pipe``), and whoever opens it must ``await aclose()`` before closing the pool.
+stock saver would have kept them. The saver needs a pool of autocommit connections (no
+single connection, no ``pipe``), and whoever opens it must ``await aclose()`` before
+closing the pool.
 """
 
 from __future__ import annotations
@@ -68,11 +83,25 @@ from psycopg.rows import DictRow, dict_row
 from psycopg_pool import AsyncConnectionPool
 
 from store.checkpoint.save_queue import SaveQueue
-from store.checkpoint.write_stage import StreamKey, WriteStage
+from store.checkpoint.save_sql import check_text
+from store.checkpoint.write_stage import MAX_ATTEMPTS, StreamKey, WriteStage
 
 # A superstep that writes these ends the run (error) or pauses it (interrupt): no
 # checkpoint follows to carry its writes, so they are committed before aput_writes returns.
 FLUSH_NOW_CHANNELS = frozenset({"__error__", "__interrupt__"})
+
+
+class CheckpointFlushError(RuntimeError):
+    """``aclose()`` could not commit everything: the saves that failed, the writes dropped."""
+
+    def __init__(self, errors: Sequence[BaseException], dropped: int) -> None:
+        kinds = sorted({type(e).__name__ for e in errors})
+        super().__init__(
+            f"{len(errors)} checkpoint saves failed ({', '.join(kinds) or 'none'}); "
+            f"{dropped} staged writes dropped uncommitted"
+        )
+        self.errors = list(errors)
+        self.dropped = dropped
 
 
 class FastPostgresSaver(AsyncPostgresSaver):
@@ -87,6 +116,12 @@ class FastPostgresSaver(AsyncPostgresSaver):
     ) -> None:
         if not isinstance(pool, AsyncConnectionPool):
             raise TypeError("FastPostgresSaver needs a psycopg_pool.AsyncConnectionPool")
+        if not pool.kwargs.get("autocommit"):
+            # Each statement must commit on its own: futures resolve right after it runs.
+            raise ValueError(
+                "FastPostgresSaver needs a pool of autocommit connections: "
+                "AsyncConnectionPool(..., kwargs={'autocommit': True, ...})"
+            )
         super().__init__(pool, serde=serde)
         self.pool = pool
         self._stage = WriteStage(write_linger_s, self._on_linger)
@@ -128,10 +163,12 @@ class FastPostgresSaver(AsyncPostgresSaver):
         conf = config["configurable"]
         key = (str(conf["thread_id"]), conf.get("checkpoint_ns", ""))
         rows = self._dump_writes(*key, conf["checkpoint_id"], task_id, task_path, writes)
+        check_text(value for row in rows for value in row[:8])  # all but the blob
         # No await before staging: the aput submitted after this call must find the rows.
         self._stage.add(key, rows, upsert=all(w[0] in WRITES_IDX_MAP for w in writes))
         if any(w[0] in FLUSH_NOW_CHANNELS for w in writes):
-            await self._settle([key])
+            # Saves of a stream commit in order: once this one has, so have the earlier.
+            await asyncio.shield(self._queue.submit(key))
 
     async def aput(
         self,
@@ -163,6 +200,7 @@ class FastPostgresSaver(AsyncPostgresSaver):
             get_serializable_checkpoint_metadata(config, metadata),
         )
         blobs = self._dump_blobs(thread_id, checkpoint_ns, blob_values, blob_versions)
+        check_text((*row[:4], *(value for blob in blobs for value in blob[:5])))
         self._saving[key] = self._saving.get(key, 0) + 1
         try:
             # shielded: a caller that gives up does not take the save out of its batch
@@ -186,15 +224,18 @@ class FastPostgresSaver(AsyncPostgresSaver):
         else:
             self._queue.submit(key)
 
-    async def _settle(self, keys: Iterable[StreamKey]) -> None:
-        """Commit what is staged for these streams and wait for every save under way."""
+    async def _settle(self, keys: Iterable[StreamKey]) -> list[BaseException]:
+        """Commit what is staged for these streams, wait for every save under way of them,
+        and return how those that failed failed (their callers and the log hear it too)."""
         futures: list[asyncio.Future[None]] = []
         for key in keys:
             if key in self._stage:
                 self._queue.submit(key)
             futures.extend(self._queue.pending(key))
-        if futures:
-            await asyncio.shield(asyncio.gather(*futures))
+        if not futures:
+            return []
+        results = await asyncio.shield(asyncio.gather(*futures, return_exceptions=True))
+        return [r for r in results if isinstance(r, BaseException)]
 
     def _keys_of(self, thread_id: Any = None, checkpoint_ns: str | None = None) -> set[StreamKey]:
         return {
@@ -205,8 +246,20 @@ class FastPostgresSaver(AsyncPostgresSaver):
         }
 
     async def aclose(self) -> None:
-        """Commit everything staged or queued; call before closing the pool."""
-        await self._settle(self._keys_of())
+        """Commit everything staged or queued; call before closing the pool.
+
+        Failed saves are retried (writes PostgreSQL refuses are dropped after
+        ``MAX_ATTEMPTS``); what still fails is dropped and one error reports it all.
+        """
+        errors: list[BaseException] = []
+        for _ in range(MAX_ATTEMPTS):
+            if not (keys := self._keys_of()):
+                break
+            errors += await self._settle(keys)
+        dropped = sum(self._stage.drop(key) for key in self._stage.keys())
+        errors += await self._settle(self._keys_of())  # nothing staged: saves under way
+        if errors or dropped:
+            raise CheckpointFlushError(errors, dropped)
 
     # --- reads and deletes see this process's writes ---------------------------------
 
@@ -238,7 +291,7 @@ class FastPostgresSaver(AsyncPostgresSaver):
     async def adelete_thread(self, thread_id: str) -> None:
         keys = self._keys_of(thread_id)
         for key in keys:
-            self._stage.take(key)  # deleted anyway: drop, don't commit
+            self._stage.drop(key)  # deleted anyway: drop, don't commit
         futures = [f for key in keys for f in self._queue.pending(key)]
         if futures:  # saves under way land first, so the delete removes them too
             await asyncio.gather(*futures, return_exceptions=True)

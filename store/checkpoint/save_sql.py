@@ -2,8 +2,9 @@
 
 The stock saver's four INSERTs (checkpoint blobs; checkpoint; writes with ON CONFLICT DO
 NOTHING; special writes with DO UPDATE), clause for clause, written as data-modifying CTEs
-fed by arrays (binary parameters: no text escaping). In autocommit one execution is one transaction and one round trip, whatever
-it carries: a superstep of one run, or supersteps of many runs saved together.
+fed by arrays (binary parameters: no text escaping). In autocommit one execution is one
+transaction and one round trip, whatever it carries: a superstep of one run, or supersteps
+of many runs saved together.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+import psycopg
 from psycopg.types.json import Jsonb
 
 SAVE_SQL = """
@@ -75,6 +77,13 @@ CHECKPOINT_COLUMNS = (
 Row = tuple[Any, ...]
 
 
+def check_text(values: Iterable[Any]) -> None:
+    """Refuse, as the stock saver does, a string no PostgreSQL text column can hold."""
+    for value in values:
+        if isinstance(value, str) and "\x00" in value:
+            raise psycopg.DataError("PostgreSQL text fields cannot contain NUL (0x00) bytes")
+
+
 class SaveParams:
     """Columns of one SAVE_SQL execution, filled row by row."""
 
@@ -83,6 +92,10 @@ class SaveParams:
         self._inserts: list[list[Any]] = [[] for _ in WRITE_COLUMNS]
         self._upserts: list[list[Any]] = [[] for _ in WRITE_COLUMNS]
         self._checkpoints: list[list[Any]] = [[] for _ in CHECKPOINT_COLUMNS]
+
+    def __bool__(self) -> bool:
+        """Whether there is anything to save."""
+        return any(columns[0] for columns in (self._blobs, self._inserts, self._upserts, self._checkpoints))
 
     def add_blobs(self, rows: Iterable[Row]) -> None:
         """Rows as ``BasePostgresSaver._dump_blobs`` makes them."""
