@@ -70,3 +70,31 @@ class BudgetExceededError(SightError):
 
 class NotFoundError(SightError):
     code = "not_found"
+
+
+class ConflictError(SightError):
+    """The request clashes with current state (exists already, thread busy...)."""
+
+    code = "conflict"
+
+
+class UnauthorizedError(SightError):
+    """No valid credentials were sent."""
+
+    code = "unauthorized"
+
+
+class ForbiddenError(SightError):
+    """The credentials are valid but their role may not do this."""
+
+    code = "forbidden"
+
+
+class UnsupportedOptionError(SightError):
+    """A request option Sight does not support: refused, never silently ignored."""
+
+    code = "unsupported_option"
+
+    def __init__(self, option: str, reason: str) -> None:
+        super().__init__(f"option '{option}' is not supported: {reason}", details={"option": option})
+        self.option = option

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Annotated, Literal
 
 from pydantic import (
+    BaseModel,
     Field,
     SecretStr,
     ValidationError,
@@ -45,6 +46,17 @@ DEFAULT_PRICES: dict[str, tuple[float, float]] = {
 }
 
 CommaList = Annotated[list[str], NoDecode]
+ApiRole = Literal["viewer", "editor", "admin"]
+
+
+class ApiKey(BaseModel):
+    """One API key: who holds it (name), what it may do (role), whose data it sees (tenant)."""
+
+    key: SecretStr = Field(min_length=16, description="The secret sent as x-api-key or bearer.")
+    role: ApiRole = "viewer"
+    tenant: str = Field(default="default", min_length=1, max_length=64)
+    name: str = Field(default="", max_length=100)
+
 
 # The local preset's model: the bundled SmolLM2-135M, or SIGHT_LOCAL_MODEL_PATH when set.
 BUNDLED_LOCAL_MODEL = "smollm2-135m"
@@ -159,9 +171,32 @@ class Settings(BaseSettings):
         default=10.0, gt=0, description="How long a computing run holds a snapshot key."
     )
 
+    # --- API server ----------------------------------------------------------------------
+    api_keys: list[ApiKey] = Field(
+        default_factory=list,
+        description=(
+            'API keys (JSON list of {"key", "role": viewer|editor|admin, "tenant", "name"}). '
+            "Empty: no auth, and the server binds to loopback only."
+        ),
+    )
+    cors_allow_origins: CommaList = Field(
+        default_factory=list,
+        description="Origins allowed by CORS, comma separated (`*` for any). Empty: no CORS.",
+    )
+    run_event_retention_s: float = Field(
+        default=3600.0,
+        gt=0,
+        description="How long a finished run's stream events stay replayable (Last-Event-ID).",
+    )
+    sse_heartbeat_s: float = Field(
+        default=5.0, gt=0, description="Seconds between SSE heartbeat comments."
+    )
+
     log_level: str = Field(default="INFO", description="Python logging level.")
 
-    _split_fast = field_validator("model_fast", "model_deep", mode="before")(_split_commas)
+    _split_lists = field_validator("model_fast", "model_deep", "cors_allow_origins", mode="before")(
+        _split_commas
+    )
 
     @field_validator("database_url")
     @classmethod
