@@ -5,11 +5,23 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, Index, String, Text
+from sqlalchemy import (
+    JSON,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    text,
+)
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 JsonDoc = JSON().with_variant(JSONB(), "postgresql")
+# For nullable documents: Python None is stored as SQL NULL, not as the JSON literal null.
+JsonOrNull = JSON(none_as_null=True).with_variant(JSONB(none_as_null=True), "postgresql")
+EMPTY_OBJECT = text("'{}'")
 
 
 class Base(DeclarativeBase):
@@ -42,3 +54,75 @@ class KpiSnapshotLease(Base):
     key: Mapped[str] = mapped_column(String(64), primary_key=True)
     owner: Mapped[str] = mapped_column(Text, nullable=False)
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+
+
+class Thread(Base):
+    """One conversation thread of the Agent-Server API, owned by a tenant."""
+
+    __tablename__ = "threads"
+
+    thread_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    tenant: Mapped[str] = mapped_column(String(64), nullable=False)
+    # `metadata` is reserved on declarative classes; the column keeps the protocol's name.
+    metadata_: Mapped[dict[str, Any]] = mapped_column(
+        "metadata", JsonDoc, nullable=False, server_default=EMPTY_OBJECT
+    )
+    status: Mapped[str] = mapped_column(String(16), nullable=False)
+    values: Mapped[Any] = mapped_column(JsonOrNull, nullable=True)
+    interrupts: Mapped[dict[str, Any]] = mapped_column(
+        JsonDoc, nullable=False, server_default=EMPTY_OBJECT
+    )
+    error: Mapped[Any] = mapped_column(JsonOrNull, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    state_updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+
+    __table_args__ = (Index("ix_threads_tenant_updated", "tenant", "updated_at"),)
+
+
+class Run(Base):
+    """One run of a graph on a thread; `kwargs` keeps the request's run options as given."""
+
+    __tablename__ = "runs"
+
+    run_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    thread_id: Mapped[str] = mapped_column(
+        String(36), ForeignKey("threads.thread_id", ondelete="CASCADE"), nullable=False
+    )
+    tenant: Mapped[str] = mapped_column(String(64), nullable=False)
+    assistant_id: Mapped[str] = mapped_column(String(36), nullable=False)
+    graph_id: Mapped[str] = mapped_column(String(100), nullable=False)
+    status: Mapped[str] = mapped_column(String(16), nullable=False)
+    metadata_: Mapped[dict[str, Any]] = mapped_column(
+        "metadata", JsonDoc, nullable=False, server_default=EMPTY_OBJECT
+    )
+    kwargs: Mapped[dict[str, Any]] = mapped_column(
+        JsonDoc, nullable=False, server_default=EMPTY_OBJECT
+    )
+    multitask_strategy: Mapped[str] = mapped_column(String(16), nullable=False)
+    attempt: Mapped[int] = mapped_column(Integer, nullable=False, server_default=text("0"))
+    error: Mapped[Any] = mapped_column(JsonOrNull, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+    __table_args__ = (
+        Index("ix_runs_thread_created", "thread_id", "created_at"),
+        Index("ix_runs_status", "status"),
+    )
+
+
+class RunEvent(Base):
+    """One streamed event of a run, kept so a late or reconnecting client can replay it."""
+
+    __tablename__ = "run_events"
+
+    run_id: Mapped[str] = mapped_column(
+        String(36), ForeignKey("runs.run_id", ondelete="CASCADE"), primary_key=True
+    )
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    event: Mapped[str] = mapped_column(String(200), nullable=False)
+    # Compact JSON text, written to the wire as is (no re-serialising on replay).
+    data: Mapped[str] = mapped_column(Text, nullable=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)

@@ -1,0 +1,75 @@
+"""Run event repository: the stored stream of a run, replayed to late or reconnecting clients."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from store.models import Run, RunEvent
+from store.threads import as_utc
+
+# SQLite allows 32766 bound parameters per statement; 5 per row keeps a chunk well below it.
+_ROWS_PER_INSERT = 1000
+
+
+class RunEventRepository:
+    """Owns every query on run_events. An event is (seq, event name, compact JSON data text)."""
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+        self._sessions = sessions
+
+    async def append(self, run_id: str, events: list[tuple[int, str, str]], now: datetime) -> None:
+        """Store a batch of events in one INSERT; a (run_id, seq) already stored is kept as is.
+
+        Batches above 1000 events are split into several INSERTs within one transaction.
+        """
+        if not events:
+            return
+        now = as_utc(now)
+        rows = [
+            {"run_id": run_id, "seq": seq, "event": event, "data": data, "created_at": now}
+            for seq, event, data in events
+        ]
+        async with self._sessions() as session, session.begin():
+            dialect = postgresql if session.bind.dialect.name == "postgresql" else sqlite
+            for start in range(0, len(rows), _ROWS_PER_INSERT):
+                await session.execute(
+                    dialect.insert(RunEvent)
+                    .values(rows[start : start + _ROWS_PER_INSERT])
+                    .on_conflict_do_nothing(index_elements=["run_id", "seq"])
+                )
+
+    async def after(
+        self, run_id: str, seq: int, limit: int | None = None
+    ) -> list[tuple[int, str, str]]:
+        """Return the run's events with a sequence number above `seq`, in order."""
+        query = (
+            select(RunEvent.seq, RunEvent.event, RunEvent.data)
+            .where(RunEvent.run_id == run_id, RunEvent.seq > seq)
+            .order_by(RunEvent.seq)
+        )
+        if limit is not None:
+            query = query.limit(limit)
+        async with self._sessions() as session:
+            rows = (await session.execute(query)).all()
+        return [(int(s), e, d) for s, e, d in rows]
+
+    async def last_seq(self, run_id: str) -> int:
+        """Return the run's highest stored sequence number, or -1 when it has none."""
+        async with self._sessions() as session:
+            last = await session.scalar(
+                select(func.max(RunEvent.seq)).where(RunEvent.run_id == run_id)
+            )
+        return -1 if last is None else int(last)
+
+    async def purge(self, ended_before: datetime) -> int:
+        """Delete the events of runs that ended before the cutoff; return how many were deleted."""
+        ended = select(Run.run_id).where(Run.ended_at < as_utc(ended_before))
+        async with self._sessions() as session, session.begin():
+            deleted = await session.execute(
+                delete(RunEvent).where(RunEvent.run_id.in_(ended)).returning(RunEvent.seq)
+            )
+            return len(deleted.all())

@@ -1,0 +1,323 @@
+"""Run repository for the Agent-Server API: the per-thread queue, claiming and finishing runs.
+
+Invariants kept here, in the database, so they hold across tasks and processes: a run is only
+inserted while its thread row is locked (so 'reject' sees every inflight run), and a run is only
+claimed while its thread row is locked and no other run of the thread is running (at most one
+running run per thread, FIFO through next_pending).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Literal
+
+from sqlalchemy import ColumnElement, delete, exists, select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm import aliased
+
+from sight.errors import ConflictError, NotFoundError
+from store.models import Run, Thread
+from store.threads import as_utc, lock_thread
+
+RunStatus = Literal["pending", "running", "error", "success", "timeout", "interrupted"]
+MultitaskStrategy = Literal["reject", "enqueue", "interrupt", "rollback"]
+INFLIGHT = ("pending", "running")
+STRATEGIES = ("reject", "enqueue", "interrupt", "rollback")
+REJECTED = (
+    "Thread is already running a task. Wait for it to finish or choose a different multitask "
+    "strategy."
+)
+
+
+@dataclass(frozen=True)
+class NewRun:
+    """What a caller knows about a run before it is stored (status starts 'pending').
+
+    `created_at` defaults to the enqueue time; set it later to delay the start (after_seconds).
+    """
+
+    run_id: str
+    thread_id: str
+    tenant: str
+    assistant_id: str
+    graph_id: str
+    metadata: dict[str, Any] = field(default_factory=dict)
+    kwargs: dict[str, Any] = field(default_factory=dict)
+    multitask_strategy: str = "enqueue"
+    created_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class RunRecord:
+    """One stored run, every column."""
+
+    run_id: str
+    thread_id: str
+    tenant: str
+    assistant_id: str
+    graph_id: str
+    status: str
+    metadata: dict[str, Any]
+    kwargs: dict[str, Any]
+    multitask_strategy: str
+    attempt: int
+    error: Any
+    created_at: datetime
+    updated_at: datetime
+    started_at: datetime | None
+    ended_at: datetime | None
+
+    def to_api(self) -> dict[str, Any]:
+        """Return the protocol's Run object."""
+        return {
+            "run_id": self.run_id,
+            "thread_id": self.thread_id,
+            "assistant_id": self.assistant_id,
+            "created_at": self.created_at.isoformat(),
+            "updated_at": self.updated_at.isoformat(),
+            "status": self.status,
+            "metadata": self.metadata,
+            "kwargs": self.kwargs,
+            "multitask_strategy": self.multitask_strategy,
+        }
+
+
+def _record(row: Run) -> RunRecord:
+    return RunRecord(
+        run_id=row.run_id,
+        thread_id=row.thread_id,
+        tenant=row.tenant,
+        assistant_id=row.assistant_id,
+        graph_id=row.graph_id,
+        status=row.status,
+        metadata=row.metadata_,
+        kwargs=row.kwargs,
+        multitask_strategy=row.multitask_strategy,
+        attempt=row.attempt,
+        error=row.error,
+        created_at=as_utc(row.created_at),
+        updated_at=as_utc(row.updated_at),
+        started_at=as_utc(row.started_at) if row.started_at else None,
+        ended_at=as_utc(row.ended_at) if row.ended_at else None,
+    )
+
+
+class RunRepository:
+    """Owns every query on runs."""
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+        self._sessions = sessions
+
+    async def enqueue(
+        self,
+        run: NewRun,
+        *,
+        strategy: MultitaskStrategy,
+        thread_metadata_update: dict[str, Any],
+        now: datetime,
+    ) -> tuple[RunRecord, list[RunRecord]]:
+        """Insert a pending run and mark its thread busy; return it with the runs inflight before.
+
+        One transaction under the thread's row lock. The caller cancels the returned inflight
+        runs for 'interrupt'/'rollback'; 'enqueue' leaves them to finish first.
+        Raises NotFoundError if the tenant has no such thread, ConflictError for 'reject' while
+        a run is pending or running.
+        """
+        if strategy not in STRATEGIES:
+            raise ValueError(f"unknown multitask strategy {strategy!r}")
+        now = as_utc(now)
+        created = as_utc(run.created_at) if run.created_at else now
+        record = RunRecord(
+            run_id=run.run_id,
+            thread_id=run.thread_id,
+            tenant=run.tenant,
+            assistant_id=run.assistant_id,
+            graph_id=run.graph_id,
+            status="pending",
+            metadata=dict(run.metadata),
+            kwargs=dict(run.kwargs),
+            multitask_strategy=run.multitask_strategy,
+            attempt=0,
+            error=None,
+            created_at=created,
+            updated_at=now,
+            started_at=None,
+            ended_at=None,
+        )
+        async with self._sessions() as session, session.begin():
+            thread = await lock_thread(session, run.thread_id, run.tenant)
+            if thread is None:
+                raise NotFoundError("Thread or assistant not found.")
+            inflight = await self._inflight_in(session, run.thread_id)
+            if strategy == "reject" and inflight:
+                raise ConflictError(REJECTED)
+            # The table (not the mapped class) takes column names, `metadata` among them.
+            await session.execute(Run.__table__.insert().values(vars(record)))
+            await session.execute(
+                update(Thread)
+                .where(Thread.thread_id == run.thread_id)
+                .values(
+                    status="busy",
+                    metadata_={**thread.metadata_, **thread_metadata_update},
+                    updated_at=now,
+                )
+            )
+        return record, inflight
+
+    async def get(self, run_id: str, tenant: str, thread_id: str | None = None) -> RunRecord | None:
+        """Return the tenant's run (on that thread, if given), or None."""
+        where = [Run.run_id == run_id, Run.tenant == tenant]
+        if thread_id is not None:
+            where.append(Run.thread_id == thread_id)
+        async with self._sessions() as session:
+            row = await session.scalar(select(Run).where(*where))
+        return _record(row) if row else None
+
+    async def list(
+        self,
+        thread_id: str,
+        tenant: str,
+        limit: int = 10,
+        offset: int = 0,
+        status: str | None = None,
+    ) -> list[RunRecord]:
+        """Return the tenant's runs of a thread, newest first."""
+        where = [Run.thread_id == thread_id, Run.tenant == tenant]
+        if status is not None:
+            where.append(Run.status == status)
+        query = (
+            select(Run)
+            .where(*where)
+            .order_by(Run.created_at.desc(), Run.run_id.desc())
+            .limit(limit)
+            .offset(offset)
+        )
+        async with self._sessions() as session:
+            rows = (await session.scalars(query)).all()
+        return [_record(r) for r in rows]
+
+    async def inflight(self, thread_id: str) -> list[RunRecord]:
+        """Return the thread's pending and running runs, oldest first."""
+        async with self._sessions() as session:
+            return await self._inflight_in(session, thread_id)
+
+    @staticmethod
+    async def _inflight_in(session: AsyncSession, thread_id: str) -> list[RunRecord]:
+        rows = await session.scalars(
+            select(Run)
+            .where(Run.thread_id == thread_id, Run.status.in_(INFLIGHT))
+            .order_by(Run.created_at, Run.run_id)
+        )
+        return [_record(r) for r in rows]
+
+    async def next_pending(self, thread_id: str, now: datetime | None = None) -> RunRecord | None:
+        """Return the thread's oldest pending run, or None while one of its runs is running.
+
+        With `now`, runs created (scheduled) after it are not due yet and are skipped.
+        """
+        other = aliased(Run)
+        running = exists().where(other.thread_id == thread_id, other.status == "running")
+        where = [Run.thread_id == thread_id, Run.status == "pending", ~running]
+        if now is not None:
+            where.append(Run.created_at <= as_utc(now))
+        async with self._sessions() as session:
+            row = await session.scalar(
+                select(Run).where(*where).order_by(Run.created_at, Run.run_id).limit(1)
+            )
+        return _record(row) if row else None
+
+    async def claim(self, run_id: str, now: datetime) -> bool:
+        """Move a pending run to running (started_at, attempt + 1). True for the one winner.
+
+        Refused while another run of the same thread is running; the thread row lock makes
+        the check and the update one step for concurrent claimers.
+        """
+        now = as_utc(now)
+        async with self._sessions() as session, session.begin():
+            thread_id = await session.scalar(select(Run.thread_id).where(Run.run_id == run_id))
+            if thread_id is None or await lock_thread(session, thread_id, None) is None:
+                return False
+            busy = await session.scalar(
+                select(Run.run_id)
+                .where(Run.thread_id == thread_id, Run.status == "running")
+                .limit(1)
+            )
+            if busy is not None:
+                return False
+            claimed = await session.execute(
+                update(Run)
+                .where(Run.run_id == run_id, Run.status == "pending")
+                .values(status="running", started_at=now, updated_at=now, attempt=Run.attempt + 1)
+                .returning(Run.run_id)
+            )
+            return claimed.first() is not None
+
+    async def finish(
+        self,
+        run_id: str,
+        status: RunStatus,
+        now: datetime,
+        error: Any = None,
+        *,
+        expect: Collection[str] | None = None,
+    ) -> RunRecord | None:
+        """Give the run its final status, error and ended_at; None if missing.
+
+        With `expect`, only a run currently in one of those statuses changes (None otherwise),
+        e.g. expect=('pending',) to cancel a run the worker has not claimed yet.
+        """
+        now = as_utc(now)
+        where = self._where(run_id, expect)
+        async with self._sessions() as session, session.begin():
+            updated = await session.execute(
+                update(Run)
+                .where(*where)
+                .values(status=status, error=error, ended_at=now, updated_at=now)
+                .returning(Run)
+                .execution_options(populate_existing=True)
+            )
+            row = updated.scalar_one_or_none()
+            return _record(row) if row else None
+
+    async def set_status(
+        self,
+        run_id: str,
+        status: RunStatus,
+        now: datetime,
+        *,
+        expect: Collection[str] | None = None,
+    ) -> bool:
+        """Set the run's status (optionally only from `expect` statuses). True if changed."""
+        async with self._sessions() as session, session.begin():
+            updated = await session.execute(
+                update(Run)
+                .where(*self._where(run_id, expect))
+                .values(status=status, updated_at=as_utc(now))
+                .returning(Run.run_id)
+            )
+            return updated.first() is not None
+
+    @staticmethod
+    def _where(run_id: str, expect: Collection[str] | None) -> list[ColumnElement[bool]]:
+        where = [Run.run_id == run_id]
+        if expect is not None:
+            where.append(Run.status.in_(list(expect)))
+        return where
+
+    async def unfinished(self) -> list[RunRecord]:
+        """Return every tenant's pending and running runs, oldest first (restart recovery)."""
+        async with self._sessions() as session:
+            rows = await session.scalars(
+                select(Run).where(Run.status.in_(INFLIGHT)).order_by(Run.created_at, Run.run_id)
+            )
+            return [_record(r) for r in rows]
+
+    async def delete(self, run_id: str, tenant: str) -> bool:
+        """Delete the tenant's run and its events. False if not found."""
+        async with self._sessions() as session, session.begin():
+            deleted = await session.execute(
+                delete(Run).where(Run.run_id == run_id, Run.tenant == tenant).returning(Run.run_id)
+            )
+            return deleted.first() is not None

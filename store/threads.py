@@ -1,0 +1,334 @@
+"""Thread repository for the Agent-Server API: create, read, merge, search and thread state.
+
+Metadata/values filters mean: every given top-level key is present and equal (a nested object or
+list is compared whole). On PostgreSQL this runs in SQL: JSONB ``@>`` plus, for nested values,
+``doc -> key = value`` (``@>`` alone would also accept a superset of a nested object). On SQLite,
+``json_extract`` cannot tell ``true`` from ``1`` nor compare objects regardless of key order, so
+the rows matching every other filter are read for the tenant, in sort order, and the JSON filter
+runs in Python before offset/limit; the total stays exact. SQLite is the single-user store, so
+reading one tenant's threads is cheap there.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+from sqlalchemy import ColumnElement, and_, delete, func, select, type_coerce, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from sight.errors import ConflictError, InputValidationError
+from store.models import Thread
+
+ThreadStatus = Literal["idle", "busy", "interrupted", "error"]
+SORT_COLUMNS = {
+    "thread_id": Thread.thread_id,
+    "status": Thread.status,
+    "created_at": Thread.created_at,
+    "updated_at": Thread.updated_at,
+    "state_updated_at": Thread.state_updated_at,
+}
+
+
+def as_utc(value: datetime) -> datetime:
+    """Return `value` as an aware UTC datetime (SQLite hands back naive ones, stored as UTC)."""
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+@dataclass(frozen=True)
+class ThreadRecord:
+    """One stored thread, every column."""
+
+    thread_id: str
+    tenant: str
+    metadata: dict[str, Any]
+    status: str
+    values: Any
+    interrupts: dict[str, Any]
+    error: Any
+    created_at: datetime
+    updated_at: datetime
+    state_updated_at: datetime
+
+    def to_api(self) -> dict[str, Any]:
+        """Return the protocol's Thread object (the tenant stays internal)."""
+        return {
+            "thread_id": self.thread_id,
+            "created_at": self.created_at.isoformat(),
+            "updated_at": self.updated_at.isoformat(),
+            "state_updated_at": self.state_updated_at.isoformat(),
+            "metadata": self.metadata,
+            "status": self.status,
+            "config": {},
+            "values": self.values,
+            "interrupts": self.interrupts,
+            "error": self.error,
+        }
+
+
+def _record(row: Thread) -> ThreadRecord:
+    return ThreadRecord(
+        thread_id=row.thread_id,
+        tenant=row.tenant,
+        metadata=row.metadata_,
+        status=row.status,
+        values=row.values,
+        interrupts=row.interrupts,
+        error=row.error,
+        created_at=as_utc(row.created_at),
+        updated_at=as_utc(row.updated_at),
+        state_updated_at=as_utc(row.state_updated_at),
+    )
+
+
+def _owned(thread_id: str, tenant: str | None) -> list[ColumnElement[bool]]:
+    where = [Thread.thread_id == thread_id]
+    if tenant is not None:
+        where.append(Thread.tenant == tenant)
+    return where
+
+
+async def lock_thread(session: AsyncSession, thread_id: str, tenant: str | None) -> Thread | None:
+    """Lock the thread row until the transaction ends and return it (None: not the tenant's).
+
+    PostgreSQL: ``SELECT ... FOR UPDATE``. SQLite locks the whole database and only a write
+    takes the lock, so a no-op write comes first: concurrent transactions then queue on the
+    busy timeout instead of failing when a reader tries to become a writer.
+    """
+    if session.bind.dialect.name == "sqlite":
+        written = await session.execute(
+            update(Thread)
+            .where(*_owned(thread_id, tenant))
+            .values(tenant=Thread.tenant)
+            .returning(Thread.thread_id)
+        )
+        if written.first() is None:
+            return None
+    return await session.scalar(select(Thread).where(*_owned(thread_id, tenant)).with_for_update())
+
+
+def _json_equal(a: Any, b: Any) -> bool:
+    # JSON equality: true is not 1 (Python says it is), object key order does not matter.
+    if isinstance(a, bool) or isinstance(b, bool):
+        return type(a) is type(b) and a == b
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(_json_equal(a[k], b[k]) for k in a)
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(map(_json_equal, a, b))
+    if isinstance(a, dict | list) or isinstance(b, dict | list):
+        return False
+    return a == b
+
+
+def _json_matches(doc: Any, wanted: dict[str, Any]) -> bool:
+    return isinstance(doc, dict) and all(
+        key in doc and _json_equal(doc[key], value) for key, value in wanted.items()
+    )
+
+
+def _pg_matches(column: Any, wanted: dict[str, Any]) -> ColumnElement[bool]:
+    doc = type_coerce(column, JSONB)
+    conditions = [doc.contains(wanted)]  # JSONB @>
+    for key, value in wanted.items():
+        if isinstance(value, dict | list):
+            conditions.append(doc[key] == type_coerce(value, JSONB))
+    return and_(*conditions)
+
+
+class ThreadRepository:
+    """Owns every query on threads (runs and run events go with a thread through FK cascades)."""
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+        self._sessions = sessions
+
+    async def create(
+        self,
+        thread_id: str,
+        tenant: str,
+        metadata: dict[str, Any] | None = None,
+        *,
+        now: datetime,
+        if_exists: Literal["raise", "do_nothing"] = "raise",
+    ) -> ThreadRecord:
+        """Create an idle thread; with if_exists='do_nothing' return the tenant's existing one.
+
+        Raises ConflictError when the ID is taken (by another tenant, whatever if_exists says).
+        """
+        now = as_utc(now)
+        record = ThreadRecord(
+            thread_id, tenant, dict(metadata or {}), "idle", None, {}, None, now, now, now
+        )
+        async with self._sessions() as session, session.begin():
+            dialect = postgresql if session.bind.dialect.name == "postgresql" else sqlite
+            # The table (not the mapped class) takes column names, `metadata` among them.
+            inserted = await session.execute(
+                dialect.insert(Thread.__table__)
+                .values(vars(record))
+                .on_conflict_do_nothing(index_elements=["thread_id"])
+                .returning(Thread.__table__.c.thread_id)
+            )
+            if inserted.first() is not None:
+                return record
+            existing = await session.scalar(select(Thread).where(Thread.thread_id == thread_id))
+        if existing is None or if_exists == "raise" or existing.tenant != tenant:
+            raise ConflictError(f"Thread with ID {thread_id} already exists")
+        return _record(existing)
+
+    async def get(self, thread_id: str, tenant: str) -> ThreadRecord | None:
+        """Return the tenant's thread, or None (another tenant's thread is None too)."""
+        async with self._sessions() as session:
+            row = await session.scalar(select(Thread).where(*_owned(thread_id, tenant)))
+        return _record(row) if row else None
+
+    async def patch_metadata(
+        self, thread_id: str, tenant: str, metadata: dict[str, Any], *, now: datetime
+    ) -> ThreadRecord | None:
+        """Shallow-merge `metadata` into the thread's and bump updated_at; None if not found."""
+        now = as_utc(now)
+        async with self._sessions() as session, session.begin():
+            row = await lock_thread(session, thread_id, tenant)
+            if row is None:
+                return None
+            merged = {**row.metadata_, **metadata}
+            updated = await session.execute(
+                update(Thread)
+                .where(Thread.thread_id == thread_id)
+                .values(metadata_=merged, updated_at=now)
+                .returning(Thread)
+                .execution_options(populate_existing=True)
+            )
+            return _record(updated.scalar_one())
+
+    async def delete(self, thread_id: str, tenant: str) -> bool:
+        """Delete the tenant's thread with its runs and run events. False if not found."""
+        async with self._sessions() as session, session.begin():
+            deleted = await session.execute(
+                delete(Thread).where(*_owned(thread_id, tenant)).returning(Thread.thread_id)
+            )
+            return deleted.first() is not None
+
+    async def search(
+        self,
+        tenant: str,
+        *,
+        metadata: dict[str, Any] | None = None,
+        values: dict[str, Any] | None = None,
+        ids: list[str] | None = None,
+        status: str | None = None,
+        limit: int = 10,
+        offset: int = 0,
+        sort_by: str = "updated_at",
+        sort_order: Literal["asc", "desc"] = "desc",
+    ) -> tuple[list[ThreadRecord], int]:
+        """Return one page of the tenant's matching threads and the total number matching."""
+        if sort_by not in SORT_COLUMNS:
+            raise InputValidationError(
+                [{"field": "sort_by", "message": f"must be one of {', '.join(SORT_COLUMNS)}"}]
+            )
+        if sort_order not in ("asc", "desc"):
+            raise InputValidationError([{"field": "sort_order", "message": "must be asc or desc"}])
+        column = SORT_COLUMNS[sort_by]
+        # thread_id breaks ties so pages never overlap or skip.
+        order = (column.asc(), Thread.thread_id.asc())
+        if sort_order == "desc":
+            order = (column.desc(), Thread.thread_id.desc())
+        async with self._sessions() as session:
+            where, keep = self._filters(session, tenant, metadata, values, ids, status)
+            query = select(Thread).where(*where).order_by(*order)
+            if keep is None:
+                total = await session.scalar(select(func.count()).select_from(Thread).where(*where))
+                rows = (await session.scalars(query.limit(limit).offset(offset))).all()
+                return [_record(r) for r in rows], int(total or 0)
+            rows = (await session.scalars(query)).all()
+        matched = [r for r in map(_record, rows) if keep(r)]
+        return matched[offset : offset + limit], len(matched)
+
+    async def count(
+        self,
+        tenant: str,
+        metadata: dict[str, Any] | None = None,
+        values: dict[str, Any] | None = None,
+        status: str | None = None,
+    ) -> int:
+        """Count the tenant's threads matching the same filters as search."""
+        async with self._sessions() as session:
+            where, keep = self._filters(session, tenant, metadata, values, None, status)
+            if keep is None:
+                total = await session.scalar(select(func.count()).select_from(Thread).where(*where))
+                return int(total or 0)
+            rows = (await session.scalars(select(Thread).where(*where))).all()
+        return sum(1 for r in map(_record, rows) if keep(r))
+
+    @staticmethod
+    def _filters(
+        session: AsyncSession,
+        tenant: str,
+        metadata: dict[str, Any] | None,
+        values: dict[str, Any] | None,
+        ids: list[str] | None,
+        status: str | None,
+    ) -> tuple[list[ColumnElement[bool]], Callable[[ThreadRecord], bool] | None]:
+        """SQL conditions, plus a Python predicate for the JSON filters SQLite cannot run."""
+        where: list[ColumnElement[bool]] = [Thread.tenant == tenant]
+        if ids is not None:
+            where.append(Thread.thread_id.in_(ids))
+        if status is not None:
+            where.append(Thread.status == status)
+        if metadata is None and values is None:
+            return where, None
+        if session.bind.dialect.name == "postgresql":
+            if metadata is not None:
+                where.append(_pg_matches(Thread.metadata_, metadata))
+            if values is not None:
+                where.append(_pg_matches(Thread.values, values))
+            return where, None
+
+        def keep(record: ThreadRecord) -> bool:
+            return (metadata is None or _json_matches(record.metadata, metadata)) and (
+                values is None or _json_matches(record.values, values)
+            )
+
+        return where, keep
+
+    async def set_state(
+        self,
+        thread_id: str,
+        *,
+        status: ThreadStatus,
+        values: Any,
+        interrupts: dict[str, Any],
+        error: Any,
+        now: datetime,
+    ) -> bool:
+        """Record the thread's state after a run (any tenant: the worker calls this)."""
+        now = as_utc(now)
+        async with self._sessions() as session, session.begin():
+            updated = await session.execute(
+                update(Thread)
+                .where(Thread.thread_id == thread_id)
+                .values(
+                    status=status,
+                    values=values,
+                    interrupts=interrupts,
+                    error=error,
+                    updated_at=now,
+                    state_updated_at=now,
+                )
+                .returning(Thread.thread_id)
+            )
+            return updated.first() is not None
+
+    async def set_status(self, thread_id: str, status: ThreadStatus, now: datetime) -> bool:
+        """Set the thread's status and bump updated_at. False if the thread is gone."""
+        async with self._sessions() as session, session.begin():
+            updated = await session.execute(
+                update(Thread)
+                .where(Thread.thread_id == thread_id)
+                .values(status=status, updated_at=as_utc(now))
+                .returning(Thread.thread_id)
+            )
+            return updated.first() is not None

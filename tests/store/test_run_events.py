@@ -1,0 +1,106 @@
+"""Run event repository on SQLite and PostgreSQL: append, replay after a seq, purge."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from sight.settings import Settings
+from store.db import create_engine, session_factory
+from store.migrate import upgrade_async
+from store.run_events import RunEventRepository
+from store.runs import NewRun, RunRepository
+from store.threads import ThreadRepository
+
+T0 = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+async def sessions(db_settings: Settings) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
+    await upgrade_async(db_settings)
+    engine = create_engine(db_settings)
+    yield session_factory(engine)
+    await engine.dispose()
+
+
+@pytest.fixture
+def events(sessions) -> RunEventRepository:
+    return RunEventRepository(sessions)
+
+
+@pytest.fixture
+async def make_run(sessions):
+    threads, runs = ThreadRepository(sessions), RunRepository(sessions)
+    thread_id = str(uuid.uuid4())
+    await threads.create(thread_id, "acme", now=T0)
+
+    async def make() -> str:
+        run, _ = await runs.enqueue(
+            NewRun(str(uuid.uuid4()), thread_id, "acme", str(uuid.uuid4()), "kpi"),
+            strategy="enqueue",
+            thread_metadata_update={},
+            now=T0,
+        )
+        return run.run_id
+
+    make.runs = runs
+    return make
+
+
+async def test_append_then_after_returns_events_in_seq_order(events, make_run):
+    run_id = await make_run()
+    batch = [(2, "values", '{"a":2}'), (0, "metadata", '{"run_id":"r"}'), (1, "values", '{"a":1}')]
+    await events.append(run_id, batch, now=T0)
+    assert await events.after(run_id, -1) == sorted(batch)
+    assert await events.after(run_id, 0) == [(1, "values", '{"a":1}'), (2, "values", '{"a":2}')]
+    assert await events.after(run_id, 0, limit=1) == [(1, "values", '{"a":1}')]
+    assert await events.after(run_id, 2) == []
+    assert await events.last_seq(run_id) == 2
+
+
+async def test_last_seq_when_no_events_then_minus_one(events, make_run):
+    assert await events.last_seq(await make_run()) == -1
+    await events.append(await make_run(), [], now=T0)
+
+
+async def test_append_when_seq_already_stored_then_kept_and_rest_inserted(events, make_run):
+    run_id = await make_run()
+    await events.append(run_id, [(0, "metadata", "{}"), (1, "values", '{"v":1}')], now=T0)
+    await events.append(run_id, [(1, "values", '{"v":"changed"}'), (2, "end", "null")], now=T0)
+    assert await events.after(run_id, -1) == [
+        (0, "metadata", "{}"),
+        (1, "values", '{"v":1}'),
+        (2, "end", "null"),
+    ]
+
+
+async def test_append_when_batch_exceeds_one_insert_then_all_stored(events, make_run):
+    run_id = await make_run()
+    await events.append(run_id, [(i, "custom", str(i)) for i in range(2500)], now=T0)
+    assert await events.last_seq(run_id) == 2499
+    assert len(await events.after(run_id, -1)) == 2500
+
+
+async def test_events_of_other_runs_are_not_mixed(events, make_run):
+    a, b = await make_run(), await make_run()
+    await events.append(a, [(0, "values", '"a"')], now=T0)
+    await events.append(b, [(0, "values", '"b"'), (1, "values", '"b1"')], now=T0)
+    assert await events.after(a, -1) == [(0, "values", '"a"')]
+    assert await events.last_seq(b) == 1
+
+
+async def test_purge_then_only_events_of_runs_ended_before_cutoff_deleted(events, make_run):
+    old, recent, unfinished = await make_run(), await make_run(), await make_run()
+    for run_id in (old, recent, unfinished):
+        await events.append(run_id, [(0, "metadata", "{}"), (1, "values", "{}")], now=T0)
+    await make_run.runs.finish(old, "success", T0)
+    await make_run.runs.finish(recent, "success", T0 + timedelta(hours=2))
+    assert await events.purge(T0 + timedelta(hours=1)) == 2
+    assert await events.last_seq(old) == -1
+    assert await events.last_seq(recent) == 1
+    assert await events.last_seq(unfinished) == 1
+    assert await events.purge(T0 + timedelta(hours=1)) == 0
