@@ -6,10 +6,16 @@ from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
 
+from api.errors import install_error_handlers
+from api.routes import system
 from sight.registry import GraphSpec, graph_specs
 from sight.resources import open_resources
 from sight.settings import Settings
+
+# Browser clients read the run id from Content-Location and page through search results.
+CORS_EXPOSE_HEADERS = ["content-location", "location", "x-pagination-total", "x-pagination-next"]
 
 
 def create_app(settings: Settings, *, graphs: Mapping[str, GraphSpec] | None = None) -> FastAPI:
@@ -30,4 +36,16 @@ def create_app(settings: Settings, *, graphs: Mapping[str, GraphSpec] | None = N
     )
     app.state.settings = settings
     app.state.graphs = specs
+    install_error_handlers(app)
+    if settings.cors_allow_origins:
+        # Added after the error middleware so it wraps it: error responses keep CORS headers.
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_allow_origins,
+            allow_methods=["*"],
+            allow_headers=["*"],
+            allow_private_network=True,  # Studio on https calling a server on localhost
+            expose_headers=CORS_EXPOSE_HEADERS,
+        )
+    app.include_router(system.router)
     return app

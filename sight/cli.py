@@ -1,9 +1,11 @@
-"""`sight` command line: run a graph, run an evaluation suite, migrate the database."""
+"""`sight` command line: run a graph, run an evaluation suite, migrate the database, serve the API."""
 
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import json
+import logging
 import time
 from pathlib import Path
 from typing import Annotated, Any
@@ -107,6 +109,50 @@ def eval_(
     console.print(f"reports: {report_dir / (suite + '.md')}, {report_dir / (suite + '.json')}")
     if not report.passed:
         raise typer.Exit(code=1)
+
+
+def is_loopback(host: str) -> bool:
+    """True for 127.0.0.0/8, ::1 and localhost: addresses only this machine can reach."""
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False  # another host name: it may resolve to a public address
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535, help="Port to listen on.")] = 8000,
+) -> None:
+    """Serve the LangGraph Agent Server API (one process: runs are queued in it)."""
+    import uvicorn
+
+    from api.app import create_app
+
+    try:
+        settings = get_settings()
+    except SightError as exc:
+        _fail(exc)
+    if not settings.api_keys and not is_loopback(host):
+        console.print(
+            f"[bold red]error[/] refusing to listen on {escape(host)} without API keys: anyone "
+            "who can reach it could read and run every workflow. Set SIGHT_API_KEYS (a JSON "
+            'list like [{"key": "<16+ random chars>", "role": "admin"}]) or listen on '
+            "127.0.0.1."
+        )
+        raise typer.Exit(code=2)
+    level = settings.log_level.lower()
+    level = level if level in uvicorn.config.LOG_LEVELS else "info"
+    logging.basicConfig(
+        level="DEBUG" if level == "trace" else level.upper(),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    auth = f"{len(settings.api_keys)} API key(s)" if settings.api_keys else "no auth (loopback)"
+    shown = f"[{host}]" if ":" in host else host
+    console.print(f"serving on http://{escape(shown)}:{port} with {auth}")
+    uvicorn.run(create_app(settings), host=host, port=port, log_level=level)
 
 
 @db_app.command("upgrade")

@@ -1,0 +1,148 @@
+"""Errors to JSON at the API boundary: status, machine ``code``, human ``detail``.
+
+Every error body carries ``detail`` (the message the LangGraph SDKs read, see PROTOCOL.md
+§0.2) and ``code``. Sight's own errors add ``message`` and ``details``. Unexpected exceptions
+are logged here with their traceback and answered with a bare 500: no trace reaches a client.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from http import HTTPStatus
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from sight.errors import (
+    BudgetExceededError,
+    ConflictError,
+    ForbiddenError,
+    InputValidationError,
+    ModelError,
+    NotFoundError,
+    SettingsError,
+    SightError,
+    UnauthorizedError,
+    UnsupportedOptionError,
+)
+
+log = logging.getLogger(__name__)
+
+# Looked up along the exception's MRO, so subclasses (StructuredOutputError) inherit a status.
+STATUS_BY_ERROR: dict[type[SightError], int] = {
+    InputValidationError: 422,
+    UnsupportedOptionError: 422,
+    NotFoundError: 404,
+    ConflictError: 409,
+    UnauthorizedError: 401,
+    ForbiddenError: 403,
+    BudgetExceededError: 429,
+    ModelError: 502,
+    SettingsError: 500,
+}
+
+
+def status_for(exc: SightError) -> int:
+    """The HTTP status of a Sight error (500 for one no rule names)."""
+    for cls in type(exc).__mro__:
+        if cls in STATUS_BY_ERROR:
+            return STATUS_BY_ERROR[cls]
+    return 500
+
+
+def error_body(detail: str, code: str, **extra: Any) -> dict[str, Any]:
+    """The JSON body of every error response; ``extra`` members that are None are left out."""
+    return {"detail": detail, "code": code, **{k: v for k, v in extra.items() if v is not None}}
+
+
+async def _sight_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, SightError)
+    status = status_for(exc)
+    if status >= 500:
+        log.warning("%s %s -> %d %s: %s", request.method, request.url.path, status, exc.code, exc)
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    body = error_body(exc.message, exc.code, message=exc.message, details=exc.details)
+    return JSONResponse(body, status_code=status, headers=headers)
+
+
+def _field(loc: tuple[Any, ...] | list[Any]) -> str:
+    return ".".join(str(part) for part in loc) or "request"
+
+
+async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    errors = list(exc.errors())
+    bad_json = [err for err in errors if err.get("type") == "json_invalid"]
+    if bad_json:
+        loc = bad_json[0].get("loc", ())
+        reason = str(bad_json[0].get("ctx", {}).get("error", "malformed JSON"))
+        at = f" at position {loc[1]}" if len(loc) > 1 else ""
+        details = [{"field": "body", "message": reason + at}]
+        body = error_body("Invalid JSON in request body", "invalid_json", details=details)
+        return JSONResponse(body, status_code=422)
+    details = [
+        {
+            "field": _field(err.get("loc", ())),
+            "message": str(err.get("msg", "")),
+            "type": err["type"],
+        }
+        for err in errors
+    ]
+    lines = "; ".join(f"{d['field']}: {d['message']}" for d in details)
+    summary = f"{len(details)} problem(s) in the request: {lines}"
+    return JSONResponse(error_body(summary, "invalid_request", details=details), status_code=422)
+
+
+async def _http_exception(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, HTTPException)
+    try:
+        code = re.sub(r"[^a-z0-9]+", "_", HTTPStatus(exc.status_code).phrase.lower()).strip("_")
+    except ValueError:
+        code = f"http_{exc.status_code}"
+    detail = exc.detail if isinstance(exc.detail, str) else str(exc.detail)
+    return JSONResponse(error_body(detail, code), status_code=exc.status_code, headers=exc.headers)
+
+
+class UnhandledErrorMiddleware:
+    """Answer any exception no handler took with a 500 JSON body; log the traceback here.
+
+    Pure ASGI and inside CORS, so the 500 keeps its CORS headers (Starlette's outermost
+    ServerErrorMiddleware would answer without them, then re-raise for a second log).
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracking_send)
+        except Exception:
+            if started:  # a streamed body broke mid-way: nothing can be sent, let the server log
+                raise
+            log.exception("unhandled error in %s %s", scope.get("method"), scope.get("path"))
+            response = JSONResponse(error_body("internal error", "internal_error"), 500)
+            await response(scope, receive, send)
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Translate Sight errors, validation errors, HTTP errors and crashes to JSON bodies."""
+    app.add_exception_handler(SightError, _sight_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(HTTPException, _http_exception)
+    app.add_middleware(UnhandledErrorMiddleware)
