@@ -9,7 +9,8 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from api.errors import install_error_handlers
-from api.routes import system
+from api.routes import assistants, runs, system, threads
+from api.worker import RunManager
 from sight.registry import GraphSpec, graph_specs
 from sight.resources import open_resources
 from sight.settings import Settings
@@ -26,7 +27,12 @@ def create_app(settings: Settings, *, graphs: Mapping[str, GraphSpec] | None = N
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         async with open_resources(settings) as resources:
             app.state.resources = resources
-            yield
+            app.state.runs = RunManager(resources, specs)
+            await app.state.runs.start()
+            try:
+                yield
+            finally:
+                await app.state.runs.stop()
 
     app = FastAPI(
         title="Sight",
@@ -48,4 +54,7 @@ def create_app(settings: Settings, *, graphs: Mapping[str, GraphSpec] | None = N
             expose_headers=CORS_EXPOSE_HEADERS,
         )
     app.include_router(system.router)
+    app.include_router(assistants.router)
+    app.include_router(threads.router)
+    app.include_router(runs.router)
     return app

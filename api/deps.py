@@ -7,6 +7,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
+from api.worker import RunManager
 from sight.registry import GraphSpec
 from sight.resources import Resources
 from sight.settings import Settings
@@ -24,6 +25,11 @@ def get_graphs(request: Request) -> Mapping[str, GraphSpec]:
     return request.app.state.graphs
 
 
+def get_manager(request: Request) -> RunManager:
+    return request.app.state.runs
+
+
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
 ResourcesDep = Annotated[Resources, Depends(get_resources)]
 GraphsDep = Annotated[Mapping[str, GraphSpec], Depends(get_graphs)]
+ManagerDep = Annotated[RunManager, Depends(get_manager)]

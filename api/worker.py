@@ -1,0 +1,290 @@
+"""Run execution: one run at a time per thread, in arrival order; cancel; recover after a crash.
+
+A run's life: the route stores it as ``pending`` (RunRepository.enqueue) and kicks the thread's
+driver. The driver claims the oldest pending run of its thread, executes the graph, publishes
+every chunk to the run's stream, stores the final run and thread status, and only then closes
+the stream (the SDK checks the run's status when a stream ends). Runs left ``running`` or
+``pending`` by a dead process are picked up again at start and continue from their thread's
+last checkpoint.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Mapping
+from dataclasses import replace
+from datetime import UTC, datetime
+from typing import Any
+
+from langgraph.types import Command
+
+from api.sse import SUPPORTED_MODES, MessageAccumulator, chunk_events
+from api.state import thread_summary
+from api.streams import RunStream, StreamRegistry
+from sight.registry import GraphSpec
+from sight.resources import Resources
+from store.checkpoint_rollback import delete_checkpoints_after
+from store.run_events import RunEventRepository
+from store.runs import RunRecord, RunRepository
+from store.threads import ThreadRepository
+
+log = logging.getLogger(__name__)
+PURGE_EVERY_S = 60.0
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class RunCancelled(Exception):
+    """Raised inside a run's task when a client cancels it (interrupt or rollback)."""
+
+
+class RunManager:
+    """Owns run execution for this process (one per app)."""
+
+    def __init__(self, resources: Resources, graphs: Mapping[str, GraphSpec]) -> None:
+        self.resources = resources
+        self.settings = resources.settings
+        self.graphs = graphs
+        self.threads = ThreadRepository(resources.sessions)
+        self.runs = RunRepository(resources.sessions)
+        self.streams = StreamRegistry(RunEventRepository(resources.sessions))
+        self._compiled: dict[str, Any] = {}
+        self._drivers: dict[str, asyncio.Task[None]] = {}
+        self._rekick: set[str] = set()
+        self._tasks: dict[str, asyncio.Task[None]] = {}
+        self._cancel: dict[str, str] = {}
+        self._purger: asyncio.Task[None] | None = None
+        self._background: set[asyncio.Task[Any]] = set()
+        self._stopping = False
+
+    # --- lifecycle ---------------------------------------------------------------------------
+    async def start(self) -> None:
+        """Start persistence and resume every run a previous process left unfinished."""
+        self.streams.start()
+        self._purger = asyncio.create_task(self._purge_loop(), name="run-event-purger")
+        for thread_id in {run.thread_id for run in await self.runs.unfinished()}:
+            self.kick(thread_id)
+
+    async def stop(self) -> None:
+        """Stop executing; running runs stay ``running`` and resume at the next start."""
+        self._stopping = True
+        tasks = [
+            *self._tasks.values(),
+            *self._drivers.values(),
+            *self._background,
+            *([self._purger] if self._purger else []),
+        ]
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        await self.streams.stop()
+
+    def spawn(self, coro: Any) -> None:
+        """Run a coroutine in the background, keeping a reference until it ends."""
+        task = asyncio.create_task(coro)
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+
+    def graph(self, graph_id: str) -> Any:
+        """The compiled graph (with this process's checkpointer), compiled once."""
+        if graph_id not in self._compiled:
+            spec = self.graphs[graph_id]
+            self._compiled[graph_id] = spec.build().compile(
+                checkpointer=self.resources.checkpointer, name=graph_id
+            )
+        return self._compiled[graph_id]
+
+    # --- scheduling --------------------------------------------------------------------------
+    def kick(self, thread_id: str) -> None:
+        """Make sure the thread's driver runs (it drains the thread's pending runs)."""
+        if self._stopping:
+            return
+        if thread_id in self._drivers:
+            self._rekick.add(thread_id)
+            return
+        self._drivers[thread_id] = asyncio.create_task(
+            self._drive(thread_id), name=f"thread-driver-{thread_id}"
+        )
+
+    async def _drive(self, thread_id: str) -> None:
+        try:
+            while True:
+                self._rekick.discard(thread_id)
+                run = await self.runs.next_pending(thread_id)
+                if run is None:
+                    if thread_id in self._rekick:
+                        continue
+                    return
+                if await self.runs.claim(run.run_id, utc_now()):
+                    task = asyncio.create_task(self._execute(run), name=f"run-{run.run_id}")
+                    self._tasks[run.run_id] = task
+                    try:
+                        await asyncio.shield(task)
+                    finally:
+                        self._tasks.pop(run.run_id, None)
+        finally:
+            # No await between the last empty look and this: a kick after it starts a new driver.
+            self._drivers.pop(thread_id, None)
+
+    # --- execution ---------------------------------------------------------------------------
+    async def _execute(self, run: RunRecord) -> None:
+        run = replace(run, status="running", attempt=run.attempt + 1)  # as claim() stored it
+        stream = await self.streams.open(run.run_id)
+        status, error, rollback_to = "success", None, None
+        try:
+            graph = self.graph(run.graph_id)
+            config = self._config(run)
+            resumed = run.attempt > 1 and await self._has_checkpoint_of(graph, config, run.run_id)
+            rollback_to = (await graph.aget_state(config)).config
+            stream.publish("metadata", {"run_id": run.run_id, "attempt": run.attempt})
+            await self._stream_graph(graph, run, config, stream, resumed)
+        except asyncio.CancelledError:
+            action = self._cancel.pop(run.run_id, None)
+            if action is None:  # the server is stopping: the run resumes at the next start
+                raise
+            status = "interrupted"
+            if action == "rollback":
+                await self._rollback(run, rollback_to, stream)
+                return
+        except Exception as exc:  # noqa: BLE001 - any failure ends the run as "error"
+            log.warning("run %s failed: %s", run.run_id, type(exc).__name__)
+            status = "error"
+            error = {"error": type(exc).__name__, "message": str(exc)}
+            stream.error = error
+            stream.publish("error", error)
+        await self._finish(run, status, error)
+        await self.streams.finish(stream)
+        if run.kwargs.get("temporary"):
+            await self.threads.delete(run.thread_id, run.tenant)
+            await self.resources.checkpointer.adelete_thread(run.thread_id)
+
+    async def _stream_graph(
+        self, graph: Any, run: RunRecord, config: dict[str, Any], stream: RunStream, resumed: bool
+    ) -> None:
+        kwargs = run.kwargs
+        requested = set(kwargs.get("stream_mode") or ["values"])
+        modes = {SUPPORTED_MODES[m] for m in requested} | {"values"}
+        if resumed:
+            graph_input: Any = None
+        elif kwargs.get("command"):
+            graph_input = Command(**kwargs["command"])
+        else:
+            graph_input = kwargs.get("input")
+        legacy = MessageAccumulator()
+        context = self.graphs[run.graph_id].make_context(self.resources)
+        async for ns, mode, chunk in graph.astream(
+            graph_input,
+            config,
+            context=context,
+            stream_mode=sorted(modes),
+            subgraphs=True,
+            interrupt_before=kwargs.get("interrupt_before"),
+            interrupt_after=kwargs.get("interrupt_after"),
+            durability=kwargs.get("durability") or "async",
+        ):
+            if ns and not kwargs.get("stream_subgraphs"):
+                continue
+            if mode == "values" and not ns:
+                stream.result = chunk
+            for name, payload in chunk_events(requested, ns, mode, chunk, legacy):
+                stream.publish(name, payload)
+
+    def _config(self, run: RunRecord) -> dict[str, Any]:
+        user = dict(run.kwargs.get("config") or {})
+        configurable = {
+            **(user.get("configurable") or {}),
+            **(run.kwargs.get("checkpoint") or {}),
+            "thread_id": run.thread_id,
+        }
+        metadata = {
+            **(user.get("metadata") or {}),
+            **(run.metadata or {}),
+            "run_id": run.run_id,
+            "thread_id": run.thread_id,
+            "graph_id": run.graph_id,
+            "assistant_id": run.assistant_id,
+            "run_attempt": run.attempt,
+        }
+        return {**user, "configurable": configurable, "metadata": metadata}
+
+    @staticmethod
+    async def _has_checkpoint_of(graph: Any, config: dict[str, Any], run_id: str) -> bool:
+        state = await graph.aget_state(config)
+        return bool(state.metadata) and state.metadata.get("run_id") == run_id
+
+    async def _finish(self, run: RunRecord, status: str, error: dict[str, Any] | None) -> None:
+        now = utc_now()
+        await self.runs.finish(run.run_id, status, now, error=error)
+        if run.graph_id in self.graphs:
+            await self.refresh_thread(run.thread_id, self.graph(run.graph_id), error, now)
+        else:  # a run stored by a build that had this graph
+            await self.threads.set_status(run.thread_id, "error", now)
+
+    async def refresh_thread(
+        self,
+        thread_id: str,
+        graph: Any,
+        error: dict[str, Any] | None = None,
+        now: datetime | None = None,
+    ) -> None:
+        """Store the thread's status, values and interrupts from its latest checkpoint."""
+        now = now or utc_now()
+        snapshot = await graph.aget_state({"configurable": {"thread_id": thread_id}})
+        status, values, interrupts = thread_summary(snapshot)
+        if error is not None:
+            status = "error"
+        if await self.runs.inflight(thread_id):
+            status = "busy"
+        await self.threads.set_state(
+            thread_id, status=status, values=values, interrupts=interrupts, error=error, now=now
+        )
+
+    async def _rollback(
+        self, run: RunRecord, rollback_to: dict[str, Any] | None, stream: RunStream
+    ) -> None:
+        checkpoint_id = (rollback_to or {}).get("configurable", {}).get("checkpoint_id")
+        await delete_checkpoints_after(self.resources.checkpointer, run.thread_id, checkpoint_id)
+        await self.runs.delete(run.run_id, run.tenant)
+        self.streams.drop(run.run_id)
+        await self.refresh_thread(run.thread_id, self.graph(run.graph_id))
+
+    # --- cancellation ------------------------------------------------------------------------
+    async def cancel(self, run: RunRecord, action: str) -> bool:
+        """Cancel a pending or running run. False when it has already finished."""
+        if run.status == "pending":
+            now = utc_now()
+            if action == "rollback":
+                await self.runs.delete(run.run_id, run.tenant)
+                self.streams.drop(run.run_id)
+            else:
+                await self.runs.finish(run.run_id, "interrupted", now, expect=("pending",))
+                stream = self.streams.get(run.run_id)
+                if stream is not None:
+                    await self.streams.finish(stream)
+            if not await self.runs.inflight(run.thread_id):
+                await self.threads.set_status(run.thread_id, "idle", now)
+            return True
+        task = self._tasks.get(run.run_id)
+        if run.status != "running" or task is None:
+            return False
+        self._cancel[run.run_id] = action
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await asyncio.shield(task)
+        return True
+
+    async def _purge_loop(self) -> None:
+        retention = self.settings.run_event_retention_s
+        while True:
+            await asyncio.sleep(PURGE_EVERY_S)
+            cutoff = datetime.fromtimestamp(utc_now().timestamp() - retention, UTC)
+            try:
+                await self.streams.purge(cutoff)
+            except Exception:  # noqa: BLE001 - retried next minute
+                log.warning("could not purge run events", exc_info=True)

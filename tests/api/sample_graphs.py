@@ -1,0 +1,120 @@
+"""Test-only graphs served next to the real ones: interrupt, slow steps, failure, chat."""
+
+from __future__ import annotations
+
+import asyncio
+import operator
+from dataclasses import dataclass
+from typing import Annotated, Any, TypedDict
+
+from langchain_core.messages import AIMessage, HumanMessage
+from langgraph.graph import END, START, StateGraph
+from langgraph.runtime import Runtime
+from langgraph.types import interrupt
+
+from sight.registry import GraphSpec, graph_specs
+
+
+class StepState(TypedDict, total=False):
+    topic: str
+    log: Annotated[list[str], operator.add]
+    answer: Any
+
+
+@dataclass
+class StepContext:
+    delay_s: float = 0.0
+    executed: dict[str, int] | None = None
+
+
+EXECUTED: dict[str, int] = {}
+
+
+def _step(name: str, delay_s: float):  # noqa: ANN202
+    async def step(state: StepState, runtime: Runtime[StepContext]) -> dict[str, Any]:
+        runtime.stream_writer({"step": name})
+        await asyncio.sleep(delay_s)
+        key = f"{state.get('topic', '')}:{name}"
+        EXECUTED[key] = EXECUTED.get(key, 0) + 1
+        return {"log": [name]}
+
+    step.__name__ = name
+    return step
+
+
+def build_slow(steps: int = 10, delay_s: float = 0.2) -> StateGraph:
+    builder = StateGraph(StepState, context_schema=StepContext)
+    previous = START
+    for i in range(steps):
+        name = f"step_{i}"
+        builder.add_node(name, _step(name, delay_s))
+        builder.add_edge(previous, name)
+        previous = name
+    builder.add_edge(previous, END)
+    return builder
+
+
+def build_interrupt() -> StateGraph:
+    def ask(state: StepState) -> dict[str, Any]:
+        answer = interrupt({"question": f"publish {state.get('topic')}?"})
+        return {"answer": answer, "log": ["ask"]}
+
+    def publish(state: StepState) -> dict[str, Any]:
+        return {"log": [f"published:{state['answer']}"]}
+
+    builder = StateGraph(StepState)
+    builder.add_node(ask)
+    builder.add_node(publish)
+    builder.add_edge(START, "ask")
+    builder.add_edge("ask", "publish")
+    builder.add_edge("publish", END)
+    return builder
+
+
+def build_failing() -> StateGraph:
+    def explode(state: StepState) -> dict[str, Any]:
+        raise ValueError(f"boom on {state.get('topic')}")
+
+    builder = StateGraph(StepState)
+    builder.add_node(explode)
+    builder.add_edge(START, "explode")
+    return builder
+
+
+class ChatState(TypedDict, total=False):
+    question: str
+    reply: str
+
+
+@dataclass
+class ChatContext:
+    models: Any = None
+
+
+def build_chat() -> StateGraph:
+    async def chat(state: ChatState, runtime: Runtime[ChatContext]) -> dict[str, Any]:
+        message: AIMessage = await runtime.context.models.ainvoke(
+            "fast", [HumanMessage(content=state["question"])]
+        )
+        return {"reply": message.text}
+
+    builder = StateGraph(ChatState, context_schema=ChatContext)
+    builder.add_node(chat)
+    builder.add_edge(START, "chat")
+    return builder
+
+
+def test_graphs(slow_delay_s: float = 0.2) -> dict[str, GraphSpec]:
+    """The registered graphs plus the test-only ones."""
+    return {
+        **graph_specs(),
+        "slow": GraphSpec(
+            "slow", lambda: build_slow(10, slow_delay_s), lambda r: StepContext(), None
+        ),
+        "quick": GraphSpec("quick", lambda: build_slow(3, 0.0), lambda r: StepContext(), None),
+        "approval": GraphSpec("approval", build_interrupt, lambda r: None, None),
+        "failing": GraphSpec("failing", build_failing, lambda r: None, None),
+        "chat": GraphSpec(
+            "chat", build_chat, lambda r: ChatContext(models=r.models.for_run("test")), None
+        ),
+    }
