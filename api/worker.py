@@ -66,7 +66,11 @@ class RunManager:
         """Start persistence and resume every run a previous process left unfinished."""
         self.streams.start()
         self._purger = asyncio.create_task(self._purge_loop(), name="run-event-purger")
-        for thread_id in {run.thread_id for run in await self.runs.unfinished()}:
+        unfinished = await self.runs.unfinished()
+        for run in unfinished:
+            if run.status == "running":  # its process died: claim it again
+                await self.runs.set_status(run.run_id, "pending", utc_now(), expect=("running",))
+        for thread_id in dict.fromkeys(run.thread_id for run in unfinished):
             self.kick(thread_id)
 
     async def stop(self) -> None:
