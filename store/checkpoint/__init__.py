@@ -1,5 +1,6 @@
 """Sight's PostgreSQL checkpointer; :mod:`store.checkpointer` opens the one to use."""
 
-from store.checkpoint.fast_postgres_saver import CheckpointFlushError, FastPostgresSaver
+from store.checkpoint.fast_postgres_saver import FastPostgresSaver
+from store.checkpoint.save_queue import CheckpointFlushError
 
 __all__ = ["CheckpointFlushError", "FastPostgresSaver"]

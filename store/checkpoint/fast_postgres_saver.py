@@ -43,12 +43,13 @@ What still holds, and how:
 * One bad save fails only its own caller: a shared statement that fails is retried save
   by save. Strings with NUL bytes, which no text column takes, are refused by ``aput``
   and ``aput_writes`` as the stock saver refuses them. Other writes PostgreSQL refuses are
-  dropped, with an ERROR log naming their thread and checkpoints, once a statement of
-  their own has failed ``MAX_ATTEMPTS`` times on them.
+  dropped, with an ERROR log naming their thread and checkpoints, once statements of
+  their own have failed on them ``MAX_ATTEMPTS`` times in a row.
 * A save waiting for a connection fails (``PoolTimeout``) only once it has waited the
   pool's timeout, as the stock saver's call would.
-* ``aclose()`` commits everything staged or queued, retrying failed saves; what still
-  fails is dropped and reported in one :class:`CheckpointFlushError`.
+* ``aclose()`` commits everything staged or queued, retrying failed saves, and returns
+  once nothing is left; writes it had to drop are reported in one
+  :class:`~store.checkpoint.save_queue.CheckpointFlushError`.
 
 Trade-off: until its superstep's checkpoint commits, a finished task's writes live only in
 this process. If the process dies in that window, a resume reruns those tasks, as it reruns
@@ -82,26 +83,13 @@ from psycopg import AsyncConnection, AsyncCursor
 from psycopg.rows import DictRow, dict_row
 from psycopg_pool import AsyncConnectionPool
 
-from store.checkpoint.save_queue import SaveQueue
+from store.checkpoint.save_queue import CheckpointFlushError, SaveQueue
 from store.checkpoint.save_sql import check_text
 from store.checkpoint.write_stage import MAX_ATTEMPTS, StreamKey, WriteStage
 
 # A superstep that writes these ends the run (error) or pauses it (interrupt): no
 # checkpoint follows to carry its writes, so they are committed before aput_writes returns.
 FLUSH_NOW_CHANNELS = frozenset({"__error__", "__interrupt__"})
-
-
-class CheckpointFlushError(RuntimeError):
-    """``aclose()`` could not commit everything: the saves that failed, the writes dropped."""
-
-    def __init__(self, errors: Sequence[BaseException], dropped: int) -> None:
-        kinds = sorted({type(e).__name__ for e in errors})
-        super().__init__(
-            f"{len(errors)} checkpoint saves failed ({', '.join(kinds) or 'none'}); "
-            f"{dropped} staged writes dropped uncommitted"
-        )
-        self.errors = list(errors)
-        self.dropped = dropped
 
 
 class FastPostgresSaver(AsyncPostgresSaver):
@@ -249,16 +237,19 @@ class FastPostgresSaver(AsyncPostgresSaver):
         """Commit everything staged or queued; call before closing the pool.
 
         Failed saves are retried (writes PostgreSQL refuses are dropped after
-        ``MAX_ATTEMPTS``); what still fails is dropped and one error reports it all.
+        ``MAX_ATTEMPTS``). If writes had to be dropped, one error reports them and every
+        failure seen on the way; a checkpoint whose save failed has told its caller.
         """
         errors: list[BaseException] = []
+        refused = self._stage.refused
         for _ in range(MAX_ATTEMPTS):
             if not (keys := self._keys_of()):
                 break
             errors += await self._settle(keys)
-        dropped = sum(self._stage.drop(key) for key in self._stage.keys())
+        dropped = self._stage.refused - refused
+        dropped += sum(self._stage.drop(key) for key in self._stage.keys())
         errors += await self._settle(self._keys_of())  # nothing staged: saves under way
-        if errors or dropped:
+        if dropped:
             raise CheckpointFlushError(errors, dropped)
 
     # --- reads and deletes see this process's writes ---------------------------------

@@ -20,7 +20,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 import psycopg
 from psycopg import AsyncConnection
@@ -32,6 +32,19 @@ from store.checkpoint.write_stage import Staged, StreamKey, WriteStage
 logger = logging.getLogger(__name__)
 
 MAX_BATCH = 64  # saves per statement
+
+
+class CheckpointFlushError(RuntimeError):
+    """``aclose()`` dropped writes it could not commit; ``errors``: the failures on the way."""
+
+    def __init__(self, errors: Sequence[BaseException], dropped: int) -> None:
+        kinds = ", ".join(sorted({type(e).__name__ for e in errors})) or "no error"
+        super().__init__(
+            f"{dropped} checkpoint writes dropped uncommitted after {len(errors)} failed"
+            f" saves ({kinds})"
+        )
+        self.errors = list(errors)
+        self.dropped = dropped
 
 
 class Save:
@@ -73,7 +86,8 @@ class SaveQueue:
         save.future.add_done_callback(lambda f: self._done(save))
         if len(self._flushers) < self.pool.max_size:
             task = asyncio.get_running_loop().create_task(self._flush())
-            self._flushers.add(task)  # a flusher removes itself (see _flush)
+            self._flushers.add(task)  # a flusher removes itself (see _flush) ...
+            task.add_done_callback(self._flushers.discard)  # ... unless cancelled unstarted
         return save.future
 
     def pending(self, key: StreamKey) -> set[asyncio.Future[None]]:
@@ -119,8 +133,8 @@ class SaveQueue:
                         connected = True
                         await self._save_batch(conn)
                 except Exception as exc:  # noqa: BLE001 - no save may wait forever
-                    if connected:  # the batch is settled; only returning the connection failed
-                        logger.warning("returning a connection failed: %r", exc)
+                    if connected:  # the batch is settled; returning the connection failed
+                        logger.warning("checkpoint flusher: %r", exc)
                     else:
                         self._fail_waiting(started, exc)
         finally:
@@ -173,9 +187,8 @@ class SaveQueue:
                 save.future.set_result(None)
 
     def _failed(self, batch: list[Save], taken: list[list[Staged]], exc: Exception) -> None:
-        data_error = isinstance(exc, psycopg.Error) and not isinstance(
-            exc, psycopg.OperationalError
-        )
+        # Not the connection's fault, so the data's: retrying the same rows won't help.
+        data_error = not isinstance(exc, psycopg.OperationalError | psycopg.InterfaceError)
         for save, rows in zip(batch, taken, strict=True):
             if len(batch) == 1:
                 # Only a writes-only statement surely failed because of its writes.

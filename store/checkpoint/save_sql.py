@@ -78,10 +78,13 @@ Row = tuple[Any, ...]
 
 
 def check_text(values: Iterable[Any]) -> None:
-    """Refuse, as the stock saver does, a string no PostgreSQL text column can hold."""
+    """Refuse, as the stock saver does (same errors), strings no text column can hold."""
     for value in values:
-        if isinstance(value, str) and "\x00" in value:
-            raise psycopg.DataError("PostgreSQL text fields cannot contain NUL (0x00) bytes")
+        if isinstance(value, str):
+            if "\x00" in value:
+                raise psycopg.DataError("PostgreSQL text fields cannot contain NUL (0x00) bytes")
+            if not value.isascii():
+                value.encode()  # UnicodeEncodeError on a lone surrogate
 
 
 class SaveParams:
@@ -95,7 +98,9 @@ class SaveParams:
 
     def __bool__(self) -> bool:
         """Whether there is anything to save."""
-        return any(columns[0] for columns in (self._blobs, self._inserts, self._upserts, self._checkpoints))
+        return any(
+            columns[0] for columns in (self._blobs, self._inserts, self._upserts, self._checkpoints)
+        )
 
     def add_blobs(self, rows: Iterable[Row]) -> None:
         """Rows as ``BasePostgresSaver._dump_blobs`` makes them."""

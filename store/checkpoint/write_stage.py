@@ -33,6 +33,7 @@ class WriteStage:
         self._rows: dict[StreamKey, dict[tuple[str, str, int], Staged]] = {}
         self._timers: dict[StreamKey, asyncio.TimerHandle] = {}
         self._failures: dict[StreamKey, int] = {}  # data errors since the last commit
+        self.refused = 0  # rows dropped after MAX_ATTEMPTS
 
     def __contains__(self, key: object) -> bool:
         return key in self._rows
@@ -77,6 +78,7 @@ class WriteStage:
             failures = self._failures[key] = self._failures.get(key, 0) + 1
             if failures >= MAX_ATTEMPTS:
                 del self._failures[key]
+                self.refused += len(rows)
                 logger.error(
                     "dropping %d checkpoint writes of thread %r, namespace %r, checkpoints %s"
                     " after %d failed attempts (%s)",
