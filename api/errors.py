@@ -19,6 +19,7 @@ from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from sight.errors import (
+    BadRequestError,
     BudgetExceededError,
     ConflictError,
     ForbiddenError,
@@ -39,6 +40,7 @@ STATUS_BY_ERROR: dict[type[SightError], int] = {
     UnsupportedOptionError: 422,
     NotFoundError: 404,
     ConflictError: 409,
+    BadRequestError: 400,
     UnauthorizedError: 401,
     ForbiddenError: 403,
     BudgetExceededError: 429,

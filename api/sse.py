@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from api.state import checkpoint_of
+
 SEP = b"\r\n"
 # Stream modes clients may ask for, and the LangGraph mode that produces each.
 SUPPORTED_MODES = {
@@ -69,5 +71,26 @@ def chunk_events(
             for name, payload in legacy_messages.events(message, metadata):
                 yield name + suffix, payload
         return
+    if mode == "debug" and isinstance(chunk, dict) and chunk.get("type") == "checkpoint":
+        chunk = {**chunk, "payload": public_debug_checkpoint(chunk["payload"])}
     if mode in requested:
         yield mode + suffix, chunk
+
+
+def public_debug_checkpoint(payload: dict[str, Any]) -> dict[str, Any]:
+    """Add the public checkpoint objects the official server adds to debug checkpoint events."""
+    out = {
+        **payload,
+        "checkpoint": checkpoint_of(payload.get("config")),
+        "parent_checkpoint": checkpoint_of(payload.get("parent_config")),
+    }
+    out["tasks"] = [
+        {
+            **{k: v for k, v in t.items() if k != "state"},
+            "checkpoint": (t.get("state") or {}).get("configurable")
+            if isinstance(t.get("state"), dict)
+            else None,
+        }
+        for t in payload.get("tasks", [])
+    ]
+    return out

@@ -72,6 +72,12 @@ class NotFoundError(SightError):
     code = "not_found"
 
 
+class BadRequestError(SightError):
+    """The request cannot apply to the target as it is (e.g. a thread with no graph yet)."""
+
+    code = "bad_request"
+
+
 class ConflictError(SightError):
     """The request clashes with current state (exists already, thread busy...)."""
 
@@ -96,5 +102,7 @@ class UnsupportedOptionError(SightError):
     code = "unsupported_option"
 
     def __init__(self, option: str, reason: str) -> None:
-        super().__init__(f"option '{option}' is not supported: {reason}", details={"option": option})
+        super().__init__(
+            f"option '{option}' is not supported: {reason}", details={"option": option}
+        )
         self.option = option

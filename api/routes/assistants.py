@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import APIRouter, Response
+from pydantic import TypeAdapter
 
 from api.auth import PrincipalDep
 from api.deps import GraphsDep
@@ -135,8 +136,8 @@ async def get_assistant_schemas(
         "graph_id": graph_id,
         "input_schema": safe(compiled.get_input_jsonschema),
         "output_schema": safe(compiled.get_output_jsonschema),
-        "state_schema": safe(lambda: compiled.get_state_jsonschema()),
-        "config_schema": safe(compiled.get_config_jsonschema),
+        "state_schema": safe(lambda: TypeAdapter(compiled.builder.state_schema).json_schema()),
+        "config_schema": None,  # Sight takes no configurable fields: context is built server side
         "context_schema": safe(compiled.get_context_jsonschema),
     }
 

@@ -20,7 +20,13 @@ from api.schemas import (
 )
 from api.state import EMPTY_STATE, checkpoint_of, thread_state
 from api.worker import RunManager, utc_now
-from sight.errors import ConflictError, InputValidationError, NotFoundError, UnsupportedOptionError
+from sight.errors import (
+    BadRequestError,
+    ConflictError,
+    InputValidationError,
+    NotFoundError,
+    UnsupportedOptionError,
+)
 from store.threads import ThreadRecord
 
 router = APIRouter(tags=["threads"])
@@ -177,7 +183,7 @@ async def update_state(
     thread = await owned_thread(manager, thread_id, who.tenant)
     graph = _graph(manager, thread)
     if graph is None:
-        raise ConflictError(f"Thread {thread_id} has no assigned graph ID: run it first")
+        raise BadRequestError(f"Thread {thread_id} has no assigned graph ID: run it first")
     if await manager.runs.inflight(thread.thread_id):
         raise ConflictError(f"Thread {thread_id} has in-flight runs: wait or cancel them")
     checkpoint = dict(body.checkpoint or {})
