@@ -1,9 +1,11 @@
-"""Test-only graphs served next to the real ones: interrupt, slow steps, failure, chat."""
+"""Test-only graphs served next to the real ones: interrupt, slow steps, gates, failure, chat."""
 
 from __future__ import annotations
 
 import asyncio
 import operator
+import threading
+import time
 from dataclasses import dataclass
 from typing import Annotated, Any, TypedDict
 
@@ -48,6 +50,46 @@ def build_slow(steps: int = 10, delay_s: float = 0.2) -> StateGraph:
     for i in range(steps):
         name = f"step_{i}"
         builder.add_node(name, _step(name, delay_s))
+        builder.add_edge(previous, name)
+        previous = name
+    builder.add_edge(previous, END)
+    return builder
+
+
+# A 'gated' run waits at its held step until the test opens the gate of its input topic: the
+# server runs in this process, so a test knows a run is mid-way without timing it.
+GATES: dict[str, threading.Event] = {}
+GATE_TIMEOUT_S = 30.0
+
+
+def gate(topic: str) -> threading.Event:
+    """The gate of 'gated' runs whose input topic is `topic` (closed until set)."""
+    return GATES.setdefault(topic, threading.Event())
+
+
+def _gated_step(name: str, held: bool):  # noqa: ANN202
+    async def step(state: StepState, runtime: Runtime[None]) -> dict[str, Any]:
+        topic = state.get("topic", "")
+        if held:
+            deadline = time.monotonic() + GATE_TIMEOUT_S
+            while not gate(topic).is_set():
+                if time.monotonic() > deadline:
+                    raise TimeoutError(f"the gate of topic {topic!r} was never opened")
+                await asyncio.sleep(0.005)
+        runtime.stream_writer({"step": name, "topic": topic})
+        return {"log": [f"{topic}:{name}"]}
+
+    step.__name__ = name
+    return step
+
+
+def build_gated(steps: int = 6, held_at: int = 3) -> StateGraph:
+    """Steps logging '<topic>:step_i'; step `held_at` waits for the topic's gate."""
+    builder = StateGraph(StepState)
+    previous = START
+    for i in range(steps):
+        name = f"step_{i}"
+        builder.add_node(name, _gated_step(name, held=i == held_at))
         builder.add_edge(previous, name)
         previous = name
     builder.add_edge(previous, END)
@@ -112,6 +154,7 @@ def test_graphs(slow_delay_s: float = 0.2) -> dict[str, GraphSpec]:
             "slow", lambda: build_slow(10, slow_delay_s), lambda r: StepContext(), None
         ),
         "quick": GraphSpec("quick", lambda: build_slow(3, 0.0), lambda r: StepContext(), None),
+        "gated": GraphSpec("gated", build_gated, lambda r: None, None),
         "approval": GraphSpec("approval", build_interrupt, lambda r: None, None),
         "failing": GraphSpec("failing", build_failing, lambda r: None, None),
         "chat": GraphSpec(
