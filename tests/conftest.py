@@ -15,11 +15,15 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from sight.settings import Settings, load_settings
 from store.db import create_engine, session_factory
 from store.kpi_snapshots import KpiSnapshotRepository
 from store.migrate import upgrade_async
+from store.run_events import RunEventRepository
+from store.runs import RunRepository
+from store.threads import ThreadRepository
 
 ADMIN_PG_URL = os.environ.get(
     "SIGHT_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -104,9 +108,30 @@ def db_settings(request: pytest.FixtureRequest, tmp_path: Path) -> Settings:
 
 
 @pytest.fixture
-async def repo(db_settings: Settings) -> AsyncIterator[KpiSnapshotRepository]:
-    """A migrated KPI snapshot repository on SQLite and on PostgreSQL."""
+async def sessions(db_settings: Settings) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
+    """Migrated sessions on SQLite and on PostgreSQL (a fresh schema each test)."""
     await upgrade_async(db_settings)
     engine = create_engine(db_settings)
-    yield KpiSnapshotRepository(session_factory(engine))
+    yield session_factory(engine)
     await engine.dispose()
+
+
+@pytest.fixture
+def repo(sessions: async_sessionmaker[AsyncSession]) -> KpiSnapshotRepository:
+    """A KPI snapshot repository on SQLite and on PostgreSQL."""
+    return KpiSnapshotRepository(sessions)
+
+
+@pytest.fixture
+def threads(sessions: async_sessionmaker[AsyncSession]) -> ThreadRepository:
+    return ThreadRepository(sessions)
+
+
+@pytest.fixture
+def runs(sessions: async_sessionmaker[AsyncSession]) -> RunRepository:
+    return RunRepository(sessions)
+
+
+@pytest.fixture
+def events(sessions: async_sessionmaker[AsyncSession]) -> RunEventRepository:
+    return RunEventRepository(sessions)

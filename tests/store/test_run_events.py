@@ -3,33 +3,14 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from sight.settings import Settings
-from store.db import create_engine, session_factory
-from store.migrate import upgrade_async
-from store.run_events import RunEventRepository
 from store.runs import NewRun, RunRepository
 from store.threads import ThreadRepository
 
 T0 = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-async def sessions(db_settings: Settings) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
-    await upgrade_async(db_settings)
-    engine = create_engine(db_settings)
-    yield session_factory(engine)
-    await engine.dispose()
-
-
-@pytest.fixture
-def events(sessions) -> RunEventRepository:
-    return RunEventRepository(sessions)
 
 
 @pytest.fixture

@@ -4,39 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from sight.errors import ConflictError, NotFoundError
-from sight.settings import Settings
-from store.db import create_engine, session_factory
-from store.migrate import upgrade_async
-from store.runs import NewRun, RunRepository
-from store.threads import ThreadRepository
+from store.runs import NewRun
 
 T0 = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
 ASSISTANT = "6ba7b821-9dad-11d1-80b4-00c04fd430c8"
-
-
-@pytest.fixture
-async def sessions(db_settings: Settings) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
-    await upgrade_async(db_settings)
-    engine = create_engine(db_settings)
-    yield session_factory(engine)
-    await engine.dispose()
-
-
-@pytest.fixture
-def threads(sessions) -> ThreadRepository:
-    return ThreadRepository(sessions)
-
-
-@pytest.fixture
-def runs(sessions) -> RunRepository:
-    return RunRepository(sessions)
 
 
 @pytest.fixture
