@@ -14,7 +14,6 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Mapping
-from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -27,6 +26,7 @@ from sight.registry import GraphSpec
 from sight.resources import Resources
 from store.checkpoint_rollback import delete_checkpoints_after
 from store.run_events import RunEventRepository
+from store.run_queue import RunQueue
 from store.runs import RunRecord, RunRepository
 from store.threads import ThreadRepository
 
@@ -51,6 +51,7 @@ class RunManager:
         self.graphs = graphs
         self.threads = ThreadRepository(resources.sessions)
         self.runs = RunRepository(resources.sessions)
+        self.queue = RunQueue(resources.sessions)
         self.streams = StreamRegistry(RunEventRepository(resources.sessions))
         self._compiled: dict[str, Any] = {}
         self._drivers: dict[str, asyncio.Task[None]] = {}
@@ -120,32 +121,28 @@ class RunManager:
         try:
             while True:
                 self._rekick.discard(thread_id)
-                run = await self.runs.next_pending(thread_id)
-                if run is None:
-                    if thread_id in self._rekick:
-                        continue
-                    return
-                if await self.runs.claim(run.run_id, utc_now()):
+                run, more = await self.queue.claim_next(thread_id, utc_now())
+                if run is not None:
                     task = asyncio.create_task(self._execute(run), name=f"run-{run.run_id}")
                     self._tasks[run.run_id] = task
                     try:
                         await asyncio.shield(task)
                     finally:
                         self._tasks.pop(run.run_id, None)
+                # No await between this check and the exit: a later kick starts a new driver.
+                if not more and thread_id not in self._rekick:
+                    return
         finally:
-            # No await between the last empty look and this: a kick after it starts a new driver.
             self._drivers.pop(thread_id, None)
 
     # --- execution ---------------------------------------------------------------------------
     async def _execute(self, run: RunRecord) -> None:
-        run = replace(run, status="running", attempt=run.attempt + 1)  # as claim() stored it
         stream = await self.streams.open(run.run_id)
-        status, error, rollback_to = "success", None, None
+        status, error = "success", None
         try:
             graph = self.graph(run.graph_id)
             config = self._config(run)
             resumed = run.attempt > 1 and await self._has_checkpoint_of(graph, config, run.run_id)
-            rollback_to = (await graph.aget_state(config)).config
             stream.publish("metadata", {"run_id": run.run_id, "attempt": run.attempt})
             await self._stream_graph(graph, run, config, stream, resumed)
         except asyncio.CancelledError:
@@ -154,7 +151,7 @@ class RunManager:
                 raise
             status = "interrupted"
             if action == "rollback":
-                await self._rollback(run, rollback_to, stream)
+                await self._rollback(run)
                 return
         except Exception as exc:  # noqa: BLE001 - any failure ends the run as "error"
             log.warning("run %s failed: %s", run.run_id, type(exc).__name__)
@@ -223,12 +220,22 @@ class RunManager:
         return bool(state.metadata) and state.metadata.get("run_id") == run_id
 
     async def _finish(self, run: RunRecord, status: str, error: dict[str, Any] | None) -> None:
-        now = utc_now()
-        await self.runs.finish(run.run_id, status, now, error=error)
+        """Store the run's status and its thread's state together (one transaction)."""
+        thread_status, values, interrupts = "error", None, {}
         if run.graph_id in self.graphs:
-            await self.refresh_thread(run.thread_id, self.graph(run.graph_id), error, now)
-        else:  # a run stored by a build that had this graph
-            await self.threads.set_status(run.thread_id, "error", now)
+            snapshot = await self.graph(run.graph_id).aget_state(
+                {"configurable": {"thread_id": run.thread_id}}
+            )
+            thread_status, values, interrupts = thread_summary(snapshot)
+        await self.queue.complete(
+            run,
+            status=status,
+            error=error,
+            thread_status="error" if error is not None else thread_status,
+            values=values,
+            interrupts=interrupts,
+            now=utc_now(),
+        )
 
     async def refresh_thread(
         self,
@@ -249,11 +256,15 @@ class RunManager:
             thread_id, status=status, values=values, interrupts=interrupts, error=error, now=now
         )
 
-    async def _rollback(
-        self, run: RunRecord, rollback_to: dict[str, Any] | None, stream: RunStream
-    ) -> None:
-        checkpoint_id = (rollback_to or {}).get("configurable", {}).get("checkpoint_id")
-        await delete_checkpoints_after(self.resources.checkpointer, run.thread_id, checkpoint_id)
+    async def _rollback(self, run: RunRecord) -> None:
+        """Delete the run, its events and every checkpoint it wrote."""
+        saver = self.resources.checkpointer
+        config = {"configurable": {"thread_id": run.thread_id, "checkpoint_ns": ""}}
+        written = [c async for c in saver.alist(config, filter={"run_id": run.run_id})]
+        if written:  # newest first: the oldest one's parent is where the thread was before
+            parent = written[-1].parent_config
+            before = parent["configurable"]["checkpoint_id"] if parent else None
+            await delete_checkpoints_after(saver, run.thread_id, before)
         await self.runs.delete(run.run_id, run.tenant)
         self.streams.drop(run.run_id)
         await self.refresh_thread(run.thread_id, self.graph(run.graph_id))

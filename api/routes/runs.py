@@ -19,7 +19,6 @@ from sight.errors import NotFoundError
 from store.runs import NewRun, RunRecord
 
 router = APIRouter(tags=["runs"])
-RUN_NOT_FOUND = "Thread or assistant not found."
 
 
 async def create_run(
@@ -38,10 +37,9 @@ async def create_run(
         await manager.threads.create(thread_id, who.tenant, {"graph_id": graph_id}, now=now)
     else:
         thread_id = check_uuid(thread_id, "thread")
-        if await manager.threads.get(thread_id, who.tenant) is None:
-            if body.if_not_exists != "create":
-                raise NotFoundError(RUN_NOT_FOUND)
+        if body.if_not_exists == "create":
             await manager.threads.create(thread_id, who.tenant, {}, now=now, if_exists="do_nothing")
+        # Otherwise enqueue() refuses a thread the tenant does not have (404), in its transaction.
     assistant_id = assistant_id_of(graph_id)
     new = NewRun(
         run_id=str(uuid.uuid4()),

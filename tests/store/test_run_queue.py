@@ -1,0 +1,80 @@
+"""Run queue on SQLite and PostgreSQL: claim the oldest due run, complete with thread state."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from datetime import timedelta
+
+import pytest
+
+from store.run_queue import RunQueue
+from tests.store.test_runs import T0, enqueue
+
+
+@pytest.fixture
+def queue(sessions) -> RunQueue:
+    return RunQueue(sessions)
+
+
+@pytest.fixture
+async def thread_id(threads) -> str:
+    thread_id = str(uuid.uuid4())
+    await threads.create(thread_id, "acme", {}, now=T0)
+    return thread_id
+
+
+async def test_claim_next_when_two_pending_then_oldest_and_more_flag(queue, runs, thread_id):
+    first, _ = await enqueue(runs, thread_id, at=T0)
+    second, _ = await enqueue(runs, thread_id, at=T0 + timedelta(seconds=1))
+    claimed, more = await queue.claim_next(thread_id, T0 + timedelta(seconds=2))
+    assert claimed.run_id == first.run_id and claimed.status == "running"
+    assert claimed.attempt == 1 and more is True
+    stored = await runs.get(first.run_id, "acme")
+    assert stored.status == "running" and stored.attempt == 1
+    # One run at a time per thread: the second waits while the first runs.
+    assert await queue.claim_next(thread_id, T0 + timedelta(seconds=3)) == (None, False)
+    assert (await runs.get(second.run_id, "acme")).status == "pending"
+
+
+async def test_claim_next_when_many_workers_race_then_one_wins(queue, runs, thread_id):
+    await enqueue(runs, thread_id)
+    results = await asyncio.gather(
+        *(queue.claim_next(thread_id, T0 + timedelta(seconds=1)) for _ in range(8))
+    )
+    assert sum(run is not None for run, _ in results) == 1
+
+
+async def test_complete_when_others_queued_then_thread_busy_else_given_status(
+    queue, runs, threads, thread_id
+):
+    await enqueue(runs, thread_id, at=T0)
+    await enqueue(runs, thread_id, at=T0 + timedelta(seconds=1))
+    first, _ = await queue.claim_next(thread_id, T0 + timedelta(seconds=2))
+    await queue.complete(
+        first,
+        status="success",
+        error=None,
+        thread_status="idle",
+        values={"v": 1},
+        interrupts={},
+        now=T0 + timedelta(seconds=3),
+    )
+    assert (await runs.get(first.run_id, "acme")).status == "success"
+    thread = await threads.get(thread_id, "acme")
+    assert thread.status == "busy" and thread.values == {"v": 1}
+
+    second, more = await queue.claim_next(thread_id, T0 + timedelta(seconds=4))
+    assert second is not None and more is False
+    await queue.complete(
+        second,
+        status="error",
+        error={"error": "ValueError", "message": "x"},
+        thread_status="error",
+        values={"v": 2},
+        interrupts={},
+        now=T0 + timedelta(seconds=5),
+    )
+    thread = await threads.get(thread_id, "acme")
+    assert thread.status == "error" and thread.error == {"error": "ValueError", "message": "x"}
+    assert (await runs.get(second.run_id, "acme")).ended_at is not None
