@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 
@@ -19,8 +20,14 @@ from sight.settings import Settings
 CORS_EXPOSE_HEADERS = ["content-location", "location", "x-pagination-total", "x-pagination-next"]
 
 
-def create_app(settings: Settings, *, graphs: Mapping[str, GraphSpec] | None = None) -> FastAPI:
-    """Build the app. `graphs` replaces the registered graphs (tests add test-only ones)."""
+def create_app(
+    settings: Settings,
+    *,
+    graphs: Mapping[str, GraphSpec] | None = None,
+    freeze_gc: bool = False,
+) -> FastAPI:
+    """Build the app. `graphs` replaces the registered graphs (tests add test-only ones);
+    `freeze_gc` (for a long-lived server process) exempts startup objects from collection."""
     specs = dict(graphs) if graphs is not None else graph_specs()
 
     @asynccontextmanager
@@ -29,6 +36,11 @@ def create_app(settings: Settings, *, graphs: Mapping[str, GraphSpec] | None = N
             app.state.resources = resources
             app.state.runs = RunManager(resources, specs)
             await app.state.runs.start()
+            if freeze_gc:
+                # Everything loaded so far lives as long as the process: keep it out of the
+                # collector's scans (full collections stalled thousands of open streams).
+                gc.collect()
+                gc.freeze()
             try:
                 yield
             finally:
