@@ -13,9 +13,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 
-from sqlalchemy import ColumnElement, delete, exists, select, update
+from sqlalchemy import ColumnElement, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from sqlalchemy.orm import aliased
 
 from sight.errors import ConflictError, NotFoundError
 from store.models import Run, Thread
@@ -211,48 +210,6 @@ class RunRepository:
             .order_by(Run.created_at, Run.run_id)
         )
         return [_record(r) for r in rows]
-
-    async def next_pending(self, thread_id: str, now: datetime | None = None) -> RunRecord | None:
-        """Return the thread's oldest pending run, or None while one of its runs is running.
-
-        With `now`, runs created (scheduled) after it are not due yet and are skipped.
-        """
-        other = aliased(Run)
-        running = exists().where(other.thread_id == thread_id, other.status == "running")
-        where = [Run.thread_id == thread_id, Run.status == "pending", ~running]
-        if now is not None:
-            where.append(Run.created_at <= as_utc(now))
-        async with self._sessions() as session:
-            row = await session.scalar(
-                select(Run).where(*where).order_by(Run.created_at, Run.run_id).limit(1)
-            )
-        return _record(row) if row else None
-
-    async def claim(self, run_id: str, now: datetime) -> bool:
-        """Move a pending run to running (started_at, attempt + 1). True for the one winner.
-
-        Refused while another run of the same thread is running; the thread row lock makes
-        the check and the update one step for concurrent claimers.
-        """
-        now = as_utc(now)
-        async with self._sessions() as session, session.begin():
-            thread_id = await session.scalar(select(Run.thread_id).where(Run.run_id == run_id))
-            if thread_id is None or await lock_thread(session, thread_id, None) is None:
-                return False
-            busy = await session.scalar(
-                select(Run.run_id)
-                .where(Run.thread_id == thread_id, Run.status == "running")
-                .limit(1)
-            )
-            if busy is not None:
-                return False
-            claimed = await session.execute(
-                update(Run)
-                .where(Run.run_id == run_id, Run.status == "pending")
-                .values(status="running", started_at=now, updated_at=now, attempt=Run.attempt + 1)
-                .returning(Run.run_id)
-            )
-            return claimed.first() is not None
 
     async def finish(
         self,

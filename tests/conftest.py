@@ -22,6 +22,7 @@ from store.db import create_engine, session_factory
 from store.kpi_snapshots import KpiSnapshotRepository
 from store.migrate import upgrade_async
 from store.run_events import RunEventRepository
+from store.run_queue import RunQueue
 from store.runs import RunRepository
 from store.threads import ThreadRepository
 
@@ -135,3 +136,8 @@ def runs(sessions: async_sessionmaker[AsyncSession]) -> RunRepository:
 @pytest.fixture
 def events(sessions: async_sessionmaker[AsyncSession]) -> RunEventRepository:
     return RunEventRepository(sessions)
+
+
+@pytest.fixture
+def queue(sessions: async_sessionmaker[AsyncSession]) -> RunQueue:
+    return RunQueue(sessions)

@@ -8,13 +8,7 @@ from datetime import timedelta
 
 import pytest
 
-from store.run_queue import RunQueue
 from tests.store.test_runs import T0, enqueue
-
-
-@pytest.fixture
-def queue(sessions) -> RunQueue:
-    return RunQueue(sessions)
 
 
 @pytest.fixture
@@ -78,3 +72,10 @@ async def test_complete_when_others_queued_then_thread_busy_else_given_status(
     thread = await threads.get(thread_id, "acme")
     assert thread.status == "error" and thread.error == {"error": "ValueError", "message": "x"}
     assert (await runs.get(second.run_id, "acme")).ended_at is not None
+
+
+async def test_claim_next_when_scheduled_later_then_not_due_before_its_time(queue, runs, thread_id):
+    due = T0 + timedelta(seconds=30)
+    run, _ = await enqueue(runs, thread_id, created_at=due)
+    assert await queue.claim_next(thread_id, T0) == (None, False)
+    assert (await queue.claim_next(thread_id, due))[0].run_id == run.run_id

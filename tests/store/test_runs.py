@@ -12,6 +12,7 @@ from sight.errors import ConflictError, NotFoundError
 from store.runs import NewRun
 
 T0 = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
+LATER = T0 + timedelta(minutes=1)
 ASSISTANT = "6ba7b821-9dad-11d1-80b4-00c04fd430c8"
 
 
@@ -98,11 +99,11 @@ async def test_enqueue_reject_when_inflight_then_conflict_and_nothing_inserted(r
 
 @pytest.mark.parametrize("strategy", ["enqueue", "interrupt", "rollback"])
 async def test_enqueue_when_inflight_then_inserted_and_inflight_returned_oldest_first(
-    runs, thread_id, strategy
+    queue, runs, thread_id, strategy
 ):
     a, _ = await enqueue(runs, thread_id, at=T0)
     b, _ = await enqueue(runs, thread_id, at=T0 + timedelta(seconds=1))
-    assert await runs.claim(a.run_id, T0)
+    assert (await queue.claim_next(thread_id, LATER))[0].run_id == a.run_id
     c, inflight = await enqueue(runs, thread_id, strategy=strategy, at=T0 + timedelta(seconds=2))
     assert [r.run_id for r in inflight] == [a.run_id, b.run_id]
     assert [r.status for r in inflight] == ["running", "pending"]
@@ -121,54 +122,11 @@ async def test_enqueue_reject_when_ten_race_on_one_thread_then_exactly_one_inser
     assert len(await runs.list(thread_id, "acme", limit=100)) == 1
 
 
-async def test_claim_when_ten_race_then_exactly_one_wins_and_attempt_counted(runs, thread_id):
+async def test_finish_and_set_status_with_expect_then_only_from_those_statuses(
+    queue, runs, thread_id
+):
     run, _ = await enqueue(runs, thread_id)
-    started = T0 + timedelta(seconds=3)
-    results = await asyncio.gather(*(runs.claim(run.run_id, started) for _ in range(10)))
-    assert sum(results) == 1
-    got = await runs.get(run.run_id, "acme")
-    assert got.status == "running" and got.attempt == 1 and got.started_at == started
-    assert not await runs.claim(str(uuid.uuid4()), started)
-    await runs.finish(run.run_id, "success", started)
-    assert not await runs.claim(run.run_id, started)
-    assert (await runs.get(run.run_id, "acme")).status == "success"
-
-
-async def test_claim_when_other_run_of_thread_running_then_refused(runs, thread_id):
-    a, _ = await enqueue(runs, thread_id, at=T0)
-    b, _ = await enqueue(runs, thread_id, at=T0 + timedelta(seconds=1))
-    results = await asyncio.gather(runs.claim(a.run_id, T0), runs.claim(b.run_id, T0))
-    assert sum(results) == 1
-    await runs.finish(a.run_id if results[0] else b.run_id, "success", T0)
-    assert await runs.claim(b.run_id if results[0] else a.run_id, T0)
-
-
-async def test_next_pending_when_one_running_then_none_else_oldest_pending(runs, thread_id):
-    assert await runs.next_pending(thread_id) is None
-    a, _ = await enqueue(runs, thread_id, at=T0)
-    b, _ = await enqueue(runs, thread_id, at=T0 + timedelta(seconds=1))
-    assert (await runs.next_pending(thread_id)).run_id == a.run_id
-    assert await runs.claim(a.run_id, T0)
-    assert await runs.next_pending(thread_id) is None
-    finished = await runs.finish(
-        a.run_id, "error", T0 + timedelta(seconds=5), {"error": "ValueError", "message": "boom"}
-    )
-    assert finished.status == "error" and finished.ended_at == T0 + timedelta(seconds=5)
-    assert finished.error == {"error": "ValueError", "message": "boom"}
-    assert (await runs.next_pending(thread_id)).run_id == b.run_id
-
-
-async def test_next_pending_when_scheduled_later_then_not_due_before_its_time(runs, thread_id):
-    due = T0 + timedelta(seconds=30)
-    run, _ = await enqueue(runs, thread_id, created_at=due)
-    assert run.created_at == due
-    assert await runs.next_pending(thread_id, now=T0) is None
-    assert (await runs.next_pending(thread_id, now=due)).run_id == run.run_id
-
-
-async def test_finish_and_set_status_with_expect_then_only_from_those_statuses(runs, thread_id):
-    run, _ = await enqueue(runs, thread_id)
-    assert await runs.claim(run.run_id, T0)
+    assert (await queue.claim_next(thread_id, LATER))[0].run_id == run.run_id
     assert await runs.finish(run.run_id, "interrupted", T0, expect=("pending",)) is None
     assert not await runs.set_status(run.run_id, "interrupted", T0, expect=["pending"])
     assert await runs.set_status(run.run_id, "interrupted", T0, expect=["running"])
@@ -177,7 +135,7 @@ async def test_finish_and_set_status_with_expect_then_only_from_those_statuses(r
 
 
 async def test_unfinished_then_pending_and_running_of_every_tenant_oldest_first(
-    runs, threads, thread_id
+    queue, runs, threads, thread_id
 ):
     other_thread = str(uuid.uuid4())
     await threads.create(other_thread, "other", now=T0)
@@ -190,7 +148,7 @@ async def test_unfinished_then_pending_and_running_of_every_tenant_oldest_first(
         now=T0 + timedelta(seconds=2),
     )
     d, _ = await enqueue(runs, thread_id, at=T0 + timedelta(seconds=3))
-    assert await runs.claim(a.run_id, T0)
+    assert (await queue.claim_next(thread_id, LATER))[0].run_id == a.run_id
     await runs.finish(d.run_id, "success", T0)
     assert [r.run_id for r in await runs.unfinished()] == [a.run_id, b.run_id, c.run_id]
 
