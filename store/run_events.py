@@ -6,6 +6,7 @@ from datetime import datetime
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from store.models import Run, RunEvent
@@ -13,6 +14,11 @@ from store.threads import as_utc
 
 # SQLite allows 32766 bound parameters per statement; 5 per row keeps a chunk well below it.
 _ROWS_PER_INSERT = 1000
+_FOREIGN_KEY_VIOLATION = ("SQLITE_CONSTRAINT_FOREIGNKEY", "23503")  # SQLite, PostgreSQL
+
+
+class UnknownRunError(LookupError):
+    """An appended event belongs to a run that is not (or no longer) stored."""
 
 
 class RunEventRepository:
@@ -22,25 +28,40 @@ class RunEventRepository:
         self._sessions = sessions
 
     async def append(self, run_id: str, events: list[tuple[int, str, str]], now: datetime) -> None:
-        """Store a batch of events in one INSERT; a (run_id, seq) already stored is kept as is.
+        """Store a batch of one run's events; see `append_many`."""
+        await self.append_many([(run_id, seq, event, data) for seq, event, data in events], now)
 
-        Batches above 1000 events are split into several INSERTs within one transaction.
+    async def append_many(self, events: list[tuple[str, int, str, str]], now: datetime) -> None:
+        """Store (run_id, seq, event, data) rows of any runs in one transaction.
+
+        A (run_id, seq) already stored is kept as is. Batches above 1000 rows are split into
+        several INSERTs within the transaction. Raises `UnknownRunError` (and stores nothing)
+        when a run of the batch does not exist, e.g. it was deleted meanwhile.
         """
         if not events:
             return
         now = as_utc(now)
         rows = [
             {"run_id": run_id, "seq": seq, "event": event, "data": data, "created_at": now}
-            for seq, event, data in events
+            for run_id, seq, event, data in events
         ]
-        async with self._sessions() as session, session.begin():
-            dialect = postgresql if session.bind.dialect.name == "postgresql" else sqlite
-            for start in range(0, len(rows), _ROWS_PER_INSERT):
-                await session.execute(
-                    dialect.insert(RunEvent)
-                    .values(rows[start : start + _ROWS_PER_INSERT])
-                    .on_conflict_do_nothing(index_elements=["run_id", "seq"])
-                )
+        try:
+            async with self._sessions() as session, session.begin():
+                dialect = postgresql if session.bind.dialect.name == "postgresql" else sqlite
+                for start in range(0, len(rows), _ROWS_PER_INSERT):
+                    await session.execute(
+                        dialect.insert(RunEvent)
+                        .values(rows[start : start + _ROWS_PER_INSERT])
+                        .on_conflict_do_nothing(index_elements=["run_id", "seq"])
+                    )
+        except IntegrityError as exc:
+            code = getattr(exc.orig, "sqlite_errorname", None) or getattr(
+                exc.orig, "sqlstate", None
+            )
+            if code in _FOREIGN_KEY_VIOLATION:
+                # Not chained: the original message carries the statement's parameters (data).
+                raise UnknownRunError("an event's run does not exist") from None
+            raise
 
     async def after(
         self, run_id: str, seq: int, limit: int | None = None

@@ -1,4 +1,4 @@
-"""Run event repository on SQLite and PostgreSQL: append, replay after a seq, purge."""
+"""Run event repository on SQLite and PostgreSQL: append (one run or many), replay, purge."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from store.run_events import UnknownRunError
 from store.runs import NewRun, RunRepository
 from store.threads import ThreadRepository
 
@@ -72,6 +73,50 @@ async def test_events_of_other_runs_are_not_mixed(events, make_run):
     await events.append(b, [(0, "values", '"b"'), (1, "values", '"b1"')], now=T0)
     assert await events.after(a, -1) == [(0, "values", '"a"')]
     assert await events.last_seq(b) == 1
+
+
+async def test_append_many_when_rows_of_many_runs_then_each_run_gets_its_own(events, make_run):
+    run_ids = [await make_run() for _ in range(30)]
+    rows = [
+        (run_id, seq, "values", f'"{i}-{seq}"')
+        for i, run_id in enumerate(run_ids)
+        for seq in range(3)
+    ]
+    await events.append_many(rows[::-1], now=T0)
+    for i, run_id in enumerate(run_ids):
+        assert await events.after(run_id, -1) == [(s, "values", f'"{i}-{s}"') for s in range(3)]
+
+
+async def test_append_many_when_rows_exceed_one_insert_then_all_runs_stored(events, make_run):
+    a, b, c = await make_run(), await make_run(), await make_run()
+    rows = [(run_id, seq, "custom", str(seq)) for seq in range(900) for run_id in (a, b, c)]
+    await events.append_many(rows, now=T0)
+    for run_id in (a, b, c):
+        assert await events.last_seq(run_id) == 899
+        assert len(await events.after(run_id, -1)) == 900
+
+
+async def test_append_many_when_rows_already_stored_then_kept_and_rest_inserted(events, make_run):
+    a, b = await make_run(), await make_run()
+    first = [(a, 0, "metadata", "{}"), (b, 0, "metadata", '{"b":0}')]
+    await events.append_many(first, now=T0)
+    await events.append_many(first, now=T0)  # a retried batch is a no-op
+    await events.append_many(
+        [(a, 0, "metadata", '"changed"'), (b, 0, "values", '"changed"'), (b, 1, "end", "null")],
+        now=T0,
+    )
+    assert await events.after(a, -1) == [(0, "metadata", "{}")]
+    assert await events.after(b, -1) == [(0, "metadata", '{"b":0}'), (1, "end", "null")]
+
+
+async def test_append_many_when_a_run_does_not_exist_then_nothing_stored(events, make_run):
+    known = await make_run()
+    rows = [(known, 0, "values", "1"), (str(uuid.uuid4()), 0, "values", "2")]
+    with pytest.raises(UnknownRunError) as raised:
+        await events.append_many(rows, now=T0)
+    assert raised.value.__cause__ is None and raised.value.__suppress_context__
+    assert await events.last_seq(known) == -1
+    await events.append_many([], now=T0)
 
 
 async def test_purge_then_only_events_of_runs_ended_before_cutoff_deleted(events, make_run):
