@@ -207,15 +207,15 @@ def _instrument(app: FastAPI, bench: Bench) -> None:
     if getattr(streams, "_bench_instrumented", False):
         return
     repo = streams._repo  # noqa: SLF001 - measurement only
-    append, flush_all = repo.append, streams.flush_all
+    append_many, flush_all = repo.append_many, streams.flush_all
 
-    async def timed_append(run_id: str, events: list, now: Any) -> None:
+    async def timed_append_many(rows: list, now: Any) -> None:
         started = time.perf_counter()
         try:
-            await append(run_id, events, now)
+            await append_many(rows, now)
         finally:
             bench.flush_calls.append((time.perf_counter() - started) * 1000)
-            bench.flush_rows += len(events)
+            bench.flush_rows += len(rows)
 
     async def timed_flush_all() -> None:
         started = time.perf_counter()
@@ -224,7 +224,7 @@ def _instrument(app: FastAPI, bench: Bench) -> None:
         finally:
             bench.flush_ticks.append((time.perf_counter() - started) * 1000)
 
-    repo.append, streams.flush_all = timed_append, timed_flush_all
+    repo.append_many, streams.flush_all = timed_append_many, timed_flush_all
     streams._bench_instrumented = True
 
     def count_sql(_conn, _cursor, statement: str, *_args: Any) -> None:  # noqa: ANN001
@@ -243,7 +243,7 @@ def _instrument(app: FastAPI, bench: Bench) -> None:
         "run_events": repo,
         "saver": resources.checkpointer,
     }
-    skip = {("run_events", "append"), ("saver", "setup")}  # timed above / nested in every call
+    skip = {("run_events", "append_many"), ("saver", "setup")}  # timed above / nested in every call
     wrap = [
         (target, prefix, name)
         for prefix, target in targets.items()
