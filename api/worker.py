@@ -127,6 +127,9 @@ class RunManager:
                     self._tasks[run.run_id] = task
                     try:
                         await asyncio.shield(task)
+                    except Exception:  # noqa: BLE001 - storing the outcome failed; see the log
+                        log.exception("run %s could not be completed", run.run_id)
+                        return  # it stays "running" and is resumed at the next start
                     finally:
                         self._tasks.pop(run.run_id, None)
                 # No await between this check and the exit: a later kick starts a new driver.
