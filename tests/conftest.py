@@ -12,6 +12,7 @@ import os
 import socket
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -23,7 +24,7 @@ from store.kpi_snapshots import KpiSnapshotRepository
 from store.migrate import upgrade_async
 from store.run_events import RunEventRepository
 from store.run_queue import RunQueue
-from store.runs import RunRepository
+from store.runs import NewRun, RunRepository
 from store.threads import ThreadRepository
 
 ADMIN_PG_URL = os.environ.get(
@@ -141,3 +142,22 @@ def events(sessions: async_sessionmaker[AsyncSession]) -> RunEventRepository:
 @pytest.fixture
 def queue(sessions: async_sessionmaker[AsyncSession]) -> RunQueue:
     return RunQueue(sessions)
+
+
+@pytest.fixture
+async def make_run(sessions: async_sessionmaker[AsyncSession], threads, runs):
+    """Make runs (pending, on one fresh thread of tenant 'acme'); `make_run.runs` is the repo."""
+    thread_id = str(uuid.uuid4())
+    await threads.create(thread_id, "acme", now=datetime(2026, 11, 21, 12, 0, tzinfo=UTC))
+
+    async def make() -> str:
+        run, _ = await runs.enqueue(
+            NewRun(str(uuid.uuid4()), thread_id, "acme", str(uuid.uuid4()), "kpi"),
+            strategy="enqueue",
+            thread_metadata_update={},
+            now=datetime(2026, 11, 21, 12, 0, tzinfo=UTC),
+        )
+        return run.run_id
+
+    make.runs = runs
+    return make

@@ -4,15 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import uuid
 from datetime import UTC, datetime
 
 import pytest
 
 from api.streams import StreamRegistry
 from store.run_events import RunEventRepository, UnknownRunError
-from store.runs import NewRun, RunRepository
-from store.threads import ThreadRepository
 
 T0 = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
 Row = tuple[str, int, str, str]
@@ -202,25 +199,6 @@ async def test_flush_when_stream_dropped_then_its_events_not_written(registry, f
 
 
 # --- on the real databases ------------------------------------------------------------------
-@pytest.fixture
-async def make_run(sessions):
-    threads, runs = ThreadRepository(sessions), RunRepository(sessions)
-    thread_id = str(uuid.uuid4())
-    await threads.create(thread_id, "acme", now=T0)
-
-    async def make() -> str:
-        run, _ = await runs.enqueue(
-            NewRun(str(uuid.uuid4()), thread_id, "acme", str(uuid.uuid4()), "kpi"),
-            strategy="enqueue",
-            thread_metadata_update={},
-            now=T0,
-        )
-        return run.run_id
-
-    make.runs = runs
-    return make
-
-
 async def test_registry_when_run_deleted_before_flush_then_others_persisted(
     events: RunEventRepository, make_run, caplog
 ):

@@ -8,29 +8,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from store.run_events import UnknownRunError
-from store.runs import NewRun, RunRepository
-from store.threads import ThreadRepository
 
 T0 = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-async def make_run(sessions):
-    threads, runs = ThreadRepository(sessions), RunRepository(sessions)
-    thread_id = str(uuid.uuid4())
-    await threads.create(thread_id, "acme", now=T0)
-
-    async def make() -> str:
-        run, _ = await runs.enqueue(
-            NewRun(str(uuid.uuid4()), thread_id, "acme", str(uuid.uuid4()), "kpi"),
-            strategy="enqueue",
-            thread_metadata_update={},
-            now=T0,
-        )
-        return run.run_id
-
-    make.runs = runs
-    return make
 
 
 async def test_append_then_after_returns_events_in_seq_order(events, make_run):
