@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import logging
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -15,7 +14,6 @@ from api.streams import RunStream
 from api.worker import RunManager
 from store.runs import RunRecord
 
-log = logging.getLogger(__name__)
 ALWAYS_SENT = {"metadata", "error"}
 NOTHING_BEFORE = 2**62
 

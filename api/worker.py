@@ -14,7 +14,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Mapping
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from langgraph.types import Command
@@ -86,8 +86,12 @@ class RunManager:
         for task in tasks:
             task.cancel()
         for task in tasks:
-            with contextlib.suppress(asyncio.CancelledError, Exception):
+            try:
                 await task
+            except asyncio.CancelledError:
+                pass
+            except Exception:  # noqa: BLE001 - shutting down: report, keep stopping the rest
+                log.exception("task %s failed while the server stopped", task.get_name())
         await self.streams.stop()
 
     def spawn(self, coro: Any) -> None:
@@ -301,7 +305,7 @@ class RunManager:
         retention = self.settings.run_event_retention_s
         while True:
             await asyncio.sleep(PURGE_EVERY_S)
-            cutoff = datetime.fromtimestamp(utc_now().timestamp() - retention, UTC)
+            cutoff = utc_now() - timedelta(seconds=retention)
             try:
                 await self.streams.purge(cutoff)
             except Exception:  # noqa: BLE001 - retried next minute

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from store.models import KpiSnapshot, KpiSnapshotLease
+from store.models import KpiSnapshot, KpiSnapshotLease, as_utc
 
 
 @dataclass(frozen=True)
@@ -23,13 +23,8 @@ class SnapshotRecord:
     created_at: datetime
 
 
-def _utc(value: datetime) -> datetime:
-    # SQLite hands back naive datetimes; everything Sight stores is UTC.
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
-
-
 def _record(row: KpiSnapshot) -> SnapshotRecord:
-    return SnapshotRecord(row.id, row.key, row.request, row.result, _utc(row.created_at))
+    return SnapshotRecord(row.id, row.key, row.request, row.result, as_utc(row.created_at))
 
 
 class KpiSnapshotRepository:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import (
@@ -22,6 +22,11 @@ JsonDoc = JSON().with_variant(JSONB(), "postgresql")
 # For nullable documents: Python None is stored as SQL NULL, not as the JSON literal null.
 JsonOrNull = JSON(none_as_null=True).with_variant(JSONB(none_as_null=True), "postgresql")
 EMPTY_OBJECT = text("'{}'")
+
+
+def as_utc(value: datetime) -> datetime:
+    """Return `value` as an aware UTC datetime (SQLite hands back naive ones, stored as UTC)."""
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 class Base(DeclarativeBase):

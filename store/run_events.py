@@ -9,8 +9,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from store.models import Run, RunEvent
-from store.threads import as_utc
+from store.models import Run, RunEvent, as_utc
 
 # SQLite allows 32766 bound parameters per statement; 5 per row keeps a chunk well below it.
 _ROWS_PER_INSERT = 1000

@@ -15,9 +15,9 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from store.models import Run, Thread
+from store.models import Run, Thread, as_utc
 from store.runs import INFLIGHT, RunRecord, RunRepository, RunStatus
-from store.threads import ThreadStatus, as_utc, lock_thread
+from store.threads import ThreadStatus, lock_thread
 
 
 class RunQueue:

@@ -17,8 +17,8 @@ from sqlalchemy import ColumnElement, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from sight.errors import ConflictError, NotFoundError
-from store.models import Run, Thread
-from store.threads import as_utc, lock_thread
+from store.models import Run, Thread, as_utc
+from store.threads import lock_thread
 
 RunStatus = Literal["pending", "running", "error", "success", "timeout", "interrupted"]
 MultitaskStrategy = Literal["reject", "enqueue", "interrupt", "rollback"]

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, Literal
 
 from sqlalchemy import ColumnElement, and_, delete, func, select, type_coerce, update
@@ -22,7 +22,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from sight.errors import ConflictError, InputValidationError
-from store.models import Thread
+from store.models import Thread, as_utc
 
 ThreadStatus = Literal["idle", "busy", "interrupted", "error"]
 SORT_COLUMNS = {
@@ -32,11 +32,6 @@ SORT_COLUMNS = {
     "updated_at": Thread.updated_at,
     "state_updated_at": Thread.state_updated_at,
 }
-
-
-def as_utc(value: datetime) -> datetime:
-    """Return `value` as an aware UTC datetime (SQLite hands back naive ones, stored as UTC)."""
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 @dataclass(frozen=True)

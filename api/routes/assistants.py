@@ -11,7 +11,7 @@ from fastapi import APIRouter, Response
 from pydantic import TypeAdapter
 
 from api.auth import PrincipalDep
-from api.deps import GraphsDep
+from api.deps import GraphsDep, ManagerDep
 from api.schemas import AssistantCount, AssistantSearch
 from sight.errors import InputValidationError, NotFoundError
 from sight.registry import GraphSpec
@@ -101,7 +101,7 @@ async def get_assistant(assistant_id: str, graphs: GraphsDep, _: PrincipalDep) -
 
 @router.get("/assistants/{assistant_id}/graph", summary="Drawable graph")
 async def get_assistant_graph(
-    assistant_id: str, graphs: GraphsDep, _: PrincipalDep, xray: str = "false"
+    assistant_id: str, graphs: GraphsDep, manager: ManagerDep, _: PrincipalDep, xray: str = "false"
 ) -> dict[str, Any]:
     """Return the graph's nodes and edges (LangGraph's drawable JSON)."""
     graph_id = resolve_graph_id(graphs, assistant_id)
@@ -111,20 +111,20 @@ async def get_assistant_graph(
         depth = int(xray)
     else:
         raise InputValidationError([{"field": "xray", "message": "must be true, false or > 0"}])
-    drawable = graphs[graph_id].build().compile().get_graph(xray=depth).to_json()
+    drawable = manager.graph(graph_id).get_graph(xray=depth).to_json()
     for node in drawable.get("nodes", []):
-        if isinstance(node.get("data"), dict):
-            node["data"].pop("id", None)
+        if isinstance(node.get("data"), dict):  # a copy: never mutate what the graph returned
+            node["data"] = {k: v for k, v in node["data"].items() if k != "id"}
     return drawable
 
 
 @router.get("/assistants/{assistant_id}/schemas", summary="JSON schemas")
 async def get_assistant_schemas(
-    assistant_id: str, graphs: GraphsDep, _: PrincipalDep
+    assistant_id: str, graphs: GraphsDep, manager: ManagerDep, _: PrincipalDep
 ) -> dict[str, Any]:
     """Return the input, output, state, config and context JSON schemas."""
     graph_id = resolve_graph_id(graphs, assistant_id)
-    compiled = graphs[graph_id].build().compile()
+    compiled = manager.graph(graph_id)
 
     def safe(fn: Any) -> Any:
         try:
@@ -144,9 +144,9 @@ async def get_assistant_schemas(
 
 @router.get("/assistants/{assistant_id}/subgraphs", summary="Subgraphs")
 async def get_assistant_subgraphs(
-    assistant_id: str, graphs: GraphsDep, _: PrincipalDep
+    assistant_id: str, graphs: GraphsDep, manager: ManagerDep, _: PrincipalDep
 ) -> dict[str, Any]:
     """Return the schemas of each subgraph by namespace ({} when there are none)."""
     graph_id = resolve_graph_id(graphs, assistant_id)
-    compiled = graphs[graph_id].build().compile()
+    compiled = manager.graph(graph_id)
     return {ns: {"graph_id": graph_id} for ns, _sub in compiled.get_subgraphs()}
