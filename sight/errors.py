@@ -106,3 +106,9 @@ class UnsupportedOptionError(SightError):
             f"option '{option}' is not supported: {reason}", details={"option": option}
         )
         self.option = option
+
+
+class DuplicateEntryError(ConflictError):
+    """A new knowledge entry nearly repeats a stored one; ``details`` names it and the score."""
+
+    code = "duplicate_entry"

@@ -171,6 +171,36 @@ class Settings(BaseSettings):
         default=10.0, gt=0, description="How long a computing run holds a snapshot key."
     )
 
+    # --- knowledge base -------------------------------------------------------------------
+    knowledge_base: str = Field(
+        default="sight", pattern=r"^[a-z][a-z0-9_]{0,47}$",
+        description="Knowledge base the workflows and the API use (Qdrant collection sight_kb_<name>).",
+    )
+    knowledge_backend: Literal["auto", "memory", "qdrant"] = Field(
+        default="auto",
+        description=(
+            "Who answers searches: `memory` (an in-process mirror of the collection), `qdrant` "
+            "(the Qdrant server), or `auto` (memory for embedded Qdrant, qdrant for a server)."
+        ),
+    )
+    knowledge_reranker: str = Field(
+        default="features",
+        description="Rerank stage: `features` (offline default), `none`, or `cross-encoder/<name or path>`.",
+    )
+    knowledge_rrf_k: float = Field(
+        default=60.0, gt=0, description="Reciprocal rank fusion constant (Qdrant's formula)."
+    )
+    knowledge_candidates: int = Field(
+        default=50, ge=1, le=1000, description="Candidates each retriever passes to fusion."
+    )
+    knowledge_rerank_top: int = Field(
+        default=20, ge=1, le=200, description="Fused candidates the rerank stage reorders."
+    )
+    knowledge_duplicate_threshold: float = Field(
+        default=0.95, gt=0, le=1,
+        description="Cosine similarity at which a new entry counts as a near-duplicate.",
+    )
+
     # --- API server ----------------------------------------------------------------------
     api_keys: list[ApiKey] = Field(
         default_factory=list,

@@ -1,0 +1,357 @@
+"""The knowledge-base tool: hybrid search, and writes that refuse near-duplicates.
+
+Search runs dense (embedder) and keyword (BM25 over Polish lemmas) retrieval, fuses them with
+reciprocal rank fusion, then reranks the top candidates. Every hit says where it came from.
+Qdrant is the store of record; in embedded mode queries are answered by an in-process mirror
+(:class:`MemoryIndex`) because embedded Qdrant scores point by point in Python.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from qdrant_client import AsyncQdrantClient
+
+from sight.errors import DuplicateEntryError, InputValidationError, NotFoundError
+from store import knowledge as kstore
+from tools.knowledge.entries import KnowledgeEntry
+from tools.knowledge.keyword import document_vector, term_id
+from tools.knowledge.memory import MemoryIndex
+from tools.knowledge.rerank import Candidate, Reranker
+from tools.knowledge.results import Duplicate, SearchHit, SearchResult, SearchType, StageRanks
+from tools.knowledge.results import StageScores
+from tools.knowledge.search import fill_signals, query_weights, rrf
+from tools.knowledge.text import language_of, terms
+from tools.models.embedders import Embedder
+
+SEARCH_TYPES: tuple[SearchType, ...] = ("dense", "sparse", "hybrid", "hybrid_rerank")
+
+
+@dataclass(frozen=True, slots=True)
+class SearchOptions:
+    """Knobs of the search pipeline (from settings; tests and evals vary them)."""
+
+    rrf_k: float = 60.0
+    candidates: int = 50  # taken from each retriever before fusion
+    rerank_top: int = 20  # fused candidates the rerank stage reorders
+    duplicate_threshold: float = 0.95
+
+
+def _ms(start: float) -> float:
+    return round((time.perf_counter() - start) * 1000, 3)
+
+
+class KnowledgeBase:
+    """One knowledge base (a Qdrant collection) with its embedder and rerank stage."""
+
+    def __init__(
+        self,
+        client: AsyncQdrantClient,
+        name: str,
+        embedder: Embedder,
+        *,
+        reranker: Reranker | None,
+        options: SearchOptions = SearchOptions(),
+        in_memory: bool = True,
+    ) -> None:
+        kstore.collection_name(name)  # validates the name
+        self.client = client
+        self.name = name
+        self.embedder = embedder
+        self.reranker = reranker
+        self.options = options
+        self.memory: MemoryIndex | None = None
+        self._payloads: dict[str, dict[str, Any]] = {}
+        self._in_memory = in_memory
+        self._write_lock = asyncio.Lock()
+
+    async def open(self) -> KnowledgeBase:
+        """Create the collection if needed and, in memory mode, load the mirror from Qdrant."""
+        dim = await asyncio.to_thread(lambda: self.embedder.dim)
+        await kstore.ensure_collection(self.client, self.name, dim)
+        if self._in_memory:
+            memory = MemoryIndex(dim)
+            async for chunk in kstore.scan(self.client, self.name, vectors=True):
+                memory.put(chunk.payload, chunk.dense or [], _searchable(chunk.payload))
+                self._payloads[chunk.payload["id"]] = chunk.payload
+            self.memory = memory
+        return self
+
+    # --- reading ---------------------------------------------------------------------------
+
+    async def count(self) -> int:
+        """Number of entries."""
+        if self.memory is not None:
+            return len(self.memory)
+        return await kstore.count(self.client, self.name)
+
+    async def get(self, entry_id: str) -> dict[str, Any]:
+        """The stored entry, or NotFoundError."""
+        payload = (self._payloads.get(entry_id) if self.memory is not None
+                   else await kstore.get(self.client, self.name, entry_id))
+        if payload is None:
+            raise NotFoundError(f"knowledge entry {entry_id!r} not found in {self.name!r}")
+        return payload
+
+    async def search(
+        self,
+        query: str,
+        *,
+        filters: Mapping[str, str | Sequence[str]] | None = None,
+        limit: int = 10,
+        search_type: SearchType = "hybrid_rerank",
+    ) -> SearchResult:
+        """Search the knowledge base; hits carry per-stage ranks and scores."""
+        _check_search(query, filters, limit, search_type)
+        started = time.perf_counter()
+        opts, timings = self.options, {}
+        use_dense = search_type != "sparse"
+        use_sparse = search_type != "dense"
+        q_terms = (self.memory.keywords.query_terms(query) if self.memory is not None
+                   else list(dict.fromkeys(terms(query, language_of(query)))))
+        qvec = None
+        if use_dense:
+            t = time.perf_counter()
+            qvec = await asyncio.to_thread(self.embedder.embed_query, query)
+            timings["embed"] = _ms(t)
+        n_candidates = max(limit, opts.candidates)
+        dense_hits, sparse_hits = await self._retrieve(
+            qvec, q_terms if use_sparse else None, filters, n_candidates, timings
+        )
+        lists = {k: v for k, v in (("dense", dense_hits), ("sparse", sparse_hits)) if v}
+        t = time.perf_counter()
+        fused = rrf(lists, opts.rrf_k)
+        timings["fuse"] = _ms(t)
+        dense_score = {h.entry_id: h.score for h in dense_hits}
+        sparse_score = {h.entry_id: h.score for h in sparse_hits}
+        keep = max(limit, opts.rerank_top) if search_type == "hybrid_rerank" else limit
+        candidates = await self._candidates(fused[:keep], dense_score, sparse_score, qvec)
+        reranker = self.reranker if search_type == "hybrid_rerank" else None
+        if reranker is not None and candidates:
+            t = time.perf_counter()
+            await self._rerank(reranker, query, q_terms, candidates)
+            timings["rerank"] = _ms(t)
+        timings["total"] = _ms(started)
+        hits = [_hit(c, search_type, reranker is not None) for c in candidates[:limit]]
+        return SearchResult(
+            query=query, search_type=search_type, num_results=len(hits), query_terms=q_terms,
+            filters=dict(filters or {}), reranker=reranker.name if reranker else None,
+            rrf_k=opts.rrf_k if len(lists) > 1 else None, timings_ms=timings, hits=hits,
+        )
+
+    async def _retrieve(self, qvec, q_terms, filters, limit, timings):
+        if self.memory is None:
+            t = time.perf_counter()
+            sparse = None
+            if q_terms:
+                sparse = (sorted({term_id(x) for x in q_terms}), None)
+                sparse = (sparse[0], [1.0] * len(sparse[0]))
+            dense_hits, sparse_hits = await kstore.query(
+                self.client, self.name, dense=qvec, sparse=sparse, filters=filters, limit=limit
+            )
+            timings["retrieve"] = _ms(t)
+            return dense_hits, sparse_hits
+
+        def run():
+            t0 = time.perf_counter()
+            mask = self.memory.mask(filters)
+            dense = self.memory.dense_search(qvec, mask, limit) if qvec is not None else []
+            t1 = time.perf_counter()
+            sparse = self.memory.keyword_search(q_terms, mask, limit) if q_terms else []
+            timings["dense"] = round((t1 - t0) * 1000, 3)
+            timings["sparse"] = _ms(t1)
+            return dense, sparse
+
+        return await asyncio.to_thread(run)
+
+    async def _candidates(self, fused, dense_score, sparse_score, qvec) -> list[Candidate]:
+        ids = [i for i, _, _ in fused]
+        if self.memory is not None:
+            payloads = {i: self._payloads[i] for i in ids}
+        else:
+            found = await asyncio.gather(*(kstore.get(self.client, self.name, i) for i in ids))
+            payloads = {i: p for i, p in zip(ids, found, strict=True) if p is not None}
+        out = []
+        for fused_rank, (i, score, ranks) in enumerate(fused, start=1):
+            if i not in payloads:
+                continue
+            out.append(Candidate(
+                id=i, payload=payloads[i], cosine=dense_score.get(i, 0.0),
+                bm25=sparse_score.get(i, 0.0), rrf=score,
+                ranks={"dense": ranks.get("dense"), "sparse": ranks.get("sparse"),
+                       "fused": fused_rank},
+            ))
+        if self.memory is not None and qvec is not None:
+            import numpy as np
+
+            q = np.asarray(qvec, dtype=np.float32)
+            q /= max(float(np.linalg.norm(q)), 1e-12)
+            for c in out:
+                if c.id not in dense_score and (vec := self.memory.dense_of(c.id)) is not None:
+                    c.cosine = float(vec @ q)
+        return out
+
+    async def _rerank(self, reranker, query, q_terms, candidates: list[Candidate]) -> None:
+        top = candidates[: self.options.rerank_top]
+        if self.memory is not None:
+            kw = self.memory.keywords
+            weights = query_weights(q_terms, kw.df, kw.n_docs)
+            chunk_terms = {c.id: set(self.memory.terms_of(c.id)) for c in top}
+        else:
+            weights = {term_id(t): 1.0 for t in q_terms}
+            chunk_terms = {c.id: set(document_vector(_searchable(c.payload),
+                                                      c.payload.get("language", "pl"))[0])
+                           for c in top}
+        fill_signals(top, weights, chunk_terms)
+        scores = await reranker.scores(query, top)
+        for c, s in zip(top, scores, strict=True):
+            c.rerank = float(s)
+        top.sort(key=lambda c: -c.rerank)
+        for rank, c in enumerate(top, start=1):
+            c.ranks["rerank"] = rank
+        candidates[: len(top)] = top
+
+    # --- writing ---------------------------------------------------------------------------
+
+    async def find_duplicate(self, entry: KnowledgeEntry, vector: list[float]) -> Duplicate | None:
+        """The most similar other entry if it reaches the duplicate threshold."""
+        threshold = self.options.duplicate_threshold
+        if self.memory is not None:
+            hits = await asyncio.to_thread(
+                self.memory.dense_search, vector, self.memory.mask(None), 2)
+        else:
+            hits, _ = await kstore.query(self.client, self.name, dense=vector, sparse=None,
+                                         filters=None, limit=2)
+        for hit in hits:
+            if hit.entry_id != entry.id and hit.score >= threshold:
+                existing = await self.get(hit.entry_id)
+                return Duplicate(id=hit.entry_id, title=str(existing.get("title", "")),
+                                 similarity=round(hit.score, 4), threshold=threshold)
+        return None
+
+    async def add(self, entry: KnowledgeEntry, *, force: bool = False) -> dict[str, Any]:
+        """Store a new entry; a taken id is a conflict, a near-duplicate too unless ``force``."""
+        async with self._write_lock:
+            if await self._exists(entry.id):
+                raise _conflict(f"knowledge entry {entry.id!r} exists already: update it instead")
+            vector = (await self._embed([entry]))[0]
+            duplicate = await self.find_duplicate(entry, vector)
+            if duplicate is not None and not force:
+                raise DuplicateEntryError(
+                    f"entry {entry.id!r} nearly repeats {duplicate.id!r} (similarity "
+                    f"{duplicate.similarity:.3f} >= {duplicate.threshold}); not stored: send "
+                    "force=true to store it anyway",
+                    details={"duplicate_of": duplicate.model_dump()},
+                )
+            return (await self._write([entry], [vector]))[0]
+
+    async def update(self, entry: KnowledgeEntry) -> dict[str, Any]:
+        """Replace an existing entry (same id)."""
+        async with self._write_lock:
+            previous = await self.get(entry.id)
+            vector = (await self._embed([entry]))[0]
+            return (await self._write([entry], [vector], created=previous.get("created_at")))[0]
+
+    async def delete(self, entry_id: str) -> None:
+        """Delete an entry (NotFoundError if absent)."""
+        async with self._write_lock:
+            await self.get(entry_id)
+            await kstore.delete(self.client, self.name, [entry_id])
+            if self.memory is not None:
+                self.memory.remove(entry_id)
+                self._payloads.pop(entry_id, None)
+
+    async def load(self, entries: Sequence[KnowledgeEntry], *, batch: int = 64) -> dict[str, int]:
+        """Upsert entries in bulk, re-embedding only those whose content changed."""
+        async with self._write_lock:
+            stats = {"added": 0, "updated": 0, "unchanged": 0}
+            todo: list[KnowledgeEntry] = []
+            for entry in entries:
+                current = (self._payloads.get(entry.id) if self.memory is not None
+                           else await kstore.get(self.client, self.name, entry.id))
+                if current is None:
+                    stats["added"] += 1
+                elif current.get("content_hash") == entry.content_hash():
+                    stats["unchanged"] += 1
+                    continue
+                else:
+                    stats["updated"] += 1
+                todo.append(entry)
+            for start in range(0, len(todo), batch):
+                part = todo[start : start + batch]
+                await self._write(part, await self._embed(part))
+            return stats
+
+    async def _exists(self, entry_id: str) -> bool:
+        if self.memory is not None:
+            return entry_id in self.memory
+        return await kstore.get(self.client, self.name, entry_id) is not None
+
+    async def _embed(self, entries: Sequence[KnowledgeEntry]) -> list[list[float]]:
+        texts = [e.searchable_text() for e in entries]
+        return await asyncio.to_thread(self.embedder.embed_documents, texts)
+
+    async def _write(self, entries, vectors, created: str | None = None) -> list[dict[str, Any]]:
+        now = datetime.now(UTC).isoformat()
+        rows, payloads = [], []
+        for entry, vector in zip(entries, vectors, strict=True):
+            payload = entry.model_dump() | {
+                "content_hash": entry.content_hash(),
+                "created_at": created or self._payloads.get(entry.id, {}).get("created_at", now),
+                "updated_at": now,
+            }
+            rows.append((payload, vector,
+                         document_vector(entry.searchable_text(), entry.language)))
+            payloads.append(payload)
+        await kstore.upsert(self.client, self.name, rows)
+        if self.memory is not None:
+            for payload, vector, _ in rows:
+                self.memory.put(payload, vector, _searchable(payload))
+                self._payloads[payload["id"]] = payload
+        return payloads
+
+
+def _searchable(payload: Mapping[str, Any]) -> str:
+    return f"{payload.get('title', '')}\n{payload.get('text', '')}"
+
+
+def _conflict(message: str):
+    from sight.errors import ConflictError
+
+    return ConflictError(message)
+
+
+def _check_search(query, filters, limit, search_type) -> None:
+    problems = []
+    if not query or not query.strip():
+        problems.append({"field": "query", "message": "must not be empty"})
+    elif len(query) > 2000:
+        problems.append({"field": "query", "message": "at most 2000 characters"})
+    if not 1 <= limit <= 100:
+        problems.append({"field": "limit", "message": "must be between 1 and 100"})
+    if search_type not in SEARCH_TYPES:
+        problems.append({"field": "search_type", "message": f"one of {', '.join(SEARCH_TYPES)}"})
+    for field in filters or {}:
+        if field not in kstore.FILTER_FIELDS:
+            problems.append({"field": f"filters.{field}",
+                             "message": f"unknown filter; use {', '.join(kstore.FILTER_FIELDS)}"})
+    if problems:
+        raise InputValidationError(problems)
+
+
+def _hit(c: Candidate, search_type: SearchType, reranked: bool) -> SearchHit:
+    score = {"dense": c.cosine, "sparse": c.bm25}.get(search_type, c.rrf)
+    if reranked and c.rerank is not None:
+        score = c.rerank
+    return SearchHit(
+        id=c.id, score=round(score, 6), entry=c.payload,
+        ranks=StageRanks(**c.ranks),
+        scores=StageScores(dense=c.cosine if c.ranks.get("dense") or c.cosine else None,
+                           sparse=c.bm25 if c.ranks.get("sparse") else None,
+                           fused=c.rrf, rerank=c.rerank),
+    )

@@ -1,0 +1,60 @@
+"""Keyword-triggered knowledge modules (seed 002): spot the words, pull the module's chunks.
+
+A trigger is a word or short phrase in its base form ("firma", "ładowarka domowa"); it fires
+when its lemmas occur in the text in order, whatever their inflection ("w firmie", "ładowarkę
+domową"). Matching on lemmas is what keeps "dzieciom" and "dzieci" one trigger.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from tools.knowledge.pack import Module
+from tools.knowledge.text import terms
+
+
+@dataclass(frozen=True, slots=True)
+class ModuleMatch:
+    """A module the text activates and the triggers that fired."""
+
+    slug: str
+    title: str
+    triggers: tuple[str, ...]
+    hits: int = field(default=0)
+
+
+class TriggerDetector:
+    """Finds which modules a text activates (precomputed trigger lemmas, linear in the text)."""
+
+    def __init__(self, modules: Sequence[Module]) -> None:
+        self._modules = list(modules)
+        self._patterns = [_patterns(m.triggers) for m in self._modules]
+
+    def detect(self, text: str) -> list[ModuleMatch]:
+        """Modules activated by ``text``, most triggers first."""
+        seq = terms(text)
+        found: list[ModuleMatch] = []
+        for module, patterns in zip(self._modules, self._patterns, strict=True):
+            fired = [t for t, pat in patterns if pat and _occurs(pat, seq)]
+            if fired:
+                hits = sum(_count(pat, seq) for t, pat in patterns if t in fired)
+                found.append(ModuleMatch(module.slug, module.title, tuple(fired), hits))
+        return sorted(found, key=lambda m: (-len(m.triggers), -m.hits, m.slug))
+
+
+def _patterns(triggers: Sequence[str]) -> list[tuple[str, tuple[str, ...]]]:
+    """(trigger, its lemma sequence), one per distinct sequence ("dzieci" = "dziecko")."""
+    out: dict[tuple[str, ...], str] = {}
+    for trigger in triggers:
+        out.setdefault(tuple(terms(trigger)), trigger)
+    return [(t, pat) for pat, t in out.items()]
+
+
+def _count(pattern: tuple[str, ...], seq: list[str]) -> int:
+    n = len(pattern)
+    return sum(1 for i in range(len(seq) - n + 1) if tuple(seq[i : i + n]) == pattern)
+
+
+def _occurs(pattern: tuple[str, ...], seq: list[str]) -> bool:
+    return _count(pattern, seq) > 0
