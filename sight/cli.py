@@ -21,6 +21,8 @@ from sight.settings import get_settings
 app = typer.Typer(help="Sight: AI workflows as LangGraph state machines.", no_args_is_help=True)
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
+knowledge_app = typer.Typer(help="Knowledge base: load the pack, search.", no_args_is_help=True)
+app.add_typer(knowledge_app, name="knowledge")
 console = Console(stderr=True)
 
 
@@ -109,6 +111,65 @@ def eval_(
     console.print(f"reports: {report_dir / (suite + '.md')}, {report_dir / (suite + '.json')}")
     if not report.passed:
         raise typer.Exit(code=1)
+
+
+@knowledge_app.command("load")
+def knowledge_load(
+    pack: Annotated[
+        Path | None, typer.Option(help="Pack folder (manifest.json + files). Default: the bundled pack.")
+    ] = None,
+) -> None:
+    """Load a knowledge pack into the knowledge base (only changed entries are re-embedded)."""
+    from tools.knowledge.pack import PACK_DIR, load_pack
+
+    async def main() -> dict[str, int]:
+        from sight.resources import open_resources
+
+        data = load_pack(pack or PACK_DIR)
+        console.print(f"pack [bold]{data.name}[/] {data.version}: {len(data.entries)} entries")
+        async with open_resources(get_settings()) as resources:
+            kb = await resources.knowledge_base()
+            started = time.perf_counter()
+            stats = await kb.load(data.entries)
+            stats["seconds"] = round(time.perf_counter() - started, 1)
+            stats["total"] = await kb.count()
+            return stats
+
+    try:
+        stats = asyncio.run(main())
+    except SightError as exc:
+        _fail(exc)
+    console.print(", ".join(f"{k}: {v}" for k, v in stats.items()))
+
+
+@knowledge_app.command("search")
+def knowledge_search(
+    query: Annotated[str, typer.Argument(help="What to look for (Polish or English).")],
+    limit: Annotated[int, typer.Option(min=1, max=100, help="Hits to show.")] = 5,
+    search_type: Annotated[
+        str, typer.Option("--type", help="dense, sparse, hybrid or hybrid_rerank.")
+    ] = "hybrid_rerank",
+) -> None:
+    """Search the knowledge base and show where each hit came from."""
+
+    async def main() -> Any:
+        from sight.resources import open_resources
+
+        async with open_resources(get_settings()) as resources:
+            kb = await resources.knowledge_base()
+            return await kb.search(query, limit=limit, search_type=search_type)  # type: ignore[arg-type]
+
+    try:
+        result = asyncio.run(main())
+    except SightError as exc:
+        _fail(exc)
+    table = Table("#", "id", "score", "dense", "sparse", "fused", "title")
+    for i, hit in enumerate(result.hits, start=1):
+        r = hit.ranks
+        table.add_row(str(i), hit.id, f"{hit.score:.3f}", str(r.dense or "-"),
+                      str(r.sparse or "-"), str(r.fused or "-"), escape(hit.entry.get("title", "")))
+    console.print(table)
+    console.print(f"terms: {' '.join(result.query_terms)}; timings ms: {result.timings_ms}")
 
 
 def is_loopback(host: str) -> bool:
