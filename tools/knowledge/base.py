@@ -36,7 +36,7 @@ SEARCH_TYPES: tuple[SearchType, ...] = ("dense", "sparse", "hybrid", "hybrid_rer
 class SearchOptions:
     """Knobs of the search pipeline (from settings; tests and evals vary them)."""
 
-    rrf_k: float = 60.0
+    rrf_k: float = 2.0
     candidates: int = 50  # taken from each retriever before fusion
     rerank_top: int = 20  # fused candidates the rerank stage reorders
     duplicate_threshold: float = 0.95

@@ -96,7 +96,9 @@ class KeywordIndex:
                 out.append(term)
                 continue
             surface = fold(token)
-            if surface in self._surface:
+            if language != "pl":  # Polish word forms and typo fixes would only add noise
+                out.append(term)
+            elif surface in self._surface:
                 out.append(self._surface[surface])
             elif len(surface) >= FUZZY_MIN_LEN and (hit := self._closest(surface)) is not None:
                 out.append(hit)
