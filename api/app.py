@@ -10,7 +10,7 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from api.errors import install_error_handlers
-from api.routes import assistants, runs, system, threads
+from api.routes import assistants, knowledge, runs, system, threads
 from api.worker import RunManager
 from sight.registry import GraphSpec, graph_specs
 from sight.resources import open_resources
@@ -18,6 +18,18 @@ from sight.settings import Settings
 
 # Browser clients read the run id from Content-Location and page through search results.
 CORS_EXPOSE_HEADERS = ["content-location", "location", "x-pagination-total", "x-pagination-next"]
+
+# Sections of the OpenAPI docs, in this order.
+OPENAPI_TAGS = [
+    {"name": "system", "description": "Liveness, server info and component health."},
+    {"name": "assistants", "description": "One assistant per graph of langgraph.json."},
+    {"name": "threads", "description": "Threads and their checkpointed state (per tenant)."},
+    {"name": "runs", "description": "Runs: background, streamed, waited on, cancelled."},
+    {
+        "name": "knowledge",
+        "description": "The knowledge base: hybrid search and entry writes (shared by all tenants).",
+    },
+]
 
 
 def create_app(
@@ -51,6 +63,7 @@ def create_app(
         version="0.1.0",
         description="LangGraph Agent Server API for Sight's workflows.",
         lifespan=lifespan,
+        openapi_tags=OPENAPI_TAGS,
     )
     app.state.settings = settings
     app.state.graphs = specs
@@ -69,4 +82,5 @@ def create_app(
     app.include_router(assistants.router)
     app.include_router(threads.router)
     app.include_router(runs.router)
+    app.include_router(knowledge.router)
     return app
