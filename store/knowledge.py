@@ -1,7 +1,8 @@
 """Knowledge-base collections in Qdrant: one collection per knowledge base.
 
-Each point is one chunk: a named dense vector ``dense`` (cosine), a named sparse vector
-``keywords`` (BM25 term weights; Qdrant applies IDF), and the entry as payload. Point ids are
+Each point is one chunk: named dense vectors ``dense`` (the chunk), ``title`` and ``sentences``
+(a multivector, one per sentence, compared by max similarity), a named sparse vector ``keywords``
+(BM25 term weights; Qdrant applies IDF), and the entry as payload. Point ids are
 UUIDv5 of the entry id, so writing an entry twice replaces it.
 """
 
@@ -17,6 +18,8 @@ from qdrant_client import AsyncQdrantClient
 from qdrant_client import models as qm
 
 DENSE = "dense"
+TITLE = "title"  # the title alone, embedded
+SENTENCES = "sentences"  # one vector per sentence (a multivector scored by max similarity)
 SPARSE = "keywords"
 PREFIX = "sight_kb_"
 FILTER_FIELDS = ("kind", "tags", "language", "archetype", "module")
@@ -25,12 +28,21 @@ _NAMESPACE = uuid.UUID("5b0e4f7a-1c2d-4e55-9a6b-2f1c3d4e5f60")
 
 
 @dataclass(frozen=True, slots=True)
+class Vectors:
+    """Every vector of a chunk."""
+
+    dense: list[float]
+    title: list[float]
+    sentences: list[list[float]]
+    sparse: tuple[list[int], list[float]]
+
+
+@dataclass(frozen=True, slots=True)
 class StoredChunk:
     """A chunk as stored: payload, and the vectors when they were asked for."""
 
     payload: dict[str, Any]
-    dense: list[float] | None = None
-    sparse: tuple[list[int], list[float]] | None = None
+    vectors: Vectors | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +72,11 @@ async def ensure_collection(client: AsyncQdrantClient, kb: str, dim: int) -> Non
         info = await client.get_collection(name)
         vectors = info.config.params.vectors
         size = vectors[DENSE].size if isinstance(vectors, dict) else None
+        if not isinstance(vectors, dict) or {TITLE, SENTENCES} - set(vectors):
+            raise ValueError(
+                f"knowledge base {kb!r} was built by an older Sight without title and sentence "
+                "vectors: drop the collection and run `sight knowledge load` again"
+            )
         if size != dim:
             raise ValueError(
                 f"knowledge base {kb!r} holds {size}-dimensional vectors but the embedder "
@@ -68,7 +85,14 @@ async def ensure_collection(client: AsyncQdrantClient, kb: str, dim: int) -> Non
         return
     await client.create_collection(
         name,
-        vectors_config={DENSE: qm.VectorParams(size=dim, distance=qm.Distance.COSINE)},
+        vectors_config={
+            DENSE: qm.VectorParams(size=dim, distance=qm.Distance.COSINE),
+            TITLE: qm.VectorParams(size=dim, distance=qm.Distance.COSINE),
+            SENTENCES: qm.VectorParams(
+                size=dim, distance=qm.Distance.COSINE,
+                multivector_config=qm.MultiVectorConfig(comparator=qm.MultiVectorComparator.MAX_SIM),
+            ),
+        },
         sparse_vectors_config={SPARSE: qm.SparseVectorParams(modifier=qm.Modifier.IDF)},
     )
     if not _is_local(client):  # embedded mode has no payload indexes (and warns)
@@ -83,16 +107,19 @@ def _is_local(client: AsyncQdrantClient) -> bool:
 async def upsert(
     client: AsyncQdrantClient,
     kb: str,
-    chunks: Sequence[tuple[Mapping[str, Any], list[float], tuple[list[int], list[float]]]],
+    chunks: Sequence[tuple[Mapping[str, Any], Vectors]],
 ) -> None:
-    """Write chunks given as (payload with ``id``, dense vector, sparse (ids, weights))."""
+    """Write chunks given as (payload with ``id``, its vectors)."""
     points = [
         qm.PointStruct(
             id=point_id(payload["id"]),
-            vector={DENSE: dense, SPARSE: qm.SparseVector(indices=ids, values=weights)},
+            vector={
+                DENSE: v.dense, TITLE: v.title, SENTENCES: v.sentences,
+                SPARSE: qm.SparseVector(indices=v.sparse[0], values=v.sparse[1]),
+            },
             payload=dict(payload),
         )
-        for payload, dense, (ids, weights) in chunks
+        for payload, v in chunks
     ]
     if points:
         await client.upsert(collection_name(kb), points=points, wait=True)
@@ -102,6 +129,16 @@ async def get(client: AsyncQdrantClient, kb: str, entry_id: str) -> dict[str, An
     """The payload of an entry, or None."""
     found = await client.retrieve(collection_name(kb), [point_id(entry_id)], with_payload=True)
     return dict(found[0].payload or {}) if found else None
+
+
+async def get_many(client: AsyncQdrantClient, kb: str, entry_ids: Sequence[str]
+                   ) -> dict[str, dict[str, Any]]:
+    """Payloads of the entries that exist, by entry id (one round trip)."""
+    if not entry_ids:
+        return {}
+    found = await client.retrieve(collection_name(kb), [point_id(e) for e in entry_ids],
+                                  with_payload=True)
+    return {p.payload["id"]: dict(p.payload) for p in found if p.payload}
 
 
 async def delete(client: AsyncQdrantClient, kb: str, entry_ids: Sequence[str]) -> None:
@@ -133,14 +170,26 @@ async def scan(
             with_vectors=vectors,
         )
         for p in points:
-            dense = sparse = None
-            if vectors and isinstance(p.vector, dict):
-                dense = list(p.vector[DENSE])
-                sv = p.vector.get(SPARSE)
-                sparse = (list(sv.indices), list(sv.values)) if sv is not None else ([], [])
-            yield StoredChunk(dict(p.payload or {}), dense, sparse)
+            yield StoredChunk(dict(p.payload or {}), _vectors(p.vector) if vectors else None)
         if offset is None:
             return
+
+
+def _vectors(raw: Any) -> Vectors:
+    sv = raw.get(SPARSE)
+    return Vectors(
+        dense=list(raw[DENSE]), title=list(raw[TITLE]),
+        sentences=[list(v) for v in raw[SENTENCES]],
+        sparse=(list(sv.indices), list(sv.values)) if sv is not None else ([], []),
+    )
+
+
+async def get_vectors(client: AsyncQdrantClient, kb: str, entry_ids: Sequence[str]
+                      ) -> dict[str, Vectors]:
+    """The vectors of some entries, by entry id."""
+    found = await client.retrieve(collection_name(kb), [point_id(e) for e in entry_ids],
+                                  with_payload=["id"], with_vectors=True)
+    return {p.payload["id"]: _vectors(p.vector) for p in found}
 
 
 def payload_filter(filters: Mapping[str, str | Sequence[str]] | None) -> qm.Filter | None:

@@ -15,18 +15,25 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+import numpy as np
 from qdrant_client import AsyncQdrantClient
 
-from sight.errors import DuplicateEntryError, InputValidationError, NotFoundError
+from sight.errors import ConflictError, DuplicateEntryError, InputValidationError, NotFoundError
 from store import knowledge as kstore
 from tools.knowledge.entries import KnowledgeEntry
 from tools.knowledge.keyword import document_vector, term_id
 from tools.knowledge.memory import MemoryIndex
 from tools.knowledge.rerank import Candidate, Reranker
-from tools.knowledge.results import Duplicate, SearchHit, SearchResult, SearchType, StageRanks
-from tools.knowledge.results import StageScores
+from tools.knowledge.results import (
+    Duplicate,
+    SearchHit,
+    SearchResult,
+    SearchType,
+    StageRanks,
+    StageScores,
+)
 from tools.knowledge.search import fill_signals, query_weights, rrf
-from tools.knowledge.text import language_of, terms
+from tools.knowledge.text import language_of, sentences, terms
 from tools.models.embedders import Embedder
 
 SEARCH_TYPES: tuple[SearchType, ...] = ("dense", "sparse", "hybrid", "hybrid_rerank")
@@ -77,7 +84,7 @@ class KnowledgeBase:
         if self._in_memory:
             memory = MemoryIndex(dim)
             async for chunk in kstore.scan(self.client, self.name, vectors=True):
-                memory.put(chunk.payload, chunk.dense or [], _searchable(chunk.payload))
+                memory.put(chunk.payload, chunk.vectors, _searchable(chunk.payload))
                 self._payloads[chunk.payload["id"]] = chunk.payload
             self.memory = memory
         return self
@@ -96,7 +103,7 @@ class KnowledgeBase:
                    else await kstore.get(self.client, self.name, entry_id))
         if payload is None:
             raise NotFoundError(f"knowledge entry {entry_id!r} not found in {self.name!r}")
-        return payload
+        return dict(payload)
 
     async def search(
         self,
@@ -174,8 +181,7 @@ class KnowledgeBase:
         if self.memory is not None:
             payloads = {i: self._payloads[i] for i in ids}
         else:
-            found = await asyncio.gather(*(kstore.get(self.client, self.name, i) for i in ids))
-            payloads = {i: p for i, p in zip(ids, found, strict=True) if p is not None}
+            payloads = await kstore.get_many(self.client, self.name, ids)
         out = []
         for fused_rank, (i, score, ranks) in enumerate(fused, start=1):
             if i not in payloads:
@@ -186,14 +192,16 @@ class KnowledgeBase:
                 ranks={"dense": ranks.get("dense"), "sparse": ranks.get("sparse"),
                        "fused": fused_rank},
             ))
-        if self.memory is not None and qvec is not None:
-            import numpy as np
-
+        if qvec is not None and out:
             q = np.asarray(qvec, dtype=np.float32)
             q /= max(float(np.linalg.norm(q)), 1e-12)
+            if self.memory is not None:
+                sims = {c.id: self.memory.similarities(c.id, q) for c in out}
+            else:
+                vectors = await kstore.get_vectors(self.client, self.name, [c.id for c in out])
+                sims = {i: _similarities(v, q) for i, v in vectors.items()}
             for c in out:
-                if c.id not in dense_score and (vec := self.memory.dense_of(c.id)) is not None:
-                    c.cosine = float(vec @ q)
+                c.cosine, c.title_cosine, c.sentence_max = sims.get(c.id, (c.cosine, 0.0, 0.0))
         return out
 
     async def _rerank(self, reranker, query, q_terms, candidates: list[Candidate]) -> None:
@@ -238,9 +246,10 @@ class KnowledgeBase:
         """Store a new entry; a taken id is a conflict, a near-duplicate too unless ``force``."""
         async with self._write_lock:
             if await self._exists(entry.id):
-                raise _conflict(f"knowledge entry {entry.id!r} exists already: update it instead")
-            vector = (await self._embed([entry]))[0]
-            duplicate = await self.find_duplicate(entry, vector)
+                raise ConflictError(
+                    f"knowledge entry {entry.id!r} exists already: update it instead")
+            vectors = (await self._embed([entry]))[0]
+            duplicate = await self.find_duplicate(entry, vectors.dense)
             if duplicate is not None and not force:
                 raise DuplicateEntryError(
                     f"entry {entry.id!r} nearly repeats {duplicate.id!r} (similarity "
@@ -248,14 +257,14 @@ class KnowledgeBase:
                     "force=true to store it anyway",
                     details={"duplicate_of": duplicate.model_dump()},
                 )
-            return (await self._write([entry], [vector]))[0]
+            return (await self._write([entry], [vectors]))[0]
 
     async def update(self, entry: KnowledgeEntry) -> dict[str, Any]:
         """Replace an existing entry (same id)."""
         async with self._write_lock:
             previous = await self.get(entry.id)
-            vector = (await self._embed([entry]))[0]
-            return (await self._write([entry], [vector], created=previous.get("created_at")))[0]
+            vectors = (await self._embed([entry]))[0]
+            return (await self._write([entry], [vectors], created=previous.get("created_at")))[0]
 
     async def delete(self, entry_id: str) -> None:
         """Delete an entry (NotFoundError if absent)."""
@@ -292,38 +301,53 @@ class KnowledgeBase:
             return entry_id in self.memory
         return await kstore.get(self.client, self.name, entry_id) is not None
 
-    async def _embed(self, entries: Sequence[KnowledgeEntry]) -> list[list[float]]:
-        texts = [e.searchable_text() for e in entries]
-        return await asyncio.to_thread(self.embedder.embed_documents, texts)
+    async def _embed(self, entries: Sequence[KnowledgeEntry]) -> list[kstore.Vectors]:
+        """Every vector of each entry, from one batch of embedder calls."""
+        per_entry = [[e.searchable_text(), e.title, *sentences(e.text)] for e in entries]
+        flat = [t for texts in per_entry for t in texts]
+        embedded = await asyncio.to_thread(self.embedder.embed_documents, flat)
+        out, at = [], 0
+        for entry, texts in zip(entries, per_entry, strict=True):
+            dense, title, *sents = embedded[at : at + len(texts)]
+            at += len(texts)
+            sparse = document_vector(entry.searchable_text(), entry.language)
+            out.append(kstore.Vectors(dense, title, sents, sparse))
+        return out
 
     async def _write(self, entries, vectors, created: str | None = None) -> list[dict[str, Any]]:
         now = datetime.now(UTC).isoformat()
+        if self.memory is not None:
+            current = {e.id: self._payloads[e.id] for e in entries if e.id in self._payloads}
+        else:
+            current = await kstore.get_many(self.client, self.name, [e.id for e in entries])
         rows, payloads = [], []
         for entry, vector in zip(entries, vectors, strict=True):
             payload = entry.model_dump() | {
                 "content_hash": entry.content_hash(),
-                "created_at": created or self._payloads.get(entry.id, {}).get("created_at", now),
+                "created_at": created or current.get(entry.id, {}).get("created_at", now),
                 "updated_at": now,
             }
-            rows.append((payload, vector,
-                         document_vector(entry.searchable_text(), entry.language)))
+            rows.append((payload, vector))
             payloads.append(payload)
         await kstore.upsert(self.client, self.name, rows)
         if self.memory is not None:
-            for payload, vector, _ in rows:
+            for payload, vector in rows:
                 self.memory.put(payload, vector, _searchable(payload))
                 self._payloads[payload["id"]] = payload
         return payloads
 
 
+def _similarities(v: kstore.Vectors, q: np.ndarray) -> tuple[float, float, float]:
+    def unit(a):
+        a = np.asarray(a, dtype=np.float32)
+        return a / np.maximum(np.linalg.norm(a, axis=-1, keepdims=True), 1e-12)
+
+    sents = unit(v.sentences) if v.sentences else unit([v.dense])
+    return float(unit(v.dense) @ q), float(unit(v.title) @ q), float((sents @ q).max())
+
+
 def _searchable(payload: Mapping[str, Any]) -> str:
     return f"{payload.get('title', '')}\n{payload.get('text', '')}"
-
-
-def _conflict(message: str):
-    from sight.errors import ConflictError
-
-    return ConflictError(message)
 
 
 def _check_search(query, filters, limit, search_type) -> None:
@@ -336,10 +360,15 @@ def _check_search(query, filters, limit, search_type) -> None:
         problems.append({"field": "limit", "message": "must be between 1 and 100"})
     if search_type not in SEARCH_TYPES:
         problems.append({"field": "search_type", "message": f"one of {', '.join(SEARCH_TYPES)}"})
-    for field in filters or {}:
+    for field, value in (filters or {}).items():
         if field not in kstore.FILTER_FIELDS:
             problems.append({"field": f"filters.{field}",
                              "message": f"unknown filter; use {', '.join(kstore.FILTER_FIELDS)}"})
+        elif isinstance(value, str) and not value or not isinstance(value, str) and (
+            not value or not all(isinstance(v, str) and v for v in value)
+        ):
+            problems.append({"field": f"filters.{field}",
+                             "message": "give a non-empty string or a non-empty list of them"})
     if problems:
         raise InputValidationError(problems)
 

@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from store.knowledge import FILTER_FIELDS, Hit
+from store.knowledge import FILTER_FIELDS, Hit, Vectors
 from tools.knowledge.keyword import KeywordIndex
 
 
@@ -24,6 +24,8 @@ class MemoryIndex:
     def __init__(self, dim: int) -> None:
         self.dim = dim
         self._dense = np.zeros((0, dim), dtype=np.float32)
+        self._title = np.zeros((0, dim), dtype=np.float32)
+        self._sentences: dict[int, np.ndarray] = {}
         self._alive = np.zeros(0, dtype=bool)
         self._ids: list[str | None] = []
         self._row_of: dict[str, int] = {}
@@ -45,18 +47,19 @@ class MemoryIndex:
         if row == self._dense.shape[0]:  # grow by doubling
             grow = max(1024, row)
             self._dense = np.vstack([self._dense, np.zeros((grow, self.dim), np.float32)])
+            self._title = np.vstack([self._title, np.zeros((grow, self.dim), np.float32)])
             self._alive = np.concatenate([self._alive, np.zeros(grow, bool)])
         self._ids.append(None)
         return row
 
-    def put(self, payload: Mapping[str, Any], dense: Sequence[float], text: str) -> None:
+    def put(self, payload: Mapping[str, Any], vectors: Vectors, text: str) -> None:
         """Insert or replace the chunk ``payload["id"]``."""
         entry_id = payload["id"]
         self.remove(entry_id)
         row = self._new_row()
-        vec = np.asarray(dense, dtype=np.float32)
-        norm = float(np.linalg.norm(vec))
-        self._dense[row] = vec / norm if norm else vec
+        self._dense[row] = _unit(vectors.dense)
+        self._title[row] = _unit(vectors.title)
+        self._sentences[row] = _unit(vectors.sentences) if vectors.sentences else self._dense[[row]]
         self._alive[row] = True
         self._ids[row] = entry_id
         self._row_of[entry_id] = row
@@ -79,6 +82,7 @@ class MemoryIndex:
             for v in vals:
                 self._fields[field][v].discard(row)
         self.keywords.remove(row)
+        self._sentences.pop(row, None)
         self._alive[row] = False
         self._ids[row] = None
         self._free.append(row)
@@ -116,12 +120,20 @@ class MemoryIndex:
         scores = self.keywords.scores(terms, len(self._ids))
         return self._top(scores, mask & (scores > 0), limit)
 
-    def dense_of(self, entry_id: str) -> np.ndarray | None:
-        """The unit dense vector of a chunk."""
-        row = self._row_of.get(entry_id)
-        return None if row is None else self._dense[row]
+    def similarities(self, entry_id: str, query: np.ndarray) -> tuple[float, float, float]:
+        """Cosine of a unit query vector to the chunk, to its title, and to its closest sentence."""
+        row = self._row_of[entry_id]
+        return (float(self._dense[row] @ query), float(self._title[row] @ query),
+                float((self._sentences[row] @ query).max()))
 
     def terms_of(self, entry_id: str) -> list[int]:
         """Sorted term ids of a chunk."""
         row = self._row_of.get(entry_id)
         return [] if row is None else self.keywords.row_terms(row)
+
+
+def _unit(vectors: Sequence[float] | Sequence[Sequence[float]]) -> np.ndarray:
+    """Vectors scaled to length 1 (zero vectors left as they are)."""
+    arr = np.asarray(vectors, dtype=np.float32)
+    norm = np.linalg.norm(arr, axis=-1, keepdims=True)
+    return arr / np.where(norm > 0, norm, 1.0)

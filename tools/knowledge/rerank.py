@@ -2,10 +2,10 @@
 
 ``cross-encoder/<name or path>`` runs a sentence-transformers CrossEncoder over (query, chunk)
 pairs. No cross-encoder weights ship offline, so the default, ``features``, scores each candidate
-from signals the earlier stages computed but fusion threw away: RRF keeps only ranks, so a chunk
-the dense retriever found barely similar and one it found nearly identical count the same. The
-features are the raw cosine similarity, BM25 relative to the best candidate, the share of the
-query's (IDF-weighted) terms the chunk and its title contain, and the fused rank. Their weights
+with a linear model over finer signals than the retrievers use: the query's cosine similarity to
+the whole chunk, to its title and to its closest sentence (a sentence answers a question more
+sharply than a 900-character chunk; vectors embedded at write time), the IDF-weighted share of
+the query's lemmas the chunk contains, and the fused RRF score, which alone keeps only ranks. Their weights
 were chosen on the dev half of the labelled query set (evals/knowledge) and are reported on both
 halves.
 """
@@ -20,8 +20,10 @@ import numpy as np
 
 from sight.errors import SettingsError
 
-# Weights of the feature reranker (see evals/knowledge/README.md for how they were chosen).
-FEATURE_WEIGHTS = {"cosine": 6.0, "bm25": 0.6, "coverage": 0.8, "title": 0.5, "rrf": 0.3}
+# Weights of the feature reranker, chosen by ``python -m evals.knowledge.tune`` on the dev split.
+FEATURE_WEIGHTS = {
+    "cosine": 6.0, "title_cosine": 3.0, "sentence_max": 2.4, "coverage": 0.8, "rrf": 0.3,
+}
 COSINE_FLOOR = 0.75  # multilingual-e5 puts unrelated Polish passages near 0.75-0.8
 
 
@@ -32,6 +34,8 @@ class Candidate:
     id: str
     payload: dict
     cosine: float = 0.0  # query-chunk cosine similarity
+    title_cosine: float = 0.0  # query-title cosine similarity
+    sentence_max: float = 0.0  # cosine of the query to the chunk's closest sentence
     bm25: float = 0.0
     coverage: float = 0.0  # IDF-weighted share of query terms in the chunk
     title_coverage: float = 0.0
@@ -59,14 +63,13 @@ class FeatureReranker:
     def _score_all(self, candidates: list[Candidate]) -> list[float]:
         if not candidates:
             return []
-        best_bm25 = max(c.bm25 for c in candidates) or 1.0
         best_rrf = max(c.rrf for c in candidates) or 1.0
         w = self.weights
         return [
             w["cosine"] * (c.cosine - COSINE_FLOOR)
-            + w["bm25"] * c.bm25 / best_bm25
+            + w["title_cosine"] * (c.title_cosine - COSINE_FLOOR)
+            + w["sentence_max"] * (c.sentence_max - COSINE_FLOOR)
             + w["coverage"] * c.coverage
-            + w["title"] * c.title_coverage
             + w["rrf"] * c.rrf / best_rrf
             for c in candidates
         ]

@@ -17,6 +17,8 @@ import simplemma
 
 LANGS = ("pl", "en")
 UNKNOWN_PREFIX = 6  # characters kept of a word the dictionary does not know
+_SENTENCE_END = re.compile(r"(?<=[.!?…])\s+")
+MAX_SENTENCES = 16
 _TOKEN = re.compile(r"[^\W_]+", re.UNICODE)
 _FOLD = str.maketrans("ąćęłńóśźżĄĆĘŁŃÓŚŹŻ", "acelnoszzACELNOSZZ")
 
@@ -97,3 +99,9 @@ def analyze(text: str, language: str = "pl") -> list[tuple[str, str]]:
 def terms(text: str, language: str = "pl") -> list[str]:
     """Index terms of ``text`` in order, with repeats (term frequency matters to BM25)."""
     return [term_of(t, language) for t in tokens(text)]
+
+
+def sentences(text: str, min_chars: int = 20) -> list[str]:
+    """The sentences of ``text`` worth embedding on their own (the whole text if none)."""
+    parts = [p.strip() for p in _SENTENCE_END.split(text) if len(p.strip()) >= min_chars]
+    return parts[:MAX_SENTENCES] or [text.strip()]
