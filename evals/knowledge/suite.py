@@ -28,9 +28,12 @@ from tools.models.embedders import get_embedder
 QUERIES = Path(__file__).with_name("queries.json")
 SEARCH_TYPES = ("dense", "sparse", "hybrid", "hybrid_rerank")
 RRF_SWEEP = (2.0, 10.0, 30.0, 60.0, 100.0)
+# The goals: hybrid beats the best single retriever by 0.015 nDCG@10, and the rerank
+# stage adds 0.03 on top; the absolute floor sits a little under the measured figure.
 THRESHOLDS = {
-    "hybrid_ndcg10": (">=", 0.60),
+    "hybrid_ndcg10": (">=", 0.75),
     "hybrid_gain_over_best_single": (">=", 0.015),
+    "rerank_gain_over_hybrid": (">=", 0.03),
 }
 
 

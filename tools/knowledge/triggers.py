@@ -10,7 +10,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from tools.knowledge.base import KnowledgeBase
 from tools.knowledge.pack import Module
+from tools.knowledge.results import SearchHit
 from tools.knowledge.text import terms
 
 
@@ -58,3 +60,26 @@ def _count(pattern: tuple[str, ...], seq: list[str]) -> int:
 
 def _occurs(pattern: tuple[str, ...], seq: list[str]) -> bool:
     return _count(pattern, seq) > 0
+
+
+@dataclass(frozen=True, slots=True)
+class PulledModule:
+    """A module the text activated, with its most relevant chunks for that text."""
+
+    match: ModuleMatch
+    hits: tuple[SearchHit, ...]
+
+
+async def pull_modules(
+    kb: KnowledgeBase, detector: TriggerDetector, text: str, *, per_module: int = 3
+) -> list[PulledModule]:
+    """Detect the modules ``text`` activates and fetch each one's chunks, best for the text first.
+
+    This is the co-pilot's dynamic context enrichment (seed 002): a salesperson's note that
+    mentions "firma" and "leasing" brings the company-car and financing modules into the prompt.
+    """
+    pulled = []
+    for match in detector.detect(text):
+        result = await kb.search(text, filters={"module": match.slug}, limit=per_module)
+        pulled.append(PulledModule(match, tuple(result.hits)))
+    return pulled
