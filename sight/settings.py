@@ -197,8 +197,12 @@ class Settings(BaseSettings):
         default=20, ge=1, le=200, description="Fused candidates the rerank stage reorders."
     )
     knowledge_duplicate_threshold: float = Field(
-        default=0.95, gt=0, le=1,
-        description="Cosine similarity at which a new entry counts as a near-duplicate.",
+        default=0.97, gt=0, le=1,
+        description="Cosine similarity at which a new entry alone counts as a near-duplicate.",
+    )
+    knowledge_duplicate_overlap: float = Field(
+        default=0.5, gt=0, le=1,
+        description="Lemma overlap (Jaccard) that makes a near-duplicate of an entry >= 0.92 similar.",
     )
 
     # --- API server ----------------------------------------------------------------------

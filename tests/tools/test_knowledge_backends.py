@@ -152,10 +152,6 @@ async def test_backends_when_candidate_found_only_by_keywords_then_same_cosine(p
     assert all(h.scores.dense not in (None, 0.0) for h in keyword_only)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "Only the in-memory backend resolves query words through the corpus "
-    "(KeywordIndex.query_terms); the Qdrant backend uses terms() alone, so 'ladowarka' "
-    "becomes the prefix 'ladowa', which no chunk holds"))
 async def test_backends_when_query_typed_without_polish_letters_then_same_sparse_ranking(
     pair,
 ) -> None:
@@ -166,10 +162,6 @@ async def test_backends_when_query_typed_without_polish_letters_then_same_sparse
     assert [h.id for h in mine.hits] == [h.id for h in theirs.hits]
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "KnowledgeBase._rerank weighs query terms by IDF (query_weights) on the memory backend "
-    "but gives every term weight 1.0 on the Qdrant backend, so the coverage signal, and with "
-    "it the feature reranker's order, depends on the backend"))
 async def test_backends_when_reranked_then_same_final_ranking(pair) -> None:
     for query in QUERIES:
         mine = await pair.memory.search(query, search_type="hybrid_rerank")

@@ -13,7 +13,7 @@ from qdrant_client import AsyncQdrantClient
 from sight.errors import ConflictError, DuplicateEntryError, InputValidationError, NotFoundError
 from store import knowledge as kstore
 from tests.tools.test_knowledge_fakes import HashEmbedder, entry
-from tools.knowledge.base import KnowledgeBase
+from tools.knowledge.base import KnowledgeBase, SearchOptions
 from tools.knowledge.rerank import FeatureReranker
 
 ENTRIES = [
@@ -148,7 +148,8 @@ async def test_add_when_near_duplicate_then_refused_naming_the_existing_entry(kb
     duplicate = err.value.details["duplicate_of"]
     assert duplicate["id"] == "note.pompa" and duplicate["title"] == "pompa"
     assert duplicate["similarity"] == pytest.approx(1.0, abs=1e-4)
-    assert duplicate["threshold"] == 0.95
+    assert duplicate["threshold"] == SearchOptions().duplicate_threshold
+    assert duplicate["overlap"] == pytest.approx(1.0)
     assert "'note.pompa'" in err.value.message and "1.000" in err.value.message
     assert await kb.count() == before
     assert await kstore.count(kb.client, kb.name) == before
@@ -283,3 +284,46 @@ async def test_open_when_collection_holds_other_dimension_then_refused(client) -
 def test_knowledge_base_when_name_is_not_a_slug_then_refused(client, embedder) -> None:
     with pytest.raises(ValueError, match="must match"):
         KnowledgeBase(client, "Bad Name", embedder, reranker=None)
+
+
+class _PinnedEmbedder(HashEmbedder):
+    """Passages get the vectors a test pins by their first word; the rest hash as usual."""
+
+    def __init__(self, pinned: dict[str, list[float]]) -> None:
+        super().__init__(dim=3)
+        self.pinned = pinned
+
+    def vector(self, text: str) -> list[float]:
+        first = text.split()[0] if text.split() else ""
+        return self.pinned.get(first, [0.0, 0.0, 1.0])
+
+
+def _at_cosine(c: float) -> list[float]:
+    return [c, (1 - c * c) ** 0.5, 0.0]
+
+
+@pytest.mark.parametrize(
+    ("cosine", "same_words", "duplicate"),
+    [
+        (0.99, False, True),  # nearly the same meaning: duplicate whatever the words
+        (0.95, True, True),  # close, and mostly the same lemmas: a light edit
+        (0.95, False, False),  # close but other words: written from the same template
+        (0.90, True, False),  # below the floor, overlap alone is not enough
+    ],
+)
+async def test_add_when_similar_then_duplicate_needs_cosine_or_cosine_and_overlap(
+    client, cosine, same_words, duplicate
+) -> None:
+    embedder = _PinnedEmbedder({"stary": [1.0, 0.0, 0.0], "nowy": _at_cosine(cosine)})
+    kb = await KnowledgeBase(client, "pinned", embedder, reranker=None, in_memory=True).open()
+    words = "pompa ciepła ogranicza zimowy spadek zasięgu auta elektrycznego"
+    other = "klient pyta o leasing operacyjny dla firmy i ratę miesięczną netto"
+    await kb.add(entry("note.stary", f"{words} rano", title="stary"))
+    new = entry("note.nowy", f"{words if same_words else other} wieczorem", title="nowy")
+
+    if duplicate:
+        with pytest.raises(DuplicateEntryError):
+            await kb.add(new)
+    else:
+        await kb.add(new)
+        assert await kb.count() == 2

@@ -17,6 +17,7 @@ def search_options(settings: Settings) -> SearchOptions:
         candidates=settings.knowledge_candidates,
         rerank_top=settings.knowledge_rerank_top,
         duplicate_threshold=settings.knowledge_duplicate_threshold,
+        duplicate_overlap=settings.knowledge_duplicate_overlap,
     )
 
 

@@ -33,9 +33,12 @@ from tools.knowledge.results import (
     StageScores,
 )
 from tools.knowledge.search import fill_signals, query_weights, rrf
-from tools.knowledge.text import language_of, sentences, terms
+from tools.knowledge.text import sentences
+from tools.knowledge.vocabulary import Vocabulary
 from tools.models.embedders import Embedder
 
+DUPLICATE_NEIGHBOURS = 5  # closest entries checked for a near-duplicate
+DUPLICATE_COSINE_FLOOR = 0.92  # below this, no lemma overlap makes two entries duplicates
 SEARCH_TYPES: tuple[SearchType, ...] = ("dense", "sparse", "hybrid", "hybrid_rerank")
 
 
@@ -46,7 +49,8 @@ class SearchOptions:
     rrf_k: float = 2.0
     candidates: int = 50  # taken from each retriever before fusion
     rerank_top: int = 20  # fused candidates the rerank stage reorders
-    duplicate_threshold: float = 0.95
+    duplicate_threshold: float = 0.97
+    duplicate_overlap: float = 0.5
 
 
 def _ms(start: float) -> float:
@@ -73,6 +77,7 @@ class KnowledgeBase:
         self.reranker = reranker
         self.options = options
         self.memory: MemoryIndex | None = None
+        self.vocabulary = Vocabulary()
         self._payloads: dict[str, dict[str, Any]] = {}
         self._in_memory = in_memory
         self._write_lock = asyncio.Lock()
@@ -87,6 +92,10 @@ class KnowledgeBase:
                 memory.put(chunk.payload, chunk.vectors, _searchable(chunk.payload))
                 self._payloads[chunk.payload["id"]] = chunk.payload
             self.memory = memory
+            self.vocabulary = memory.keywords.vocabulary
+        else:
+            async for chunk in kstore.scan(self.client, self.name, vectors=False):
+                self.vocabulary.add_document(_searchable(chunk.payload), _language(chunk.payload))
         return self
 
     # --- reading ---------------------------------------------------------------------------
@@ -119,8 +128,7 @@ class KnowledgeBase:
         opts, timings = self.options, {}
         use_dense = search_type != "sparse"
         use_sparse = search_type != "dense"
-        q_terms = (self.memory.keywords.query_terms(query) if self.memory is not None
-                   else list(dict.fromkeys(terms(query, language_of(query)))))
+        q_terms = self.vocabulary.query_terms(query)
         qvec = None
         if use_dense:
             t = time.perf_counter()
@@ -206,15 +214,11 @@ class KnowledgeBase:
 
     async def _rerank(self, reranker, query, q_terms, candidates: list[Candidate]) -> None:
         top = candidates[: self.options.rerank_top]
+        weights = query_weights(q_terms, self.vocabulary.df, self.vocabulary.n_docs)
         if self.memory is not None:
-            kw = self.memory.keywords
-            weights = query_weights(q_terms, kw.df, kw.n_docs)
             chunk_terms = {c.id: set(self.memory.terms_of(c.id)) for c in top}
         else:
-            weights = {term_id(t): 1.0 for t in q_terms}
-            chunk_terms = {c.id: set(document_vector(_searchable(c.payload),
-                                                      c.payload.get("language", "pl"))[0])
-                           for c in top}
+            chunk_terms = {c.id: _term_ids(c.payload) for c in top}
         fill_signals(top, weights, chunk_terms)
         scores = await reranker.scores(query, top)
         for c, s in zip(top, scores, strict=True):
@@ -227,19 +231,33 @@ class KnowledgeBase:
     # --- writing ---------------------------------------------------------------------------
 
     async def find_duplicate(self, entry: KnowledgeEntry, vector: list[float]) -> Duplicate | None:
-        """The most similar other entry if it reaches the duplicate threshold."""
-        threshold = self.options.duplicate_threshold
+        """The closest other entry if the new one nearly repeats it, else None.
+
+        Near-duplicate means a cosine similarity of at least ``duplicate_threshold``, or of at
+        least ``DUPLICATE_COSINE_FLOOR`` together with a lemma overlap (Jaccard) of at least
+        ``duplicate_overlap``: entries written from one template (two archetypes' red flags)
+        reach 0.958 cosine on the pack but share at most a third of their lemmas.
+        """
+        opts = self.options
         if self.memory is not None:
             hits = await asyncio.to_thread(
-                self.memory.dense_search, vector, self.memory.mask(None), 2)
+                self.memory.dense_search, vector, self.memory.mask(None), DUPLICATE_NEIGHBOURS)
         else:
             hits, _ = await kstore.query(self.client, self.name, dense=vector, sparse=None,
-                                         filters=None, limit=2)
+                                         filters=None, limit=DUPLICATE_NEIGHBOURS)
+        mine = set(document_vector(entry.searchable_text(), entry.language)[0])
         for hit in hits:
-            if hit.entry_id != entry.id and hit.score >= threshold:
-                existing = await self.get(hit.entry_id)
-                return Duplicate(id=hit.entry_id, title=str(existing.get("title", "")),
-                                 similarity=round(hit.score, 4), threshold=threshold)
+            if hit.entry_id == entry.id or hit.score < DUPLICATE_COSINE_FLOOR:
+                continue
+            existing = await self.get(hit.entry_id)
+            theirs = _term_ids(existing)
+            overlap = len(mine & theirs) / max(len(mine | theirs), 1)
+            if hit.score >= opts.duplicate_threshold or overlap >= opts.duplicate_overlap:
+                return Duplicate(
+                    id=hit.entry_id, title=str(existing.get("title", "")),
+                    similarity=round(hit.score, 4), overlap=round(overlap, 4),
+                    threshold=opts.duplicate_threshold, overlap_threshold=opts.duplicate_overlap,
+                )
         return None
 
     async def add(self, entry: KnowledgeEntry, *, force: bool = False) -> dict[str, Any]:
@@ -252,9 +270,9 @@ class KnowledgeBase:
             duplicate = await self.find_duplicate(entry, vectors.dense)
             if duplicate is not None and not force:
                 raise DuplicateEntryError(
-                    f"entry {entry.id!r} nearly repeats {duplicate.id!r} (similarity "
-                    f"{duplicate.similarity:.3f} >= {duplicate.threshold}); not stored: send "
-                    "force=true to store it anyway",
+                    f"entry {entry.id!r} nearly repeats {duplicate.id!r} (cosine similarity "
+                    f"{duplicate.similarity:.3f}, lemma overlap {duplicate.overlap:.2f}); not "
+                    "stored: send force=true to store it anyway",
                     details={"duplicate_of": duplicate.model_dump()},
                 )
             return (await self._write([entry], [vectors]))[0]
@@ -269,11 +287,13 @@ class KnowledgeBase:
     async def delete(self, entry_id: str) -> None:
         """Delete an entry (NotFoundError if absent)."""
         async with self._write_lock:
-            await self.get(entry_id)
+            previous = await self.get(entry_id)
             await kstore.delete(self.client, self.name, [entry_id])
             if self.memory is not None:
                 self.memory.remove(entry_id)
                 self._payloads.pop(entry_id, None)
+            else:
+                self.vocabulary.remove_document(_term_ids(previous))
 
     async def load(self, entries: Sequence[KnowledgeEntry], *, batch: int = 64) -> dict[str, int]:
         """Upsert entries in bulk, re-embedding only those whose content changed."""
@@ -334,6 +354,11 @@ class KnowledgeBase:
             for payload, vector in rows:
                 self.memory.put(payload, vector, _searchable(payload))
                 self._payloads[payload["id"]] = payload
+        else:
+            for payload in payloads:
+                if payload["id"] in current:
+                    self.vocabulary.remove_document(_term_ids(current[payload["id"]]))
+                self.vocabulary.add_document(_searchable(payload), _language(payload))
         return payloads
 
 
@@ -344,6 +369,14 @@ def _similarities(v: kstore.Vectors, q: np.ndarray) -> tuple[float, float, float
 
     sents = unit(v.sentences) if v.sentences else unit([v.dense])
     return float(unit(v.dense) @ q), float(unit(v.title) @ q), float((sents @ q).max())
+
+
+def _language(payload: Mapping[str, Any]) -> str:
+    return str(payload.get("language") or "pl")
+
+
+def _term_ids(payload: Mapping[str, Any]) -> set[int]:
+    return set(document_vector(_searchable(payload), _language(payload))[0])
 
 
 def _searchable(payload: Mapping[str, Any]) -> str:

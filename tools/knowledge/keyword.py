@@ -17,15 +17,12 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 
 import numpy as np
-from rapidfuzz import process as fuzzy
 
-from tools.knowledge.text import analyze, fold, language_of, term_of, tokens
+from tools.knowledge.text import analyze
 
 K1 = 1.2
 B = 0.75
 AVG_TERMS = 80.0  # typical content terms in a chunk of the knowledge pack
-FUZZY_MIN_LEN = 5  # shorter unknown words are not spell-corrected
-FUZZY_CUTOFF = 84.0  # rapidfuzz ratio (0-100) a correction must reach
 
 
 def term_id(term: str) -> int:
@@ -55,11 +52,12 @@ class KeywordIndex:
     """An inverted BM25 index over rows numbered by the caller (one row per chunk)."""
 
     def __init__(self) -> None:
+        from tools.knowledge.vocabulary import Vocabulary
+
         self._postings: dict[int, dict[int, float]] = defaultdict(dict)  # term id -> row -> w
         self._arrays: dict[int, tuple[np.ndarray, np.ndarray]] = {}  # cached postings
         self._row_terms: dict[int, list[int]] = {}
-        self._surface: dict[str, str] = {}  # folded word form -> term, for unknown query words
-        self._surface_keys: list[str] | None = None
+        self.vocabulary = Vocabulary()
 
     def __len__(self) -> int:
         return len(self._row_terms)
@@ -67,9 +65,7 @@ class KeywordIndex:
     def add(self, row: int, text: str, language: str = "pl") -> None:
         """Index ``text`` as ``row`` (replacing what the row held)."""
         self.remove(row)
-        for surface, term in analyze(text, language):
-            self._surface.setdefault(surface, term)
-        self._surface_keys = None
+        self.vocabulary.add_document(text, language)
         ids, weights = document_vector(text, language)
         for tid, w in zip(ids, weights, strict=True):
             self._postings[tid][row] = w
@@ -78,39 +74,17 @@ class KeywordIndex:
 
     def remove(self, row: int) -> None:
         """Forget ``row`` (no-op if it is not indexed)."""
-        for tid in self._row_terms.pop(row, ()):
+        ids = self._row_terms.pop(row, None)
+        if ids is None:
+            return
+        self.vocabulary.remove_document(ids)
+        for tid in ids:
             self._postings[tid].pop(row, None)
             self._arrays.pop(tid, None)
 
     def query_terms(self, text: str) -> list[str]:
-        """Terms of a query, resolving words the dictionary does not know through the corpus.
-
-        A word typed without Polish letters or with a typo is mapped to the term of the closest
-        word form seen in indexed chunks, when one is close enough.
-        """
-        out: list[str] = []
-        language = language_of(text)
-        for token in tokens(text):
-            term = term_of(token, language)
-            if term_id(term) in self._postings and self._postings[term_id(term)]:
-                out.append(term)
-                continue
-            surface = fold(token)
-            if language != "pl":  # Polish word forms and typo fixes would only add noise
-                out.append(term)
-            elif surface in self._surface:
-                out.append(self._surface[surface])
-            elif len(surface) >= FUZZY_MIN_LEN and (hit := self._closest(surface)) is not None:
-                out.append(hit)
-            else:
-                out.append(term)
-        return list(dict.fromkeys(out))
-
-    def _closest(self, surface: str) -> str | None:
-        if self._surface_keys is None:
-            self._surface_keys = list(self._surface)
-        match = fuzzy.extractOne(surface, self._surface_keys, score_cutoff=FUZZY_CUTOFF)
-        return self._surface[match[0]] if match else None
+        """Distinct terms of a query (see :meth:`Vocabulary.query_terms`)."""
+        return self.vocabulary.query_terms(text)
 
     def _posting(self, tid: int) -> tuple[np.ndarray, np.ndarray]:
         cached = self._arrays.get(tid)

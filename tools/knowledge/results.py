@@ -57,5 +57,12 @@ class Duplicate(BaseModel):
 
     id: str = Field(description="Id of the existing entry.")
     title: str = Field(description="Its title.")
-    similarity: float = Field(description="Cosine similarity of the two texts (0-1).")
-    threshold: float = Field(description="Similarity at or above which entries are duplicates.")
+    similarity: float = Field(description="Cosine similarity of the two texts (0-1).",
+                              examples=[0.981])
+    overlap: float = Field(description="Share of lemmas the two texts have in common (Jaccard).",
+                           examples=[0.64])
+    threshold: float = Field(description="Cosine similarity that alone makes a duplicate.",
+                             examples=[0.97])
+    overlap_threshold: float = Field(
+        description="Lemma overlap that makes a duplicate of an entry at least 0.92 similar.",
+        examples=[0.5])

@@ -56,14 +56,14 @@ def fold(word: str) -> str:
     return "".join(c for c in unicodedata.normalize("NFKD", word) if not unicodedata.combining(c))
 
 
-def tokens(text: str) -> list[str]:
+def tokens(text: str, *, drop_stopwords: bool = True) -> list[str]:
     """Lower-cased word tokens of ``text`` without stop words and stray letters.
 
     Numbers are kept ("11 kw", "vat 26").
     """
     return [
         t for t in (m.group().lower() for m in _TOKEN.finditer(text))
-        if t not in STOPWORDS and (len(t) > 1 or t.isdigit())
+        if not (drop_stopwords and t in STOPWORDS) and (len(t) > 1 or t.isdigit())
     ]
 
 
@@ -96,9 +96,9 @@ def analyze(text: str, language: str = "pl") -> list[tuple[str, str]]:
     return [(fold(t), term_of(t, language)) for t in tokens(text)]
 
 
-def terms(text: str, language: str = "pl") -> list[str]:
+def terms(text: str, language: str = "pl", *, drop_stopwords: bool = True) -> list[str]:
     """Index terms of ``text`` in order, with repeats (term frequency matters to BM25)."""
-    return [term_of(t, language) for t in tokens(text)]
+    return [term_of(t, language) for t in tokens(text, drop_stopwords=drop_stopwords)]
 
 
 def sentences(text: str, min_chars: int = 20) -> list[str]:

@@ -2,7 +2,8 @@
 
 A trigger is a word or short phrase in its base form ("firma", "ładowarka domowa"); it fires
 when its lemmas occur in the text in order, whatever their inflection ("w firmie", "ładowarkę
-domową"). Matching on lemmas is what keeps "dzieciom" and "dzieci" one trigger.
+domową"). Matching on lemmas is what keeps "dzieciom" and "dzieci" one trigger. Stop words are
+kept on both sides: "mój elektryk" (a subsidy programme) must not fire on any "elektryk".
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ class TriggerDetector:
 
     def detect(self, text: str) -> list[ModuleMatch]:
         """Modules activated by ``text``, most triggers first."""
-        seq = terms(text)
+        seq = terms(text, drop_stopwords=False)
         found: list[ModuleMatch] = []
         for module, patterns in zip(self._modules, self._patterns, strict=True):
             fired = [t for t, pat in patterns if pat and _occurs(pat, seq)]
@@ -49,7 +50,7 @@ def _patterns(triggers: Sequence[str]) -> list[tuple[str, tuple[str, ...]]]:
     """(trigger, its lemma sequence), one per distinct sequence ("dzieci" = "dziecko")."""
     out: dict[tuple[str, ...], str] = {}
     for trigger in triggers:
-        out.setdefault(tuple(terms(trigger)), trigger)
+        out.setdefault(tuple(terms(trigger, drop_stopwords=False)), trigger)
     return [(t, pat) for pat, t in out.items()]
 
 
