@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 from qdrant_client import AsyncQdrantClient
 
-from sight.errors import ConflictError, DuplicateEntryError, InputValidationError, NotFoundError
+from sight.errors import ConflictError, DuplicateEntryError, NotFoundError
 from store import knowledge as kstore
 from tools.knowledge.entries import KnowledgeEntry
 from tools.knowledge.keyword import document_vector, term_id
@@ -26,20 +26,26 @@ from tools.knowledge.memory import MemoryIndex
 from tools.knowledge.rerank import Candidate, Reranker
 from tools.knowledge.results import (
     Duplicate,
-    SearchHit,
     SearchResult,
     SearchType,
-    StageRanks,
-    StageScores,
 )
-from tools.knowledge.search import fill_signals, query_weights, rrf
+from tools.knowledge.search import (
+    check_search,
+    fill_signals,
+    payload_language,
+    payload_term_ids,
+    query_weights,
+    rrf,
+    searchable,
+    similarities,
+    to_hit,
+)
 from tools.knowledge.text import sentences
 from tools.knowledge.vocabulary import Vocabulary
 from tools.models.embedders import Embedder
 
 DUPLICATE_NEIGHBOURS = 5  # closest entries checked for a near-duplicate
 DUPLICATE_COSINE_FLOOR = 0.92  # below this, no lemma overlap makes two entries duplicates
-SEARCH_TYPES: tuple[SearchType, ...] = ("dense", "sparse", "hybrid", "hybrid_rerank")
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,13 +95,13 @@ class KnowledgeBase:
         if self._in_memory:
             memory = MemoryIndex(dim)
             async for chunk in kstore.scan(self.client, self.name, vectors=True):
-                memory.put(chunk.payload, chunk.vectors, _searchable(chunk.payload))
+                memory.put(chunk.payload, chunk.vectors, searchable(chunk.payload))
                 self._payloads[chunk.payload["id"]] = chunk.payload
             self.memory = memory
             self.vocabulary = memory.keywords.vocabulary
         else:
             async for chunk in kstore.scan(self.client, self.name, vectors=False):
-                self.vocabulary.add_document(_searchable(chunk.payload), _language(chunk.payload))
+                self.vocabulary.add_document(searchable(chunk.payload), payload_language(chunk.payload))
         return self
 
     # --- reading ---------------------------------------------------------------------------
@@ -123,7 +129,7 @@ class KnowledgeBase:
         search_type: SearchType = "hybrid_rerank",
     ) -> SearchResult:
         """Search the knowledge base; hits carry per-stage ranks and scores."""
-        _check_search(query, filters, limit, search_type)
+        check_search(query, filters, limit, search_type)
         started = time.perf_counter()
         opts, timings = self.options, {}
         use_dense = search_type != "sparse"
@@ -152,7 +158,7 @@ class KnowledgeBase:
             await self._rerank(reranker, query, q_terms, candidates)
             timings["rerank"] = _ms(t)
         timings["total"] = _ms(started)
-        hits = [_hit(c, search_type, reranker is not None) for c in candidates[:limit]]
+        hits = [to_hit(c, search_type, reranker is not None) for c in candidates[:limit]]
         return SearchResult(
             query=query, search_type=search_type, num_results=len(hits), query_terms=q_terms,
             filters=dict(filters or {}), reranker=reranker.name if reranker else None,
@@ -207,7 +213,7 @@ class KnowledgeBase:
                 sims = {c.id: self.memory.similarities(c.id, q) for c in out}
             else:
                 vectors = await kstore.get_vectors(self.client, self.name, [c.id for c in out])
-                sims = {i: _similarities(v, q) for i, v in vectors.items()}
+                sims = {i: similarities(v, q) for i, v in vectors.items()}
             for c in out:
                 c.cosine, c.title_cosine, c.sentence_max = sims.get(c.id, (c.cosine, 0.0, 0.0))
         return out
@@ -218,7 +224,7 @@ class KnowledgeBase:
         if self.memory is not None:
             chunk_terms = {c.id: set(self.memory.terms_of(c.id)) for c in top}
         else:
-            chunk_terms = {c.id: _term_ids(c.payload) for c in top}
+            chunk_terms = {c.id: payload_term_ids(c.payload) for c in top}
         fill_signals(top, weights, chunk_terms)
         scores = await reranker.scores(query, top)
         for c, s in zip(top, scores, strict=True):
@@ -250,7 +256,7 @@ class KnowledgeBase:
             if hit.entry_id == entry.id or hit.score < DUPLICATE_COSINE_FLOOR:
                 continue
             existing = await self.get(hit.entry_id)
-            theirs = _term_ids(existing)
+            theirs = payload_term_ids(existing)
             overlap = len(mine & theirs) / max(len(mine | theirs), 1)
             if hit.score >= opts.duplicate_threshold or overlap >= opts.duplicate_overlap:
                 return Duplicate(
@@ -293,7 +299,7 @@ class KnowledgeBase:
                 self.memory.remove(entry_id)
                 self._payloads.pop(entry_id, None)
             else:
-                self.vocabulary.remove_document(_term_ids(previous))
+                self.vocabulary.remove_document(payload_term_ids(previous))
 
     async def load(self, entries: Sequence[KnowledgeEntry], *, batch: int = 64) -> dict[str, int]:
         """Upsert entries in bulk, re-embedding only those whose content changed."""
@@ -352,68 +358,11 @@ class KnowledgeBase:
         await kstore.upsert(self.client, self.name, rows)
         if self.memory is not None:
             for payload, vector in rows:
-                self.memory.put(payload, vector, _searchable(payload))
+                self.memory.put(payload, vector, searchable(payload))
                 self._payloads[payload["id"]] = payload
         else:
             for payload in payloads:
                 if payload["id"] in current:
-                    self.vocabulary.remove_document(_term_ids(current[payload["id"]]))
-                self.vocabulary.add_document(_searchable(payload), _language(payload))
+                    self.vocabulary.remove_document(payload_term_ids(current[payload["id"]]))
+                self.vocabulary.add_document(searchable(payload), payload_language(payload))
         return payloads
-
-
-def _similarities(v: kstore.Vectors, q: np.ndarray) -> tuple[float, float, float]:
-    def unit(a):
-        a = np.asarray(a, dtype=np.float32)
-        return a / np.maximum(np.linalg.norm(a, axis=-1, keepdims=True), 1e-12)
-
-    sents = unit(v.sentences) if v.sentences else unit([v.dense])
-    return float(unit(v.dense) @ q), float(unit(v.title) @ q), float((sents @ q).max())
-
-
-def _language(payload: Mapping[str, Any]) -> str:
-    return str(payload.get("language") or "pl")
-
-
-def _term_ids(payload: Mapping[str, Any]) -> set[int]:
-    return set(document_vector(_searchable(payload), _language(payload))[0])
-
-
-def _searchable(payload: Mapping[str, Any]) -> str:
-    return f"{payload.get('title', '')}\n{payload.get('text', '')}"
-
-
-def _check_search(query, filters, limit, search_type) -> None:
-    problems = []
-    if not query or not query.strip():
-        problems.append({"field": "query", "message": "must not be empty"})
-    elif len(query) > 2000:
-        problems.append({"field": "query", "message": "at most 2000 characters"})
-    if not 1 <= limit <= 100:
-        problems.append({"field": "limit", "message": "must be between 1 and 100"})
-    if search_type not in SEARCH_TYPES:
-        problems.append({"field": "search_type", "message": f"one of {', '.join(SEARCH_TYPES)}"})
-    for field, value in (filters or {}).items():
-        if field not in kstore.FILTER_FIELDS:
-            problems.append({"field": f"filters.{field}",
-                             "message": f"unknown filter; use {', '.join(kstore.FILTER_FIELDS)}"})
-        elif isinstance(value, str) and not value or not isinstance(value, str) and (
-            not value or not all(isinstance(v, str) and v for v in value)
-        ):
-            problems.append({"field": f"filters.{field}",
-                             "message": "give a non-empty string or a non-empty list of them"})
-    if problems:
-        raise InputValidationError(problems)
-
-
-def _hit(c: Candidate, search_type: SearchType, reranked: bool) -> SearchHit:
-    score = {"dense": c.cosine, "sparse": c.bm25}.get(search_type, c.rrf)
-    if reranked and c.rerank is not None:
-        score = c.rerank
-    return SearchHit(
-        id=c.id, score=round(score, 6), entry=c.payload,
-        ranks=StageRanks(**c.ranks),
-        scores=StageScores(dense=c.cosine if c.ranks.get("dense") or c.cosine else None,
-                           sparse=c.bm25 if c.ranks.get("sparse") else None,
-                           fused=c.rrf, rerank=c.rerank),
-    )

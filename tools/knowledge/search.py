@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
+import numpy as np
+
+from sight.errors import InputValidationError
+from store import knowledge as kstore
 from store.knowledge import Hit
-from tools.knowledge.keyword import idf, term_id
+from tools.knowledge.keyword import document_vector, idf, term_id
 from tools.knowledge.rerank import Candidate
+from tools.knowledge.results import SearchHit, SearchType, StageRanks, StageScores
 from tools.knowledge.text import terms
+
+SEARCH_TYPES: tuple[SearchType, ...] = ("dense", "sparse", "hybrid", "hybrid_rerank")
 
 DEFAULT_RRF_K = 60.0
 
@@ -50,3 +58,67 @@ def fill_signals(
         c.coverage = coverage(weights, chunk_terms.get(c.id, set()))
         title_terms = {term_id(t) for t in terms(str(c.payload.get("title", "")))}
         c.title_coverage = coverage(weights, title_terms)
+
+
+def similarities(v: kstore.Vectors, q: np.ndarray) -> tuple[float, float, float]:
+    """Cosine of a unit query vector to a chunk, its title and its closest sentence."""
+
+    def unit(a):
+        a = np.asarray(a, dtype=np.float32)
+        return a / np.maximum(np.linalg.norm(a, axis=-1, keepdims=True), 1e-12)
+
+    sents = unit(v.sentences) if v.sentences else unit([v.dense])
+    return float(unit(v.dense) @ q), float(unit(v.title) @ q), float((sents @ q).max())
+
+
+def payload_language(payload: Mapping[str, Any]) -> str:
+    """Language of a stored entry."""
+    return str(payload.get("language") or "pl")
+
+
+def payload_term_ids(payload: Mapping[str, Any]) -> set[int]:
+    """Distinct term ids of a stored entry."""
+    return set(document_vector(searchable(payload), payload_language(payload))[0])
+
+
+def searchable(payload: Mapping[str, Any]) -> str:
+    """What both retrievers index of a stored entry: title, then text."""
+    return f"{payload.get('title', '')}\n{payload.get('text', '')}"
+
+
+def check_search(query, filters, limit, search_type) -> None:
+    """Raise InputValidationError listing every problem of a search request."""
+    problems = []
+    if not query or not query.strip():
+        problems.append({"field": "query", "message": "must not be empty"})
+    elif len(query) > 2000:
+        problems.append({"field": "query", "message": "at most 2000 characters"})
+    if not 1 <= limit <= 100:
+        problems.append({"field": "limit", "message": "must be between 1 and 100"})
+    if search_type not in SEARCH_TYPES:
+        problems.append({"field": "search_type", "message": f"one of {', '.join(SEARCH_TYPES)}"})
+    for field, value in (filters or {}).items():
+        if field not in kstore.FILTER_FIELDS:
+            problems.append({"field": f"filters.{field}",
+                             "message": f"unknown filter; use {', '.join(kstore.FILTER_FIELDS)}"})
+        elif isinstance(value, str) and not value or not isinstance(value, str) and (
+            not value or not all(isinstance(v, str) and v for v in value)
+        ):
+            problems.append({"field": f"filters.{field}",
+                             "message": "give a non-empty string or a non-empty list of them"})
+    if problems:
+        raise InputValidationError(problems)
+
+
+def to_hit(c: Candidate, search_type: SearchType, reranked: bool) -> SearchHit:
+    """The API shape of a candidate; its score is the last stage's that ran."""
+    score = {"dense": c.cosine, "sparse": c.bm25}.get(search_type, c.rrf)
+    if reranked and c.rerank is not None:
+        score = c.rerank
+    return SearchHit(
+        id=c.id, score=round(score, 6), entry=c.payload,
+        ranks=StageRanks(**c.ranks),
+        scores=StageScores(dense=c.cosine if c.ranks.get("dense") or c.cosine else None,
+                           sparse=c.bm25 if c.ranks.get("sparse") else None,
+                           fused=c.rrf, rerank=c.rerank),
+    )
