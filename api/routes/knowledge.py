@@ -20,7 +20,8 @@ from sight.errors import InputValidationError
 from store.knowledge import FILTER_FIELDS
 from tools.knowledge import KnowledgeBase
 from tools.knowledge.entries import SLUG, Kind, KnowledgeEntry, Language
-from tools.knowledge.results import SearchResult, SearchType
+from tools.knowledge.results import SearchHit, SearchResult, SearchType
+from tools.knowledge.triggers import bundled_detector, pull_modules
 
 router = APIRouter(tags=["knowledge"])
 
@@ -46,7 +47,7 @@ SEARCH_EXAMPLE: dict[str, Any] = {
     "query_terms": ["rata", "leasing", "wysoki"],
     "filters": {"kind": ["objection"]},
     "reranker": "features",
-    "rrf_k": 60.0,
+    "rrf_k": 2.0,
     "timings_ms": {"embed": 31.2, "dense": 0.2, "sparse": 0.1, "fuse": 0.02, "rerank": 0.1,
                    "total": 32.1},
     "hits": [{
@@ -54,7 +55,7 @@ SEARCH_EXAMPLE: dict[str, Any] = {
         "score": 2.41,
         "entry": ENTRY_EXAMPLE,
         "ranks": {"dense": 1, "sparse": 1, "fused": 1, "rerank": 1},
-        "scores": {"dense": 0.91, "sparse": 3.36, "fused": 0.0333, "rerank": 2.41},
+        "scores": {"dense": 0.91, "sparse": 3.36, "fused": 1.0, "rerank": 2.41},
     }],
 }
 
@@ -215,6 +216,48 @@ async def search_knowledge(
     )
 
 
+class ModulesRequest(BaseModel):
+    """Conversation text to scan for knowledge-module triggers."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    text: str = Field(min_length=1, max_length=4000,
+                      description="What the client said or the salesperson noted.",
+                      examples=["Mam firmę, księgowa mówi o leasingu, a w domu dwoje dzieci."])
+    per_module: int = Field(default=3, ge=1, le=10,
+                            description="Chunks to return per activated module.", examples=[3])
+
+
+class PulledModuleOut(BaseModel):
+    """A module the text activated, the triggers that fired, and its best chunks."""
+
+    slug: str = Field(description="Module slug.", examples=["firma_podatki"])
+    title: str = Field(description="Module name.", examples=["Firma i podatki"])
+    triggers: list[str] = Field(description="Triggers found in the text (base forms).",
+                                examples=[["firma", "księgowa"]])
+    hits: list[SearchHit] = Field(description="The module's chunks, best for the text first.")
+
+
+class ModulesResponse(BaseModel):
+    """Modules activated by the text, most triggers first (empty when none fired)."""
+
+    modules: list[PulledModuleOut]
+
+
+@router.post("/knowledge/modules", summary="Pull the knowledge modules a text triggers")
+async def pull_knowledge_modules(
+    body: ModulesRequest, who: PrincipalDep, kb: KnowledgeDep
+) -> ModulesResponse:
+    """Detect module triggers in the text (firma, panele, dzieci... in any inflection) and
+    return each activated module's most relevant chunks: the co-pilot's context enrichment."""
+    pulled = await pull_modules(kb, bundled_detector(), body.text, per_module=body.per_module)
+    return ModulesResponse(modules=[
+        PulledModuleOut(slug=p.match.slug, title=p.match.title, triggers=list(p.match.triggers),
+                        hits=list(p.hits))
+        for p in pulled
+    ])
+
+
 @router.post(
     "/knowledge",
     status_code=201,
@@ -228,7 +271,8 @@ async def add_entry(
     """Add an entry to the knowledge base all tenants share.
 
     A near-duplicate (cosine similarity at or above ``SIGHT_KNOWLEDGE_DUPLICATE_THRESHOLD``
-    to a stored entry) is refused with 409 ``duplicate_entry`` naming the entry it repeats and
+    to a stored entry, or at least 0.92 with ``SIGHT_KNOWLEDGE_DUPLICATE_OVERLAP`` of the
+    lemmas shared) is refused with 409 ``duplicate_entry`` naming the entry it repeats and
     the similarity; send ``force: true`` to store it anyway. A taken id is a 409 as well:
     replace that entry with PUT instead.
     """

@@ -334,3 +334,37 @@ async def test_openapi_when_served_then_knowledge_bodies_documented(client: http
         model.model_validate(example)
     search_example = spec["paths"]["/knowledge/search"]["post"]["responses"]["200"]
     SearchResult.model_validate(search_example["content"]["application/json"]["example"])
+
+
+async def test_modules_when_text_triggers_then_module_chunks_come_back(client: httpx.AsyncClient):
+    leasing = {
+        "id": "module.leasing_finansowanie.rata", "kind": "module",
+        "module": "leasing_finansowanie", "title": "Rata leasingu",
+        "text": "Leasing operacyjny: rata zależy od wkładu własnego i wykupu.", "tags": ["leasing"],
+    }
+    assert (await add(client, leasing)).status_code == 201
+    assert (await add(client, RATY)).status_code == 201
+
+    response = await client.post(
+        "/knowledge/modules", headers=headers_for("viewer"),
+        json={"text": "Klient pyta o leasingu i wkład własny, ma też dzieci", "per_module": 2},
+    )
+
+    assert response.status_code == 200, response.text
+    modules = {m["slug"]: m for m in response.json()["modules"]}
+    assert set(modules) == {"leasing_finansowanie", "dzieci_bezpieczenstwo"}
+    assert {"leasing", "wkład własny"} <= set(modules["leasing_finansowanie"]["triggers"])
+    assert [h["id"] for h in modules["leasing_finansowanie"]["hits"]] == [leasing["id"]]
+    assert modules["dzieci_bezpieczenstwo"]["hits"] == []  # no such chunks stored here
+
+
+async def test_modules_when_no_trigger_or_empty_text_then_nothing_or_422(
+    client: httpx.AsyncClient,
+):
+    quiet = await client.post("/knowledge/modules", headers=headers_for("viewer"),
+                              json={"text": "Dzień dobry, rozglądam się tylko."})
+    empty = await client.post("/knowledge/modules", headers=headers_for("viewer"),
+                              json={"text": ""})
+
+    assert quiet.status_code == 200 and quiet.json() == {"modules": []}
+    assert empty.status_code == 422 and "text" in empty.text

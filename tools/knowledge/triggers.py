@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import cache
 
 from tools.knowledge.base import KnowledgeBase
-from tools.knowledge.pack import Module
+from tools.knowledge.pack import Module, load_pack
 from tools.knowledge.results import SearchHit
 from tools.knowledge.text import terms
 
@@ -44,6 +45,12 @@ class TriggerDetector:
                 hits = sum(_count(pat, seq) for t, pat in patterns if t in fired)
                 found.append(ModuleMatch(module.slug, module.title, tuple(fired), hits))
         return sorted(found, key=lambda m: (-len(m.triggers), -m.hits, m.slug))
+
+
+@cache
+def bundled_detector() -> TriggerDetector:
+    """A detector for the modules of the bundled knowledge pack (built once)."""
+    return TriggerDetector(load_pack().modules)
 
 
 def _patterns(triggers: Sequence[str]) -> list[tuple[str, tuple[str, ...]]]:
