@@ -163,11 +163,13 @@ def knowledge_search(
         result = asyncio.run(main())
     except SightError as exc:
         _fail(exc)
-    table = Table("#", "id", "score", "dense", "sparse", "fused", "title")
+    table = Table("#", "score", "dense", "sparse", "fused")
+    table.add_column("id", overflow="fold")
+    table.add_column("title", overflow="fold")
     for i, hit in enumerate(result.hits, start=1):
         r = hit.ranks
-        table.add_row(str(i), hit.id, f"{hit.score:.3f}", str(r.dense or "-"),
-                      str(r.sparse or "-"), str(r.fused or "-"), escape(hit.entry.get("title", "")))
+        table.add_row(str(i), f"{hit.score:.3f}", str(r.dense or "-"), str(r.sparse or "-"),
+                      str(r.fused or "-"), hit.id, escape(hit.entry.get("title", "")))
     console.print(table)
     console.print(f"terms: {' '.join(result.query_terms)}; timings ms: {result.timings_ms}")
 

@@ -1,0 +1,75 @@
+"""`sight knowledge load` and `search`: a pack goes in once, reloads skip it, search explains hits."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from sight.cli import app
+from sight.settings import get_settings
+
+ENTRIES = [
+    {"id": "module.zima_zasieg.pompa", "kind": "module", "module": "zima_zasieg",
+     "title": "Pompa ciepła", "text": "Pompa ciepła ogranicza zimowy spadek zasięgu auta."},
+    {"id": "objection.cena", "kind": "objection", "title": "Za drogo",
+     "text": "Klient mówi, że samochód elektryczny jest za drogi w porównaniu z benzyną."},
+]
+
+
+@pytest.fixture
+def cli_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    monkeypatch.setenv("SIGHT_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.delenv("SIGHT_DATABASE_URL", raising=False)
+    monkeypatch.chdir(tmp_path)
+    get_settings.cache_clear()
+    yield tmp_path
+    get_settings.cache_clear()
+
+
+def write_pack(folder: Path, entries: list[dict]) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "manifest.json").write_text(json.dumps(
+        {"name": "test", "version": "1", "files": ["all.json"]}), encoding="utf-8")
+    modules = [{"slug": "zima_zasieg", "title": "Zima", "triggers": ["zima"]}]
+    (folder / "all.json").write_text(json.dumps({"modules": modules, "entries": entries}),
+                                     encoding="utf-8")
+    return folder
+
+
+def test_knowledge_load_when_run_twice_then_second_run_skips_unchanged(cli_env: Path):
+    pack = write_pack(cli_env / "pack", ENTRIES)
+
+    first = CliRunner().invoke(app, ["knowledge", "load", "--pack", str(pack)])
+    second = CliRunner().invoke(app, ["knowledge", "load", "--pack", str(pack)])
+
+    assert first.exit_code == 0, first.output
+    assert "added: 2" in first.stderr and "total: 2" in first.stderr
+    assert second.exit_code == 0, second.output
+    assert "added: 0" in second.stderr and "unchanged: 2" in second.stderr
+
+
+def test_knowledge_search_when_loaded_then_best_hit_listed_with_terms(cli_env: Path):
+    pack = write_pack(cli_env / "pack", ENTRIES)
+    CliRunner().invoke(app, ["knowledge", "load", "--pack", str(pack)])
+
+    result = CliRunner().invoke(app, ["knowledge", "search", "spadek zasięgu zimą", "--limit", "1"])
+
+    assert result.exit_code == 0, result.output
+    assert "module.zima_zasieg.pompa" in result.stderr
+    assert "objection.cena" not in result.stderr
+    assert "zasieg" in result.stderr  # the query's lemmas are shown
+
+
+def test_knowledge_load_when_pack_invalid_then_exit_2_and_nothing_stored(cli_env: Path):
+    bad = [ENTRIES[0] | {"kind": "recipe"}, ENTRIES[1] | {"text": ""}]
+    pack = write_pack(cli_env / "bad", bad)
+
+    result = CliRunner().invoke(app, ["knowledge", "load", "--pack", str(pack)])
+
+    assert result.exit_code == 2
+    assert "kind" in result.stderr and "text" in result.stderr
+    assert not (cli_env / "data" / "qdrant").exists()
