@@ -5,6 +5,7 @@ Writes run on both backends: the in-process mirror (``memory``) and Qdrant alone
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 
 import pytest
@@ -327,3 +328,24 @@ async def test_add_when_similar_then_duplicate_needs_cosine_or_cosine_and_overla
     else:
         await kb.add(new)
         assert await kb.count() == 2
+
+
+async def test_search_when_writes_run_concurrently_then_no_errors_and_mirror_consistent(
+    client, embedder
+) -> None:
+    kb = await KnowledgeBase(client, "busy", embedder, reranker=FeatureReranker(),
+                             in_memory=True).open()
+    await kb.load(ENTRIES)
+    extra = [entry(f"note.dodatek_{i}", f"dodatkowa notatka numer {i} o ładowaniu zimą")
+             for i in range(12)]
+
+    async def churn(e):
+        await kb.add(e, force=True)
+        await kb.delete(e.id)
+
+    searches = [kb.search("ładowanie zimą", limit=5) for _ in range(40)]
+    results = await asyncio.gather(*searches, *(churn(e) for e in extra))
+
+    assert all(r.num_results > 0 for r in results[:40])
+    assert await kb.count() == len(ENTRIES)
+    assert await kstore.count(client, "busy") == len(ENTRIES)

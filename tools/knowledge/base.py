@@ -179,11 +179,12 @@ class KnowledgeBase:
             return dense_hits, sparse_hits
 
         def run():
-            t0 = time.perf_counter()
-            mask = self.memory.mask(filters)
-            dense = self.memory.dense_search(qvec, mask, limit) if qvec is not None else []
-            t1 = time.perf_counter()
-            sparse = self.memory.keyword_search(q_terms, mask, limit) if q_terms else []
+            with self.memory.lock:  # writes mutate the mirror on the event loop's thread
+                t0 = time.perf_counter()
+                mask = self.memory.mask(filters)
+                dense = self.memory.dense_search(qvec, mask, limit) if qvec is not None else []
+                t1 = time.perf_counter()
+                sparse = self.memory.keyword_search(q_terms, mask, limit) if q_terms else []
             timings["dense"] = round((t1 - t0) * 1000, 3)
             timings["sparse"] = _ms(t1)
             return dense, sparse
@@ -193,7 +194,8 @@ class KnowledgeBase:
     async def _candidates(self, fused, dense_score, sparse_score, qvec) -> list[Candidate]:
         ids = [i for i, _, _ in fused]
         if self.memory is not None:
-            payloads = {i: self._payloads[i] for i in ids}
+            # an entry deleted while this search awaited is skipped, not a KeyError
+            payloads = {i: self._payloads[i] for i in ids if i in self._payloads}
         else:
             payloads = await kstore.get_many(self.client, self.name, ids)
         out = []
@@ -210,7 +212,8 @@ class KnowledgeBase:
             q = np.asarray(qvec, dtype=np.float32)
             q /= max(float(np.linalg.norm(q)), 1e-12)
             if self.memory is not None:
-                sims = {c.id: self.memory.similarities(c.id, q) for c in out}
+                sims = {c.id: self.memory.similarities(c.id, q) for c in out
+                        if c.id in self.memory}
             else:
                 vectors = await kstore.get_vectors(self.client, self.name, [c.id for c in out])
                 sims = {i: similarities(v, q) for i, v in vectors.items()}
@@ -246,8 +249,12 @@ class KnowledgeBase:
         """
         opts = self.options
         if self.memory is not None:
-            hits = await asyncio.to_thread(
-                self.memory.dense_search, vector, self.memory.mask(None), DUPLICATE_NEIGHBOURS)
+            def nearest():
+                with self.memory.lock:
+                    return self.memory.dense_search(
+                        vector, self.memory.mask(None), DUPLICATE_NEIGHBOURS)
+
+            hits = await asyncio.to_thread(nearest)
         else:
             hits, _ = await kstore.query(self.client, self.name, dense=vector, sparse=None,
                                          filters=None, limit=DUPLICATE_NEIGHBOURS)
@@ -296,7 +303,8 @@ class KnowledgeBase:
             previous = await self.get(entry_id)
             await kstore.delete(self.client, self.name, [entry_id])
             if self.memory is not None:
-                self.memory.remove(entry_id)
+                with self.memory.lock:
+                    self.memory.remove(entry_id)
                 self._payloads.pop(entry_id, None)
             else:
                 self.vocabulary.remove_document(payload_term_ids(previous))
@@ -358,7 +366,8 @@ class KnowledgeBase:
         await kstore.upsert(self.client, self.name, rows)
         if self.memory is not None:
             for payload, vector in rows:
-                self.memory.put(payload, vector, searchable(payload))
+                with self.memory.lock:
+                    self.memory.put(payload, vector, searchable(payload))
                 self._payloads[payload["id"]] = payload
         else:
             for payload in payloads:

@@ -8,6 +8,7 @@ Qdrant stays the store of record. With a Qdrant server, queries go to the server
 
 from __future__ import annotations
 
+import threading
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -33,6 +34,8 @@ class MemoryIndex:
         self._fields: dict[str, dict[str, set[int]]] = {f: defaultdict(set) for f in FILTER_FIELDS}
         self._row_values: dict[int, dict[str, list[str]]] = {}
         self.keywords = KeywordIndex()
+        # Searches read the mirror in worker threads; whoever reads or writes it holds this.
+        self.lock = threading.RLock()
 
     def __len__(self) -> int:
         return len(self._row_of)
