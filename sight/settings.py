@@ -187,6 +187,14 @@ class Settings(BaseSettings):
         default="features",
         description="Rerank stage: `features` (offline default), `none`, or `cross-encoder/<name or path>`.",
     )
+    @field_validator("knowledge_reranker")
+    @classmethod
+    def _reranker_spec(cls, value: str) -> str:
+        kind, _, name = value.partition("/")
+        if value not in ("features", "none") and not (kind == "cross-encoder" and name):
+            raise ValueError("use features, none or cross-encoder/<name or path>")
+        return value
+
     knowledge_rrf_k: float = Field(
         default=2.0, gt=0, description="Reciprocal rank fusion constant (Qdrant's formula; 2 measured best)."
     )

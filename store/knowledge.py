@@ -53,6 +53,10 @@ class Hit:
     score: float
 
 
+class KnowledgeStoreError(Exception):
+    """The stored collection does not fit the settings (translated by the caller)."""
+
+
 def collection_name(kb: str) -> str:
     """Qdrant collection of knowledge base ``kb`` (lowercase letters, digits, underscores)."""
     if not _NAME.match(kb):
@@ -73,12 +77,12 @@ async def ensure_collection(client: AsyncQdrantClient, kb: str, dim: int) -> Non
         vectors = info.config.params.vectors
         size = vectors[DENSE].size if isinstance(vectors, dict) else None
         if not isinstance(vectors, dict) or {TITLE, SENTENCES} - set(vectors):
-            raise ValueError(
+            raise KnowledgeStoreError(
                 f"knowledge base {kb!r} was built by an older Sight without title and sentence "
                 "vectors: drop the collection and run `sight knowledge load` again"
             )
         if size != dim:
-            raise ValueError(
+            raise KnowledgeStoreError(
                 f"knowledge base {kb!r} holds {size}-dimensional vectors but the embedder "
                 f"makes {dim}: reload it with the embedder it was built with, or drop it"
             )

@@ -221,7 +221,7 @@ class ModulesRequest(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    text: str = Field(min_length=1, max_length=4000,
+    text: str = Field(min_length=1, max_length=2000,
                       description="What the client said or the salesperson noted.",
                       examples=["Mam firmę, księgowa mówi o leasingu, a w domu dwoje dzieci."])
     per_module: int = Field(default=3, ge=1, le=10,
@@ -241,7 +241,8 @@ class PulledModuleOut(BaseModel):
 class ModulesResponse(BaseModel):
     """Modules activated by the text, most triggers first (empty when none fired)."""
 
-    modules: list[PulledModuleOut]
+    modules: list[PulledModuleOut] = Field(
+        description="Activated modules, most triggers first; empty when none fired.")
 
 
 @router.post("/knowledge/modules", summary="Pull the knowledge modules a text triggers")

@@ -29,11 +29,12 @@ QUERIES = Path(__file__).with_name("queries.json")
 SEARCH_TYPES = ("dense", "sparse", "hybrid", "hybrid_rerank")
 RRF_SWEEP = (2.0, 10.0, 30.0, 60.0, 100.0)
 # The goals: hybrid beats the best single retriever by 0.015 nDCG@10, and the rerank
-# stage adds 0.03 on top; the absolute floor sits a little under the measured figure.
+# stage adds 0.03 on top. Gated on the test half only: the RRF constant and the reranker's
+# weights were chosen on the dev half. The floor sits a little under the measured figure.
 THRESHOLDS = {
-    "hybrid_ndcg10": (">=", 0.75),
-    "hybrid_gain_over_best_single": (">=", 0.015),
-    "rerank_gain_over_hybrid": (">=", 0.03),
+    "test_hybrid_ndcg10": (">=", 0.74),
+    "test_hybrid_gain_over_best_single": (">=", 0.015),
+    "test_rerank_gain_over_hybrid": (">=", 0.03),
 }
 
 
@@ -89,10 +90,12 @@ async def evaluate(settings: Settings, resources: Resources) -> tuple[dict[str, 
             for name, value in score(subset, ranked[st]).items():
                 prefix = st if split == "all" else f"{split}_{st}"
                 metrics[f"{prefix}_{name}"] = round(value, 4)
-    best_single = max(metrics["dense_ndcg10"], metrics["sparse_ndcg10"])
-    metrics["hybrid_gain_over_best_single"] = round(metrics["hybrid_ndcg10"] - best_single, 4)
-    metrics["rerank_gain_over_hybrid"] = round(
-        metrics["hybrid_rerank_ndcg10"] - metrics["hybrid_ndcg10"], 4)
+    for prefix in ("", "dev_", "test_"):
+        best_single = max(metrics[f"{prefix}dense_ndcg10"], metrics[f"{prefix}sparse_ndcg10"])
+        metrics[f"{prefix}hybrid_gain_over_best_single"] = round(
+            metrics[f"{prefix}hybrid_ndcg10"] - best_single, 4)
+        metrics[f"{prefix}rerank_gain_over_hybrid"] = round(
+            metrics[f"{prefix}hybrid_rerank_ndcg10"] - metrics[f"{prefix}hybrid_ndcg10"], 4)
     for by_type in sorted({q["type"] for q in queries if q["relevant"]}):
         subset = [q for q in queries if q["type"] == by_type]
         metrics[f"type_{by_type}_hybrid_rerank_ndcg10"] = round(

@@ -20,17 +20,7 @@ from tools.knowledge.rerank import FEATURE_WEIGHTS, FeatureReranker
 STEPS = (2.0, 0.5, 1.25, 0.8, 0.0)
 
 
-async def candidate_sets(kb, queries):
-    """Per query: the top fused candidates with every signal filled (rerank as-is)."""
-    out = {}
-    for q in queries:
-        result = await kb.search(q["query"], filters=q.get("filters") or None,
-                                 limit=kb.options.rerank_top, search_type="hybrid_rerank")
-        out[q["id"]] = result
-    return out
-
-
-def ndcg_with(weights, sets, queries, kb) -> float:
+def ndcg_with(weights, sets, queries) -> float:
     reranker = FeatureReranker(weights)
     vals = []
     for q in queries:
@@ -60,31 +50,32 @@ async def main() -> None:
         captured = []
         original = kb._rerank
 
-        async def capture(reranker, query, q_terms, candidates, _orig=original, _c=captured):
-            await _orig(reranker, query, q_terms, candidates)
-            _c.extend(candidates[: kb.options.rerank_top])
+        async def capture(reranker, query, q_terms, candidates, keep, _orig=original,
+                          _c=captured):
+            await _orig(reranker, query, q_terms, candidates, keep)
+            _c.extend(candidates[:keep])
 
         kb._rerank = capture
         await kb.search(q["query"], filters=q.get("filters") or None, limit=10)
         kb._rerank = original
         sets[q["id"]] = captured
     weights = dict(FEATURE_WEIGHTS)
-    print("start", weights, f"dev {ndcg_with(weights, sets, dev, kb):.4f}",
-          f"test {ndcg_with(weights, sets, test, kb):.4f}")
-    best = ndcg_with(weights, sets, dev, kb)
+    print("start", weights, f"dev {ndcg_with(weights, sets, dev):.4f}",
+          f"test {ndcg_with(weights, sets, test):.4f}")
+    best = ndcg_with(weights, sets, dev)
     for _ in range(4):
         improved = False
         for name in weights:
             for step in STEPS:
                 trial = dict(weights, **{name: weights[name] * step if weights[name] else step})
-                value = ndcg_with(trial, sets, dev, kb)
+                value = ndcg_with(trial, sets, dev)
                 if value > best + 1e-4:
                     best, weights, improved = value, trial, True
         if not improved:
             break
     print("tuned", {k: round(v, 3) for k, v in weights.items()},
-          f"dev {ndcg_with(weights, sets, dev, kb):.4f}",
-          f"test {ndcg_with(weights, sets, test, kb):.4f}")
+          f"dev {ndcg_with(weights, sets, dev):.4f}",
+          f"test {ndcg_with(weights, sets, test):.4f}")
     await kb.client.close()
 
 

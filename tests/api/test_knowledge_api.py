@@ -322,7 +322,7 @@ async def test_openapi_when_served_then_knowledge_bodies_documented(client: http
         (method, path) for path, item in spec["paths"].items() if path.startswith("/knowledge")
         for method, op in item.items() if op["tags"] == ["knowledge"]
     ]
-    assert len(operations) == 5
+    assert len(operations) == 6
     schemas = spec["components"]["schemas"]
     for name in ("KnowledgeSearch", "SearchFilters"):
         for field, prop in schemas[name]["properties"].items():

@@ -11,7 +11,14 @@ from collections.abc import AsyncIterator
 import pytest
 from qdrant_client import AsyncQdrantClient
 
-from sight.errors import ConflictError, DuplicateEntryError, InputValidationError, NotFoundError
+from sight.errors import (
+    ConflictError,
+    DuplicateEntryError,
+    InputValidationError,
+    ModelError,
+    NotFoundError,
+    SettingsError,
+)
 from store import knowledge as kstore
 from tests.tools.test_knowledge_fakes import HashEmbedder, entry
 from tools.knowledge.base import KnowledgeBase, SearchOptions
@@ -244,7 +251,7 @@ async def test_load_when_run_twice_then_second_run_changes_and_embeds_nothing(
 
     stats = await kb.load(ENTRIES)
 
-    assert stats == {"added": 0, "updated": 0, "unchanged": len(ENTRIES)}
+    assert stats == {"added": 0, "updated": 0, "unchanged": len(ENTRIES), "reembedded": 0}
     assert embedder.document_calls == calls
     assert await kb.count() == len(ENTRIES)
 
@@ -257,7 +264,7 @@ async def test_load_when_one_entry_changed_then_only_it_and_the_new_one_are_embe
 
     stats = await kb.load([*ENTRIES[:1], changed, *ENTRIES[2:], NEW])
 
-    assert stats == {"added": 1, "updated": 1, "unchanged": len(ENTRIES) - 1}
+    assert stats == {"added": 1, "updated": 1, "unchanged": len(ENTRIES) - 1, "reembedded": 0}
     embedded = embedder.texts[already:]
     assert embedded
     # Whatever pieces of an entry get embedded, they all come from the two written entries.
@@ -270,7 +277,7 @@ async def test_load_when_first_run_then_every_entry_added_in_batches(client, emb
 
     stats = await base.load(ENTRIES, batch=3)
 
-    assert stats == {"added": len(ENTRIES), "updated": 0, "unchanged": 0}
+    assert stats == {"added": len(ENTRIES), "updated": 0, "unchanged": 0, "reembedded": 0}
     assert embedder.document_calls == 2
     assert {e.id for e in ENTRIES} == {(await base.get(e.id))["id"] for e in ENTRIES}
 
@@ -278,12 +285,12 @@ async def test_load_when_first_run_then_every_entry_added_in_batches(client, emb
 async def test_open_when_collection_holds_other_dimension_then_refused(client) -> None:
     await KnowledgeBase(client, "dims", HashEmbedder(64), reranker=None).open()
 
-    with pytest.raises(ValueError, match="64-dimensional"):
+    with pytest.raises(SettingsError, match="64-dimensional"):
         await KnowledgeBase(client, "dims", HashEmbedder(32), reranker=None).open()
 
 
 def test_knowledge_base_when_name_is_not_a_slug_then_refused(client, embedder) -> None:
-    with pytest.raises(ValueError, match="must match"):
+    with pytest.raises(SettingsError, match="must match"):
         KnowledgeBase(client, "Bad Name", embedder, reranker=None)
 
 
@@ -349,3 +356,50 @@ async def test_search_when_writes_run_concurrently_then_no_errors_and_mirror_con
     assert all(r.num_results > 0 for r in results[:40])
     assert await kb.count() == len(ENTRIES)
     assert await kstore.count(client, "busy") == len(ENTRIES)
+
+
+class _BrokenEmbedder(HashEmbedder):
+    def embed_query(self, text: str) -> list[float]:
+        raise RuntimeError("engine crashed")
+
+
+async def test_search_when_embedder_fails_then_model_error(client) -> None:
+    kb = await KnowledgeBase(client, "broken", _BrokenEmbedder(), reranker=None).open()
+    await kb.load(ENTRIES)
+
+    with pytest.raises(ModelError, match="engine crashed"):
+        await kb.search("pompa ciepła")
+
+
+async def test_open_when_entries_embedded_by_another_embedder_then_search_refused_until_reload(
+    client,
+) -> None:
+    old = HashEmbedder()
+    old.spec = "test/old"
+    await (await KnowledgeBase(client, "switch", old, reranker=None).open()).load(ENTRIES)
+    new = HashEmbedder()
+    new.spec = "test/new"
+    kb = await KnowledgeBase(client, "switch", new, reranker=None).open()
+
+    with pytest.raises(SettingsError, match="another embedder"):
+        await kb.search("pompa ciepła")
+    stats = await kb.load(ENTRIES[:1])  # the rest are re-embedded from their stored text
+
+    assert stats["updated"] == 1 and stats["reembedded"] == len(ENTRIES) - 1
+    assert (await kb.search("pompa ciepła")).num_results > 0
+    reopened = await KnowledgeBase(client, "switch", new, reranker=None).open()
+    assert (await reopened.search("pompa ciepła")).num_results > 0
+
+
+async def test_search_when_limit_exceeds_rerank_top_then_every_hit_reranked_in_order(
+    client, embedder
+) -> None:
+    kb = await KnowledgeBase(client, "deep", embedder, reranker=FeatureReranker(),
+                             options=SearchOptions(rerank_top=2), in_memory=True).open()
+    await kb.load(ENTRIES)
+
+    result = await kb.search("ładowanie samochodu zimą", limit=4)
+
+    assert all(h.ranks.rerank is not None for h in result.hits)
+    scores = [h.score for h in result.hits]
+    assert scores == sorted(scores, reverse=True)

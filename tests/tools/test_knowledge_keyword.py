@@ -153,3 +153,13 @@ async def test_keyword_index_when_compared_to_qdrant_idf_search_then_same_rankin
     assert len(theirs) >= 3
     assert [p.id for p in theirs] == mine
     assert [p.score for p in theirs] == pytest.approx([float(scores[r]) for r in mine], rel=1e-5)
+
+
+def test_query_terms_when_unknown_word_contains_a_short_known_one_then_not_mapped_to_it() -> None:
+    from tools.knowledge.vocabulary import Vocabulary
+
+    vocabulary = Vocabulary()
+    vocabulary.add_document("Ubezpieczenie OC i AC samochodu elektrycznego.")
+
+    # WRatio's partial matching would turn "motocykl" into "oc" (it occurs inside the word)
+    assert "oc" not in vocabulary.query_terms("motocykl elektryczny")

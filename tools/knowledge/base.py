@@ -9,6 +9,7 @@ Qdrant is the store of record; in embedded mode queries are answered by an in-pr
 from __future__ import annotations
 
 import asyncio
+import threading
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -18,7 +19,14 @@ from typing import Any
 import numpy as np
 from qdrant_client import AsyncQdrantClient
 
-from sight.errors import ConflictError, DuplicateEntryError, NotFoundError
+from sight.errors import (
+    ConflictError,
+    DuplicateEntryError,
+    ModelError,
+    NotFoundError,
+    SettingsError,
+    SightError,
+)
 from store import knowledge as kstore
 from tools.knowledge.entries import KnowledgeEntry
 from tools.knowledge.keyword import document_vector, term_id
@@ -76,7 +84,10 @@ class KnowledgeBase:
         options: SearchOptions = SearchOptions(),
         in_memory: bool = True,
     ) -> None:
-        kstore.collection_name(name)  # validates the name
+        try:
+            kstore.collection_name(name)
+        except ValueError as exc:
+            raise SettingsError(f"SIGHT_KNOWLEDGE_BASE: {exc}") from exc
         self.client = client
         self.name = name
         self.embedder = embedder
@@ -87,22 +98,45 @@ class KnowledgeBase:
         self._payloads: dict[str, dict[str, Any]] = {}
         self._in_memory = in_memory
         self._write_lock = asyncio.Lock()
+        # Entries embedded by another embedder: their vectors don't compare with this one's.
+        self._stale: set[str] = set()
+        self._lock = threading.RLock()  # guards what worker threads read (replaced by memory's)
 
     async def open(self) -> KnowledgeBase:
         """Create the collection if needed and, in memory mode, load the mirror from Qdrant."""
-        dim = await asyncio.to_thread(lambda: self.embedder.dim)
-        await kstore.ensure_collection(self.client, self.name, dim)
+        dim = await self._call_embedder(lambda: self.embedder.dim)
+        try:
+            await kstore.ensure_collection(self.client, self.name, dim)
+        except kstore.KnowledgeStoreError as exc:
+            raise SettingsError(str(exc)) from exc
         if self._in_memory:
             memory = MemoryIndex(dim)
             async for chunk in kstore.scan(self.client, self.name, vectors=True):
                 memory.put(chunk.payload, chunk.vectors, searchable(chunk.payload))
                 self._payloads[chunk.payload["id"]] = chunk.payload
+                self._note_embedder(chunk.payload)
             self.memory = memory
             self.vocabulary = memory.keywords.vocabulary
+            self._lock = memory.lock
         else:
             async for chunk in kstore.scan(self.client, self.name, vectors=False):
-                self.vocabulary.add_document(searchable(chunk.payload), payload_language(chunk.payload))
+                self.vocabulary.add_document(searchable(chunk.payload),
+                                             payload_language(chunk.payload))
+                self._note_embedder(chunk.payload)
         return self
+
+    def _note_embedder(self, payload: Mapping[str, Any]) -> None:
+        if payload.get("embedder") != self.embedder.spec:
+            self._stale.add(payload["id"])
+
+    async def _call_embedder(self, fn):
+        """Run an embedder call off the event loop; its failure is a ModelError."""
+        try:
+            return await asyncio.to_thread(fn)
+        except SightError:
+            raise
+        except Exception as exc:  # any engine failure: the client gets a typed 502
+            raise ModelError(f"embedder {self.embedder.spec!r} failed: {exc}") from exc
 
     # --- reading ---------------------------------------------------------------------------
 
@@ -130,15 +164,25 @@ class KnowledgeBase:
     ) -> SearchResult:
         """Search the knowledge base; hits carry per-stage ranks and scores."""
         check_search(query, filters, limit, search_type)
+        if self._stale and search_type != "sparse":
+            raise SettingsError(
+                f"{len(self._stale)} entries of knowledge base {self.name!r} were embedded by "
+                f"another embedder than SIGHT_EMBEDDER={self.embedder.spec!r}: run `sight "
+                "knowledge load` to embed them again"
+            )
         started = time.perf_counter()
         opts, timings = self.options, {}
         use_dense = search_type != "sparse"
         use_sparse = search_type != "dense"
-        q_terms = self.vocabulary.query_terms(query)
+        def analyse():
+            with self._lock:  # the vocabulary changes with writes
+                return self.vocabulary.query_terms(query)
+
+        q_terms = await asyncio.to_thread(analyse) if use_sparse else []
         qvec = None
         if use_dense:
             t = time.perf_counter()
-            qvec = await asyncio.to_thread(self.embedder.embed_query, query)
+            qvec = await self._call_embedder(lambda: self.embedder.embed_query(query))
             timings["embed"] = _ms(t)
         n_candidates = max(limit, opts.candidates)
         dense_hits, sparse_hits = await self._retrieve(
@@ -155,7 +199,7 @@ class KnowledgeBase:
         reranker = self.reranker if search_type == "hybrid_rerank" else None
         if reranker is not None and candidates:
             t = time.perf_counter()
-            await self._rerank(reranker, query, q_terms, candidates)
+            await self._rerank(reranker, query, q_terms, candidates, keep)
             timings["rerank"] = _ms(t)
         timings["total"] = _ms(started)
         hits = [to_hit(c, search_type, reranker is not None) for c in candidates[:limit]]
@@ -221,15 +265,19 @@ class KnowledgeBase:
                 c.cosine, c.title_cosine, c.sentence_max = sims.get(c.id, (c.cosine, 0.0, 0.0))
         return out
 
-    async def _rerank(self, reranker, query, q_terms, candidates: list[Candidate]) -> None:
-        top = candidates[: self.options.rerank_top]
+    async def _rerank(self, reranker, query, q_terms, candidates: list[Candidate],
+                      keep: int) -> None:
+        top = candidates[:keep]
         weights = query_weights(q_terms, self.vocabulary.df, self.vocabulary.n_docs)
         if self.memory is not None:
             chunk_terms = {c.id: set(self.memory.terms_of(c.id)) for c in top}
         else:
             chunk_terms = {c.id: payload_term_ids(c.payload) for c in top}
         fill_signals(top, weights, chunk_terms)
-        scores = await reranker.scores(query, top)
+        try:
+            scores = await reranker.scores(query, top)
+        except Exception as exc:  # a cross-encoder that fails to load or predict
+            raise ModelError(f"reranker {reranker.name!r} failed: {exc}") from exc
         for c, s in zip(top, scores, strict=True):
             c.rerank = float(s)
         top.sort(key=lambda c: -c.rerank)
@@ -248,6 +296,7 @@ class KnowledgeBase:
         reach 0.958 cosine on the pack but share at most a third of their lemmas.
         """
         opts = self.options
+        floor = min(DUPLICATE_COSINE_FLOOR, opts.duplicate_threshold)
         if self.memory is not None:
             def nearest():
                 with self.memory.lock:
@@ -260,7 +309,7 @@ class KnowledgeBase:
                                          filters=None, limit=DUPLICATE_NEIGHBOURS)
         mine = set(document_vector(entry.searchable_text(), entry.language)[0])
         for hit in hits:
-            if hit.entry_id == entry.id or hit.score < DUPLICATE_COSINE_FLOOR:
+            if hit.entry_id == entry.id or hit.score < floor:
                 continue
             existing = await self.get(hit.entry_id)
             theirs = payload_term_ids(existing)
@@ -307,24 +356,38 @@ class KnowledgeBase:
                     self.memory.remove(entry_id)
                 self._payloads.pop(entry_id, None)
             else:
-                self.vocabulary.remove_document(payload_term_ids(previous))
+                with self._lock:
+                    self.vocabulary.remove_document(payload_term_ids(previous))
+            self._stale.discard(entry_id)
 
     async def load(self, entries: Sequence[KnowledgeEntry], *, batch: int = 64) -> dict[str, int]:
-        """Upsert entries in bulk, re-embedding only those whose content changed."""
+        """Upsert entries in bulk, re-embedding only those whose content changed.
+
+        Entries stored by another embedder are embedded again, the given ones and any others in
+        the knowledge base (from their stored text). A repeated id: the last one wins.
+        """
         async with self._write_lock:
-            stats = {"added": 0, "updated": 0, "unchanged": 0}
+            stats = {"added": 0, "updated": 0, "unchanged": 0, "reembedded": 0}
+            latest = {entry.id: entry for entry in entries}
             todo: list[KnowledgeEntry] = []
-            for entry in entries:
+            for entry in latest.values():
                 current = (self._payloads.get(entry.id) if self.memory is not None
                            else await kstore.get(self.client, self.name, entry.id))
                 if current is None:
                     stats["added"] += 1
-                elif current.get("content_hash") == entry.content_hash():
+                elif (current.get("content_hash") == entry.content_hash()
+                      and entry.id not in self._stale):
                     stats["unchanged"] += 1
                     continue
                 else:
                     stats["updated"] += 1
                 todo.append(entry)
+            others = sorted(self._stale - set(latest))
+            for entry_id in others:
+                stored = await self.get(entry_id)
+                todo.append(KnowledgeEntry.model_validate(
+                    {k: v for k, v in stored.items() if k in KnowledgeEntry.model_fields}))
+            stats["reembedded"] = len(others)
             for start in range(0, len(todo), batch):
                 part = todo[start : start + batch]
                 await self._write(part, await self._embed(part))
@@ -339,7 +402,10 @@ class KnowledgeBase:
         """Every vector of each entry, from one batch of embedder calls."""
         per_entry = [[e.searchable_text(), e.title, *sentences(e.text)] for e in entries]
         flat = [t for texts in per_entry for t in texts]
-        embedded = await asyncio.to_thread(self.embedder.embed_documents, flat)
+        embedded = await self._call_embedder(lambda: self.embedder.embed_documents(flat))
+        if len(embedded) != len(flat):
+            raise ModelError(f"embedder {self.embedder.spec!r} returned {len(embedded)} vectors "
+                             f"for {len(flat)} texts")
         out, at = [], 0
         for entry, texts in zip(entries, per_entry, strict=True):
             dense, title, *sents = embedded[at : at + len(texts)]
@@ -358,6 +424,7 @@ class KnowledgeBase:
         for entry, vector in zip(entries, vectors, strict=True):
             payload = entry.model_dump() | {
                 "content_hash": entry.content_hash(),
+                "embedder": self.embedder.spec,
                 "created_at": created or current.get(entry.id, {}).get("created_at", now),
                 "updated_at": now,
             }
@@ -370,8 +437,10 @@ class KnowledgeBase:
                     self.memory.put(payload, vector, searchable(payload))
                 self._payloads[payload["id"]] = payload
         else:
-            for payload in payloads:
-                if payload["id"] in current:
-                    self.vocabulary.remove_document(payload_term_ids(current[payload["id"]]))
-                self.vocabulary.add_document(searchable(payload), payload_language(payload))
+            with self._lock:
+                for payload in payloads:
+                    if payload["id"] in current:
+                        self.vocabulary.remove_document(payload_term_ids(current[payload["id"]]))
+                    self.vocabulary.add_document(searchable(payload), payload_language(payload))
+        self._stale.difference_update(p["id"] for p in payloads)
         return payloads

@@ -35,6 +35,17 @@ class Pack:
 
 def load_pack(directory: Path = PACK_DIR) -> Pack:
     """Read and validate a pack; every problem in every file is reported at once."""
+    try:
+        return _load(directory)
+    except (OSError, json.JSONDecodeError, KeyError, TypeError) as exc:
+        raise InputValidationError([{
+            "field": str(directory),
+            "message": f"not a readable knowledge pack (manifest.json listing JSON files with "
+                       f"an 'entries' list): {type(exc).__name__}: {exc}",
+        }]) from exc
+
+
+def _load(directory: Path) -> Pack:
     manifest = json.loads((directory / "manifest.json").read_text(encoding="utf-8"))
     entries: list[KnowledgeEntry] = []
     modules: list[Module] = []

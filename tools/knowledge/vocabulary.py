@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 
+from rapidfuzz import fuzz
 from rapidfuzz import process as fuzzy
 
 from tools.knowledge.keyword import term_id
@@ -19,6 +20,8 @@ from tools.knowledge.text import analyze, fold, language_of, term_of, tokens
 
 FUZZY_MIN_LEN = 5  # shorter unknown words are not spell-corrected
 FUZZY_CUTOFF = 84.0  # rapidfuzz ratio (0-100) a correction must reach
+FUZZY_MAX_LEN_DIFF = 2  # a correction differs from the word by at most this many letters
+MAX_CORRECTIONS = 5  # per query: keeps a long query of unknown words cheap
 
 
 class Vocabulary:
@@ -28,7 +31,7 @@ class Vocabulary:
         self._df: Counter[int] = Counter()
         self._n_docs = 0
         self._surface: dict[str, str] = {}
-        self._surface_keys: list[str] | None = None
+        self._by_length: dict[int, list[str]] | None = None
 
     @property
     def n_docs(self) -> int:
@@ -45,7 +48,7 @@ class Vocabulary:
         for surface, term in analyze(text, language):
             if surface not in self._surface:
                 self._surface[surface] = term
-                self._surface_keys = None
+                self._by_length = None
             ids.add(term_id(term))
         self._df.update(ids)
         self._n_docs += 1
@@ -65,6 +68,7 @@ class Vocabulary:
         """
         out: list[str] = []
         language = language_of(text)
+        corrections = 0
         for token in tokens(text):
             term = term_of(token, language)
             surface = fold(token)
@@ -72,14 +76,26 @@ class Vocabulary:
                 out.append(term)
             elif surface in self._surface:
                 out.append(self._surface[surface])
-            elif len(surface) >= FUZZY_MIN_LEN and (hit := self._closest(surface)) is not None:
+            elif (len(surface) >= FUZZY_MIN_LEN and corrections < MAX_CORRECTIONS
+                  and (hit := self._closest(surface)) is not None):
+                corrections += 1
                 out.append(hit)
             else:
                 out.append(term)
         return list(dict.fromkeys(out))
 
     def _closest(self, surface: str) -> str | None:
-        if self._surface_keys is None:
-            self._surface_keys = list(self._surface)
-        match = fuzzy.extractOne(surface, self._surface_keys, score_cutoff=FUZZY_CUTOFF)
+        """The term of the most similar known word form of about the same length, if any.
+
+        Plain edit-distance ratio, not rapidfuzz's default WRatio: its partial matching would
+        map "motocykl" to "oc" because "oc" occurs inside it.
+        """
+        if self._by_length is None:
+            self._by_length = {}
+            for form in self._surface:
+                self._by_length.setdefault(len(form), []).append(form)
+        n = len(surface)
+        forms = [f for size in range(n - FUZZY_MAX_LEN_DIFF, n + FUZZY_MAX_LEN_DIFF + 1)
+                 for f in self._by_length.get(size, ())]
+        match = fuzzy.extractOne(surface, forms, scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF)
         return self._surface[match[0]] if match else None

