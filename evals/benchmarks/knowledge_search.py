@@ -169,7 +169,8 @@ class TimedEmbedder(Embedder):
 
     def __init__(self, inner: Embedder) -> None:
         super().__init__()
-        self.inner, self.document_s, self.texts = inner, 0.0, 0
+        self.inner, self.spec = inner, inner.spec
+        self.document_s, self.texts = 0.0, 0
 
     @property
     def dim(self) -> int:
