@@ -7,9 +7,10 @@ Corpus: synthetic and seeded. Chunk i recombines sentences of the knowledge pack
 base chunk, whose metadata and title it takes, the rest from any chunk) up to a length drawn from
 the pack's, then swaps a few words for other pack words and for made-up word forms, so that the
 vocabulary keeps growing with the corpus as a real one does. Chunk i is the same at every size.
-Its dense vector is NOT an embedding of its text (embedding 100k chunks takes hours here): it is
-the real embeddings of the pack chunks its sentences came from, mixed by share, plus seeded
-noise, normalised. Queries are the labelled ones of evals/knowledge/queries.json, embedded for
+Its vectors are NOT embeddings of its text (embedding 100k chunks takes hours here): the chunk
+vector mixes the real vectors of the pack chunks its sentences came from, by share; the title
+and sentence vectors are the real ones of its base title and of its sentences; each gets seeded
+noise and is normalised. Queries are the labelled ones of evals/knowledge/queries.json, embedded for
 real on every search ("with filters": a query's own filter, else the labelled filters in turn).
 
 The in-process mirror (what answers queries in embedded mode) is filled directly, one growing
@@ -19,7 +20,7 @@ the pack loaded through ``KnowledgeBase.load`` (embedding included) and an upser
 a first, separately reported, pass that fills the postings cache.
 
 Usage: python -m evals.benchmarks.knowledge_search [--sizes 10000,100000] [--queries 200]
-       [--keyword-size 50000] [--qdrant-points 5000] [--seed 7]
+       [--keyword-size 50000] [--qdrant-points 2000] [--seed 7]
 """
 
 from __future__ import annotations
