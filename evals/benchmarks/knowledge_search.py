@@ -146,22 +146,18 @@ def grow(kb: KnowledgeBase, corpus: Corpus, start: int, stop: int) -> dict[str, 
     gc.collect()
     before = rss_mb()
     t = time.perf_counter()
-    for payload, vectors in chunks:
-        kb.memory.put(payload, vectors, f"{payload['title']}\n{payload['text']}")
-        # No public hook fills the mirror without Qdrant; KnowledgeBase keeps payloads here.
-        kb._payloads[payload["id"]] = payload
+    kb.mirror(chunks)
     index = time.perf_counter() - t
     return {"n": stop - start, "generate_s": generate, "index_s": index,
             "index_mb": rss_mb() - before}
 
 
 def footprint(memory: MemoryIndex) -> dict[str, float]:
-    """Vocabulary and vector sizes of the mirror (private fields: no public accessors yet)."""
+    """Vocabulary and vector sizes of the mirror."""
     kw = memory.keywords
-    sentences_mb = sum(a.nbytes for a in memory._sentences.values())
-    return {"terms": len(kw._postings), "forms": len(kw.vocabulary._surface),
-            "matrices_mb": (memory._dense.nbytes + memory._title.nbytes) / 2**20,
-            "sentences_mb": sentences_mb / 2**20}
+    sizes = memory.nbytes()
+    return {"terms": kw.n_terms, "forms": kw.vocabulary.n_forms,
+            "matrices_mb": sizes["matrices"] / 2**20, "sentences_mb": sizes["sentences"] / 2**20}
 
 
 # --- measurements ---------------------------------------------------------------------------

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -110,20 +110,26 @@ class KnowledgeBase:
         except kstore.KnowledgeStoreError as exc:
             raise SettingsError(str(exc)) from exc
         if self._in_memory:
-            memory = MemoryIndex(dim)
+            self.memory = MemoryIndex(dim)
+            self.vocabulary = self.memory.keywords.vocabulary
+            self._lock = self.memory.lock
             async for chunk in kstore.scan(self.client, self.name, vectors=True):
-                memory.put(chunk.payload, chunk.vectors, searchable(chunk.payload))
-                self._payloads[chunk.payload["id"]] = chunk.payload
-                self._note_embedder(chunk.payload)
-            self.memory = memory
-            self.vocabulary = memory.keywords.vocabulary
-            self._lock = memory.lock
+                self.mirror([(chunk.payload, chunk.vectors)])
         else:
             async for chunk in kstore.scan(self.client, self.name, vectors=False):
                 self.vocabulary.add_document(searchable(chunk.payload),
                                              payload_language(chunk.payload))
                 self._note_embedder(chunk.payload)
         return self
+
+    def mirror(self, chunks: Iterable[tuple[Mapping[str, Any], kstore.Vectors]]) -> None:
+        """Put chunks already stored in Qdrant into the in-process mirror (memory mode)."""
+        assert self.memory is not None, "mirror() needs the in-memory backend"
+        with self.memory.lock:
+            for payload, vectors in chunks:
+                self.memory.put(payload, vectors, searchable(payload))
+                self._payloads[payload["id"]] = dict(payload)
+                self._note_embedder(payload)
 
     def _note_embedder(self, payload: Mapping[str, Any]) -> None:
         if payload.get("embedder") != self.embedder.spec:

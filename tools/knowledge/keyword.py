@@ -42,7 +42,12 @@ def idf(df: np.ndarray | float, n_docs: int) -> np.ndarray | float:
 
 def document_vector(text: str, language: str = "pl") -> tuple[list[int], list[float]]:
     """Sparse BM25 vector of a chunk: (sorted term ids, saturated term frequencies)."""
-    counts = Counter(term_id(t) for _, t in analyze(text, language))
+    return vector_of_terms([t for _, t in analyze(text, language)])
+
+
+def vector_of_terms(terms: list[str]) -> tuple[list[int], list[float]]:
+    """Sparse BM25 vector of a chunk's terms (with repeats)."""
+    counts = Counter(term_id(t) for t in terms)
     ids = sorted(counts)
     tf = np.array([counts[i] for i in ids], dtype=np.float64)
     return ids, saturate(tf, int(tf.sum())).tolist() if ids else []
@@ -65,8 +70,9 @@ class KeywordIndex:
     def add(self, row: int, text: str, language: str = "pl") -> None:
         """Index ``text`` as ``row`` (replacing what the row held)."""
         self.remove(row)
-        self.vocabulary.add_document(text, language)
-        ids, weights = document_vector(text, language)
+        pairs = analyze(text, language)
+        self.vocabulary.add_pairs(pairs)
+        ids, weights = vector_of_terms([t for _, t in pairs])
         for tid, w in zip(ids, weights, strict=True):
             self._postings[tid][row] = w
             self._arrays.pop(tid, None)
@@ -104,6 +110,11 @@ class KeywordIndex:
             if rows.size:
                 out[rows] += np.float32(idf(rows.size, n_docs)) * weights
         return out
+
+    @property
+    def n_terms(self) -> int:
+        """Distinct terms indexed."""
+        return len(self._postings)
 
     def df(self, tid: int) -> int:
         """Number of rows containing term id ``tid``."""

@@ -123,6 +123,11 @@ class MemoryIndex:
         scores = self.keywords.scores(terms, len(self._ids))
         return self._top(scores, mask & (scores > 0), limit)
 
+    def nbytes(self) -> dict[str, int]:
+        """Bytes held by the vector arrays (chunk and title matrices, sentence vectors)."""
+        return {"matrices": self._dense.nbytes + self._title.nbytes,
+                "sentences": sum(a.nbytes for a in self._sentences.values())}
+
     def similarities(self, entry_id: str, query: np.ndarray) -> tuple[float, float, float]:
         """Cosine of a unit query vector to the chunk, to its title, and to its closest sentence."""
         row = self._row_of[entry_id]

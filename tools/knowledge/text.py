@@ -74,6 +74,12 @@ def language_of(text: str) -> str:
 
 
 @lru_cache(maxsize=200_000)
+def is_known(token: str, language: str = "pl") -> bool:
+    """Whether the dictionary of ``language`` knows the lower-cased word form."""
+    return simplemma.is_known(token, lang=language)
+
+
+@lru_cache(maxsize=200_000)
 def term_of(token: str, language: str = "pl") -> str:
     """The index term of one lower-cased token: its folded lemma, or a folded prefix if unknown.
 

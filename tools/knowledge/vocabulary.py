@@ -16,7 +16,7 @@ from rapidfuzz import fuzz
 from rapidfuzz import process as fuzzy
 
 from tools.knowledge.keyword import term_id
-from tools.knowledge.text import analyze, fold, language_of, term_of, tokens
+from tools.knowledge.text import analyze, fold, is_known, language_of, term_of, tokens
 
 FUZZY_MIN_LEN = 5  # shorter unknown words are not spell-corrected
 FUZZY_CUTOFF = 84.0  # rapidfuzz ratio (0-100) a correction must reach
@@ -31,7 +31,13 @@ class Vocabulary:
         self._df: Counter[int] = Counter()
         self._n_docs = 0
         self._surface: dict[str, str] = {}
-        self._by_length: dict[int, list[str]] | None = None
+        # word forms by (first letter, length): typo candidates are looked up in 5 small lists
+        self._buckets: dict[tuple[str, int], list[str]] = {}
+
+    @property
+    def n_forms(self) -> int:
+        """Distinct (folded) word forms seen."""
+        return len(self._surface)
 
     @property
     def n_docs(self) -> int:
@@ -44,11 +50,15 @@ class Vocabulary:
 
     def add_document(self, text: str, language: str = "pl") -> list[int]:
         """Count a document in; returns its sorted distinct term ids."""
+        return self.add_pairs(analyze(text, language))
+
+    def add_pairs(self, pairs: Iterable[tuple[str, str]]) -> list[int]:
+        """Count a document in from its (word form, term) pairs; returns its term ids."""
         ids: set[int] = set()
-        for surface, term in analyze(text, language):
+        for surface, term in pairs:
             if surface not in self._surface:
                 self._surface[surface] = term
-                self._by_length = None
+                self._buckets.setdefault((surface[0], len(surface)), []).append(surface)
             ids.add(term_id(term))
         self._df.update(ids)
         self._n_docs += 1
@@ -63,7 +73,8 @@ class Vocabulary:
         """Distinct terms of a query, resolving words the dictionary does not know.
 
         A Polish word typed without Polish letters or with a typo is mapped to the term of the
-        closest word form seen in the chunks, when one is close enough. English queries are left
+        closest word form seen in the chunks, when one is close enough; a word the dictionary
+        knows is taken as typed (it is no typo, the chunks just lack it). English queries are left
         alone: Polish word forms and typo fixes would only add noise to them.
         """
         out: list[str] = []
@@ -77,6 +88,7 @@ class Vocabulary:
             elif surface in self._surface:
                 out.append(self._surface[surface])
             elif (len(surface) >= FUZZY_MIN_LEN and corrections < MAX_CORRECTIONS
+                  and not is_known(token, language)
                   and (hit := self._closest(surface)) is not None):
                 corrections += 1
                 out.append(hit)
@@ -85,17 +97,14 @@ class Vocabulary:
         return list(dict.fromkeys(out))
 
     def _closest(self, surface: str) -> str | None:
-        """The term of the most similar known word form of about the same length, if any.
+        """The term of the most similar word form seen, same first letter, about the same length.
 
         Plain edit-distance ratio, not rapidfuzz's default WRatio: its partial matching would
-        map "motocykl" to "oc" because "oc" occurs inside it.
+        map "motocykl" to "oc" because "oc" occurs inside it. Typos in the first letter are
+        rare enough that skipping them keeps a lookup to a few hundred forms, not 60,000.
         """
-        if self._by_length is None:
-            self._by_length = {}
-            for form in self._surface:
-                self._by_length.setdefault(len(form), []).append(form)
         n = len(surface)
         forms = [f for size in range(n - FUZZY_MAX_LEN_DIFF, n + FUZZY_MAX_LEN_DIFF + 1)
-                 for f in self._by_length.get(size, ())]
+                 for f in self._buckets.get((surface[0], size), ())]
         match = fuzzy.extractOne(surface, forms, scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF)
         return self._surface[match[0]] if match else None
