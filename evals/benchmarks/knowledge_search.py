@@ -123,7 +123,7 @@ class Corpus:
         payload = dict(self.meta[base], id=f"syn{i:06d}.{self.entries[base].id}", text=text,
                        tags=list(self.meta[base]["tags"]))
         payload |= {"content_hash": hashlib.sha256(text.encode()).hexdigest()[:16],
-                    "created_at": now, "updated_at": now}
+                    "embedder": EMBEDDER, "created_at": now, "updated_at": now}
         return payload, vectors
 
 
