@@ -180,6 +180,7 @@ class KnowledgeBase:
         opts, timings = self.options, {}
         use_dense = search_type != "sparse"
         use_sparse = search_type != "dense"
+
         def analyse():
             with self._lock:  # the vocabulary changes with writes
                 return self.vocabulary.query_terms(query)
