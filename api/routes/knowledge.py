@@ -133,6 +133,13 @@ class KnowledgeSearch(BaseModel):
         examples=[{"kind": "objection", "tags": ["zima", "zasieg"]}],
     )
     limit: int = Field(default=10, ge=1, le=100, description="Hits to return.", examples=[5])
+    min_score: float | None = Field(
+        default=None, ge=-100, le=100,
+        description="Drop hits scoring lower (the final stage's score). `sight eval knowledge` "
+        "reports the hybrid_rerank threshold that best separates answerable questions from "
+        "ones the knowledge base cannot answer.",
+        examples=[1.75],
+    )
     search_type: SearchType = Field(
         default="hybrid_rerank",
         description="Stages to run: dense (vectors), sparse (BM25 keywords), hybrid (both, "
@@ -212,7 +219,8 @@ async def search_knowledge(
     """
     filters = body.filters.model_dump(exclude_none=True) if body.filters else None
     return await kb.search(
-        body.query, filters=filters, limit=body.limit, search_type=body.search_type
+        body.query, filters=filters, limit=body.limit, search_type=body.search_type,
+        min_score=body.min_score,
     )
 
 

@@ -114,8 +114,30 @@ async def evaluate(settings: Settings, resources: Resources) -> tuple[dict[str, 
             statistics.fmean(c["top_score"] for c in unanswerable), 4)
         metrics["answerable_top_score_mean"] = round(
             statistics.fmean(c["top_score"] for c in answerable), 4)
+        metrics.update(abstention(cases))
     await kb.client.close()
     return metrics, cases
+
+
+def abstention(cases: list[dict[str, Any]]) -> dict[str, float]:
+    """The ``min_score`` that best separates the two kinds of query on dev, judged on test.
+
+    Balanced accuracy: the mean of the share of unanswerable queries left with no hit and the
+    share of answerable ones whose best hit is kept.
+    """
+    def rates(subset, t):
+        none = [c for c in subset if c["type"] == "no_answer"]
+        some = [c for c in subset if c["type"] != "no_answer"]
+        abstain = sum(c["top_score"] < t for c in none) / max(len(none), 1)
+        keep = sum(c["top_score"] >= t for c in some) / max(len(some), 1)
+        return abstain, keep
+
+    dev = [c for c in cases if c["split"] == "dev"]
+    test = [c for c in cases if c["split"] == "test"]
+    best = max(sorted({c["top_score"] for c in dev}), key=lambda t: sum(rates(dev, t)))
+    abstain, keep = rates(test, best)
+    return {"min_score_dev_choice": round(best, 4), "test_no_answer_abstain_rate": round(abstain, 4),
+            "test_answerable_kept_rate": round(keep, 4)}
 
 
 async def _cases(kb: KnowledgeBase, queries, ranked) -> list[dict[str, Any]]:

@@ -403,3 +403,13 @@ async def test_search_when_limit_exceeds_rerank_top_then_every_hit_reranked_in_o
     assert all(h.ranks.rerank is not None for h in result.hits)
     scores = [h.score for h in result.hits]
     assert scores == sorted(scores, reverse=True)
+
+
+async def test_search_when_min_score_given_then_lower_hits_dropped(kb) -> None:
+    everything = await kb.search("ładowanie samochodu zimą", limit=5)
+    cut = everything.hits[1].score
+
+    kept = await kb.search("ładowanie samochodu zimą", limit=5, min_score=cut)
+
+    assert [h.id for h in kept.hits] == [h.id for h in everything.hits if h.score >= cut]
+    assert kept.num_results == len(kept.hits) < everything.num_results

@@ -167,8 +167,13 @@ class KnowledgeBase:
         filters: Mapping[str, str | Sequence[str]] | None = None,
         limit: int = 10,
         search_type: SearchType = "hybrid_rerank",
+        min_score: float | None = None,
     ) -> SearchResult:
-        """Search the knowledge base; hits carry per-stage ranks and scores."""
+        """Search the knowledge base; hits carry per-stage ranks and scores.
+
+        ``min_score`` drops hits whose final score is lower (so a question the knowledge base
+        cannot answer may get no hits); scores compare only within one ``search_type``.
+        """
         check_search(query, filters, limit, search_type)
         if self._stale and search_type != "sparse":
             raise SettingsError(
@@ -210,6 +215,8 @@ class KnowledgeBase:
             timings["rerank"] = _ms(t)
         timings["total"] = _ms(started)
         hits = [to_hit(c, search_type, reranker is not None) for c in candidates[:limit]]
+        if min_score is not None:
+            hits = [h for h in hits if h.score >= min_score]
         return SearchResult(
             query=query, search_type=search_type, num_results=len(hits), query_terms=q_terms,
             filters=dict(filters or {}), reranker=reranker.name if reranker else None,
