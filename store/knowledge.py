@@ -131,8 +131,7 @@ async def upsert(
 
 async def get(client: AsyncQdrantClient, kb: str, entry_id: str) -> dict[str, Any] | None:
     """The payload of an entry, or None."""
-    found = await client.retrieve(collection_name(kb), [point_id(entry_id)], with_payload=True)
-    return dict(found[0].payload or {}) if found else None
+    return (await get_many(client, kb, [entry_id])).get(entry_id)
 
 
 async def get_many(client: AsyncQdrantClient, kb: str, entry_ids: Sequence[str]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -13,16 +12,6 @@ from sight.cli import app
 from sight.settings import get_settings
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "evals" / "kpi_estimation" / "example.json"
-
-
-@pytest.fixture
-def cli_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    monkeypatch.setenv("SIGHT_DATA_DIR", str(tmp_path / "data"))
-    monkeypatch.delenv("SIGHT_DATABASE_URL", raising=False)
-    monkeypatch.chdir(tmp_path)
-    get_settings.cache_clear()
-    yield tmp_path
-    get_settings.cache_clear()
 
 
 def test_run_when_example_file_then_prints_snapshot_json(cli_env: Path):

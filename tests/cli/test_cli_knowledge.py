@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 from typer.testing import CliRunner
 
 from sight.cli import app
-from sight.settings import get_settings
 
 ENTRIES = [
     {"id": "module.zima_zasieg.pompa", "kind": "module", "module": "zima_zasieg",
@@ -18,16 +15,6 @@ ENTRIES = [
     {"id": "objection.cena", "kind": "objection", "title": "Za drogo",
      "text": "Klient mówi, że samochód elektryczny jest za drogi w porównaniu z benzyną."},
 ]
-
-
-@pytest.fixture
-def cli_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    monkeypatch.setenv("SIGHT_DATA_DIR", str(tmp_path / "data"))
-    monkeypatch.delenv("SIGHT_DATABASE_URL", raising=False)
-    monkeypatch.chdir(tmp_path)
-    get_settings.cache_clear()
-    yield tmp_path
-    get_settings.cache_clear()
 
 
 def write_pack(folder: Path, entries: list[dict]) -> Path:

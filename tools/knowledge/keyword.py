@@ -120,11 +120,6 @@ class KeywordIndex:
         """Number of rows containing term id ``tid``."""
         return len(self._postings.get(tid) or ())
 
-    @property
-    def n_docs(self) -> int:
-        """Number of indexed rows."""
-        return len(self._row_terms)
-
     def row_terms(self, row: int) -> list[int]:
         """Sorted term ids of an indexed row."""
         return self._row_terms.get(row, [])
