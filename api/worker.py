@@ -22,7 +22,7 @@ from langgraph.types import Command
 from api.sse import SUPPORTED_MODES, MessageAccumulator, chunk_events
 from api.state import thread_summary
 from api.streams import RunStream, StreamRegistry
-from sight.registry import GraphSpec
+from sight.registry import GraphSpec, RunInfo
 from sight.resources import Resources
 from store.checkpoint_rollback import delete_checkpoints_after
 from store.run_events import RunEventRepository
@@ -185,7 +185,9 @@ class RunManager:
         else:
             graph_input = kwargs.get("input")
         legacy = MessageAccumulator()
-        context = self.graphs[run.graph_id].make_context(self.resources)
+        context = self.graphs[run.graph_id].make_context(
+            self.resources, RunInfo(run.run_id, run.thread_id, run.tenant)
+        )
         async for ns, mode, chunk in graph.astream(
             graph_input,
             config,

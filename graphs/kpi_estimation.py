@@ -26,6 +26,7 @@ from nodes.kpi_estimation.validate import KpiRequest, validate_request
 from store.kpi_snapshots import KpiSnapshotRepository
 
 if TYPE_CHECKING:
+    from sight.registry import RunInfo
     from sight.resources import Resources
 
 
@@ -50,8 +51,8 @@ def build_graph() -> StateGraph:
     return builder
 
 
-def make_context(resources: Resources) -> KpiContext:
-    """Build the run context from what the runner owns."""
+def make_context(resources: Resources, run: RunInfo | None = None) -> KpiContext:
+    """Build the run context from what the runner owns (KPI runs are not per-tenant)."""
     settings = resources.settings
     return KpiContext(
         snapshots=KpiSnapshotRepository(resources.sessions),

@@ -18,12 +18,21 @@ LANGGRAPH_JSON = Path(__file__).resolve().parent.parent / "langgraph.json"
 
 
 @dataclass(frozen=True)
+class RunInfo:
+    """Who a run is for: graphs that persist or account per run read it in make_context."""
+
+    run_id: str
+    thread_id: str
+    tenant: str = "default"
+
+
+@dataclass(frozen=True)
 class GraphSpec:
     """How to build, feed and check a workflow."""
 
     name: str
     build: Callable[[], StateGraph]
-    make_context: Callable[[Any], Any]
+    make_context: Callable[[Any, RunInfo], Any]
     validate_input: Callable[[Any], Any] | None
 
 

@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
-from sight.registry import GraphSpec
+from sight.registry import GraphSpec, RunInfo
 from sight.resources import Resources
 
 ProgressFn = Callable[[str, Any], None]
@@ -28,12 +28,13 @@ async def run_graph(
     if spec.validate_input is not None:
         spec.validate_input(payload)
     graph = spec.build().compile(checkpointer=resources.checkpointer, name=spec.name)
-    config = {"configurable": {"thread_id": thread_id or str(uuid.uuid4())}}
+    thread_id = thread_id or str(uuid.uuid4())
+    config = {"configurable": {"thread_id": thread_id}}
     output: dict[str, Any] = {}
     async for mode, chunk in graph.astream(
         payload,
         config,
-        context=spec.make_context(resources),
+        context=spec.make_context(resources, RunInfo(str(uuid.uuid4()), thread_id)),
         stream_mode=["updates", "custom", "values"],
     ):
         if mode == "values":

@@ -371,3 +371,13 @@ def average_monthly_income(segment: Segment) -> tuple[float, str]:
         sum(values[b] for b in brackets) / len(brackets),
         f"{source}; segment empty in the tables, plain mean of its brackets",
     )
+
+
+def city_populations() -> dict[str, int]:
+    """Return the population of every city in the tables, by canonical name."""
+    return dict(_cities()[0])
+
+
+def national_population() -> int:
+    """Return the national population the city shares are taken of."""
+    return int(_data()["cities"]["national_total"])

@@ -460,9 +460,9 @@ def main(port: int) -> None:
         raise SystemExit("the serving benchmark runs without API keys (loopback only)")
     bench = Bench()
     extra = {
-        "ticker": GraphSpec("ticker", build_ticker, lambda _resources: bench, None),
-        "ten_steps": GraphSpec("ten_steps", build_ten_steps, lambda _resources: None, None),
-        "slow_start": GraphSpec("slow_start", build_slow_start, lambda _resources: None, None),
+        "ticker": GraphSpec("ticker", build_ticker, lambda _resources, _run=None: bench, None),
+        "ten_steps": GraphSpec("ten_steps", build_ten_steps, lambda _resources, _run=None: None, None),
+        "slow_start": GraphSpec("slow_start", build_slow_start, lambda _resources, _run=None: None, None),
     }
     app = create_app(settings, graphs={**graph_specs(), **extra}, freeze_gc=True)
     add_bench_routes(app, bench, settings.sse_heartbeat_s)

@@ -1,0 +1,100 @@
+"""Persona generation: synthetic personas of Polish market segments, grounded and validated.
+
+validate_input -> retrieve_context -> sample_profiles -(Send per persona)-> write_persona
+    -> review_personas -(Send per failed draft, bounded attempts)-> write_persona
+                       -(none left)-> validate_set -> save_personas -> END
+
+Demographics are sampled from the population tables KPI estimation uses; psychographics
+(Big Five, Hofstede, Schwartz) from published correlations; the ``fast`` model writes the
+narrative; every draft is checked, scored 0-100 and near-duplicates are rejected.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import TYPE_CHECKING, Any
+
+from langgraph.graph import END, START, StateGraph
+
+from nodes.persona_generation import (
+    dispatch_writers,
+    retrieve_context,
+    review_personas,
+    sample_profiles,
+    save_personas,
+    validate_input,
+    validate_set,
+    write_persona,
+)
+from nodes.persona_generation.state import (
+    PersonaContext,
+    PersonaInput,
+    PersonaOutput,
+    PersonaState,
+)
+from nodes.persona_generation.validate import validate_request
+
+if TYPE_CHECKING:
+    from sight.registry import RunInfo
+    from sight.resources import Resources
+
+
+def build_graph() -> StateGraph:
+    """Return the uncompiled persona generation graph; the caller compiles it."""
+    builder = StateGraph(
+        PersonaState,
+        context_schema=PersonaContext,
+        input_schema=PersonaInput,
+        output_schema=PersonaOutput,
+    )
+    builder.add_node(validate_input)
+    builder.add_node(retrieve_context)
+    builder.add_node(sample_profiles)
+    builder.add_node(write_persona)
+    builder.add_node(review_personas, destinations=("write_persona", "validate_set"))
+    builder.add_node(validate_set)
+    builder.add_node(save_personas)
+    builder.add_edge(START, "validate_input")
+    builder.add_edge("validate_input", "retrieve_context")
+    builder.add_edge("retrieve_context", "sample_profiles")
+    builder.add_conditional_edges("sample_profiles", dispatch_writers, ["write_persona"])
+    builder.add_edge("write_persona", "review_personas")
+    builder.add_edge("validate_set", "save_personas")
+    builder.add_edge("save_personas", END)
+    return builder
+
+
+def make_context(resources: Resources, run: RunInfo | None = None) -> PersonaContext:
+    """Build the run context: the run's model policy, knowledge base, embedder, repository."""
+    from store.personas import PersonaRepository
+    from tools.models import get_embedder
+
+    settings = resources.settings
+    run_id = run.run_id if run else "local"
+    embedder = get_embedder(settings)
+
+    async def embed(texts: list[str]) -> list[list[float]]:
+        return await asyncio.to_thread(embedder.embed_documents, texts)
+
+    return PersonaContext(
+        models=resources.models.for_run(run_id),
+        knowledge=resources.knowledge_base,
+        embed=embed,
+        personas=PersonaRepository(resources.sessions),
+        run_id=run_id,
+        tenant=run.tenant if run else "default",
+        min_score=settings.persona_min_score,
+        max_attempts=settings.persona_max_attempts,
+        duplicate_threshold=settings.persona_duplicate_threshold,
+        context_hits=settings.persona_context_hits,
+        tokens_per_persona=settings.persona_tokens_per_persona,
+    )
+
+
+def validate_input_payload(payload: Any) -> dict[str, Any]:
+    """Check a run's input before it starts; raise InputValidationError listing every problem."""
+    return validate_request(payload)
+
+
+# The langgraph.json target only; Sight's own runners compile with the checkpointer they own.
+graph = build_graph().compile()

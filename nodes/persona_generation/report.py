@@ -1,0 +1,172 @@
+"""Validate the generated set against its targets, then store personas and the report."""
+
+from __future__ import annotations
+
+import uuid
+from collections import Counter
+from typing import Any
+
+import numpy as np
+from langgraph.runtime import Runtime
+
+from nodes.persona_generation.state import PersonaContext, PersonaState
+from tools import population
+from tools.persona import psychographics
+from tools.persona.fidelity import fidelity_report
+from tools.persona.sampling import target_marginals, violations
+
+PERSONA_NAMESPACE = uuid.UUID("0c6f3f5e-8a8b-4f0e-9d7c-5f2b7f9d6a11")
+DEMOGRAPHIC_FIELDS = ("age", "gender", "education", "income_bracket", "location")
+
+
+def persona_id(run_id: str, index: int) -> str:
+    """A slot's persona id: the same on every attempt to store it (storing is idempotent)."""
+    return str(uuid.uuid5(PERSONA_NAMESPACE, f"{run_id}:{index}"))
+
+
+def _kept(state: PersonaState) -> list[tuple[dict[str, Any], dict[str, Any]]]:
+    """(slot, final draft) of every slot whose draft is stored: valid and not a duplicate."""
+    drafts = state["drafts"]
+    pairs = [(slot, drafts[str(slot["index"])]) for slot in state["slots"]]
+    return [(s, d) for s, d in pairs if d["valid"] and not d.get("duplicate_of")]
+
+
+def _scores(values: list[int]) -> dict[str, Any]:
+    if not values:
+        return {"n": 0}
+    arr = np.asarray(values)
+    histogram = Counter(min(v // 10 * 10, 90) for v in values)
+    return {
+        "n": len(values),
+        "mean": round(float(arr.mean()), 1),
+        "min": int(arr.min()),
+        "p10": float(np.percentile(arr, 10)),
+        "p50": float(np.percentile(arr, 50)),
+        "p90": float(np.percentile(arr, 90)),
+        "histogram": {f"{b}-{b + 9 if b < 90 else 100}": histogram[b] for b in range(0, 100, 10)},
+    }
+
+
+def _psychographics(slots: list[dict[str, Any]]) -> dict[str, Any]:
+    traits = np.array([[s["big_five"][t] for t in psychographics.TRAITS] for s in slots])
+    summary: dict[str, Any] = {
+        "big_five_mean": dict(zip(psychographics.TRAITS, traits.mean(0).round(3).tolist(),
+                                  strict=True)),
+        "hofstede_mean": {
+            d: round(float(np.mean([s["hofstede"][d] for s in slots])), 1)
+            for d in psychographics.HOFSTEDE_POLAND
+        },
+        "hofstede_country_scores": psychographics.HOFSTEDE_POLAND,
+        "hofstede_source": psychographics.HOFSTEDE_SOURCE,
+    }
+    if len(slots) >= 10:
+        observed = np.corrcoef(traits.T)
+        gap = np.abs(observed - psychographics.TRAIT_CORRELATIONS)
+        summary["big_five_correlation_max_gap"] = round(float(gap.max()), 3)
+    return summary
+
+
+def validate_set(state: PersonaState, runtime: Runtime[PersonaContext]) -> dict[str, Any]:
+    """Report constraint satisfaction, fidelity (chi-square, TVD), validity, scores, duplicates."""
+    ctx = runtime.context or PersonaContext()
+    request = state["request"]
+    kept = _kept(state)
+    drafts = list(state["drafts"].values())
+    attempts = [a for d in drafts for a in d["attempt_log"]]
+    groups, constraint_failures = {}, []
+    for seg in request["segments"]:
+        segment = population.Segment(**seg["segment"])
+        people = [s["demographics"] for s, _ in kept if s["segment_id"] == seg["segment_id"]]
+        for s, _ in kept:
+            if s["segment_id"] == seg["segment_id"]:
+                problems = violations(s["demographics"], segment)
+                if problems:
+                    constraint_failures.append({"index": s["index"], "problems": problems})
+        if people:
+            groups[seg["segment_id"]] = (people, target_marginals(segment))
+    scores = [d["score"] for _, d in kept]
+    codes = Counter(c for a in attempts for c in a["codes"])
+    report = {
+        "run_id": ctx.run_id,
+        "seed": request["seed"],
+        "requested": len(state["slots"]),
+        "stored": len(kept),
+        "accepted": sum(1 for s in scores if s >= ctx.min_score),
+        "below_threshold": sum(1 for s in scores if s < ctx.min_score),
+        "rejected_duplicates": sum(1 for d in drafts if d.get("duplicate_of")),
+        "invalid": sum(1 for d in drafts if not d["valid"]),
+        "min_score": ctx.min_score,
+        "max_attempts": ctx.max_attempts,
+        "constraint_satisfaction": {
+            "rate": round(1 - len(constraint_failures) / len(kept), 4) if kept else None,
+            "failures": constraint_failures,
+        },
+        "fidelity": fidelity_report(groups),
+        "structured_output": {
+            "attempts": len(attempts),
+            "valid": sum(1 for a in attempts if a["valid"]),
+            "validity": round(sum(a["valid"] for a in attempts) / len(attempts), 4)
+            if attempts
+            else None,
+        },
+        "regenerations": len(attempts) - len(drafts),
+        "near_duplicate_rate": round(codes["near_duplicate"] / len(attempts), 4)
+        if attempts
+        else None,
+        "scores": _scores(scores),
+        "issue_counts": dict(codes.most_common()),
+        "psychographics": _psychographics([s for s, _ in kept]) if kept else {},
+        "usage": ctx.models.usage.as_dict() if ctx.models is not None else None,
+    }
+    runtime.stream_writer(
+        {"event": "validated_set", "stored": len(kept), "fidelity_passed": report["fidelity"]["passed"]}
+    )
+    return {"report": report}
+
+
+def persona_record(
+    slot: dict[str, Any], draft: dict[str, Any], state: PersonaState, ctx: PersonaContext
+) -> dict[str, Any]:
+    """The stored persona (see the store's Persona model)."""
+    seg = next(s for s in state["request"]["segments"] if s["segment_id"] == slot["segment_id"])
+    narrative, demo = draft["narrative"], slot["demographics"]
+    issues = draft["issues"]
+    return {
+        "id": persona_id(ctx.run_id, slot["index"]),
+        "tenant": ctx.tenant,
+        "run_id": ctx.run_id,
+        "segment_id": seg["segment_id"],
+        "segment_name": seg["segment_name"],
+        "segment": seg["segment"],
+        **{k: demo[k] for k in DEMOGRAPHIC_FIELDS},
+        **{k: narrative[k] for k in
+           ("first_name", "last_name", "occupation", "background_story", "values", "interests")},
+        "big_five": slot["big_five"],
+        "hofstede": slot["hofstede"],
+        "schwartz": slot["schwartz"],
+        "score": draft["score"],
+        "score_reasons": [i for i in issues if i["penalty"] > 0],
+        "quality": {
+            "status": "accepted" if draft["score"] >= ctx.min_score else "below_threshold",
+            "attempts": draft["attempts"],
+            "attempt_log": draft["attempt_log"],
+            "top_values": slot["top_values"],
+            "birth_year": demo["birth_year"],
+        },
+        "rag_metadata": state["contexts"][slot["segment_id"]],
+        "embedding": draft["embedding"],
+    }
+
+
+async def save_personas(state: PersonaState, runtime: Runtime[PersonaContext]) -> dict[str, Any]:
+    """Store the personas and the run's report (idempotent); return them without vectors."""
+    ctx = runtime.context or PersonaContext()
+    records = [persona_record(s, d, state, ctx) for s, d in _kept(state)]
+    stored = ctx.personas is not None
+    if stored:
+        await ctx.personas.add_many(
+            records, report=state["report"], run_id=ctx.run_id, tenant=ctx.tenant, now=ctx.clock()
+        )
+    runtime.stream_writer({"event": "saved", "stored": len(records) if stored else 0})
+    public = [{k: v for k, v in r.items() if k != "embedding"} for r in records]
+    return {"personas": public, "report": {**state["report"], "persisted": stored}}

@@ -1,0 +1,110 @@
+"""State, input/output schemas and run context of the persona generation workflow."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+from typing_extensions import TypedDict  # pydantic needs it for JSON schemas on Python < 3.12
+
+Embed = Callable[[list[str]], Awaitable[list[list[float]]]]
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def keep_latest(old: dict[str, Any] | None, new: dict[str, Any] | None) -> dict[str, Any]:
+    """Merge drafts by slot index; a slot's newer draft replaces the older one."""
+    return {**(old or {}), **(new or {})}
+
+
+class SegmentRequest(TypedDict, total=False):
+    """Seed 000's SegmentDefinition (flat or with nested ``demographics``) plus a count."""
+
+    segment_id: str
+    segment_name: str
+    age_min: int
+    age_max: int
+    gender: str | list[str]
+    education_levels: list[str]
+    income_brackets: list[str]
+    income_min_pln: float
+    income_max_pln: float
+    location: str
+    demographics: dict[str, Any]
+    count: int
+
+
+class PersonaInput(TypedDict, total=False):
+    segments: list[SegmentRequest]
+    seed: int
+
+
+class PersonaOutput(TypedDict, total=False):
+    personas: list[dict[str, Any]]
+    report: dict[str, Any]
+
+
+class PersonaState(PersonaInput, total=False):
+    request: dict[str, Any]
+    contexts: dict[str, dict[str, Any]]
+    slots: list[dict[str, Any]]
+    drafts: Annotated[dict[str, dict[str, Any]], keep_latest]
+    round: int
+    personas: list[dict[str, Any]]
+    report: dict[str, Any]
+
+
+class WriteTask(TypedDict):
+    """What one ``write_persona`` task gets through ``Send``."""
+
+    slot: dict[str, Any]
+    context: str
+    attempt: int
+    feedback: list[str]
+    previous: dict[str, Any] | None
+    total: int
+
+
+@dataclass
+class Progress:
+    """Counts of one run, for the ``custom`` stream's "n of N" events (in-process only)."""
+
+    total: int = 0
+    written: int = 0
+    regenerated: int = 0
+
+
+@dataclass
+class PersonaContext:
+    """Run-scoped dependencies. Without ``personas`` nothing is stored; without ``knowledge``
+    no segment context is retrieved; without ``embed`` near-duplicates are not checked."""
+
+    models: Any = None  # tools.models.RunModels
+    knowledge: Callable[[], Awaitable[Any]] | None = None
+    embed: Embed | None = None
+    personas: Any = None  # store.personas.PersonaRepository
+    run_id: str = "local"
+    tenant: str = "default"
+    clock: Callable[[], datetime] = field(default=utc_now)
+    min_score: int = 70
+    max_attempts: int = 3
+    duplicate_threshold: float = 0.97
+    context_hits: int = 4
+    tokens_per_persona: int | None = None
+    progress: Progress = field(default_factory=Progress)
+
+    def size_run(self, total: int) -> None:
+        """Scale the token budget to the run's persona count (once; resumed runs too)."""
+        if self.progress.total == total:
+            return
+        self.progress.total = total
+        if self.models is not None and self.tokens_per_persona is not None:
+            from tools.models.usage import TokenBudget
+
+            self.models.budget = TokenBudget(
+                "persona_tokens_per_persona", self.tokens_per_persona * total
+            )

@@ -1,0 +1,142 @@
+"""Write one persona's narrative with the ``fast`` model, check it and score it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from langgraph.runtime import Runtime
+from pydantic import BaseModel, Field
+
+from nodes.persona_generation.state import PersonaContext, WriteTask
+from prompts import persona_generation as prompts
+from sight.errors import StructuredOutputError
+from tools.persona.narrative import narrative_issues, value_phrases
+from tools.persona.scoring import score
+
+ROLE = "fast"
+
+
+class PersonaNarrative(BaseModel):
+    """What the model writes about a sampled person."""
+
+    first_name: str = Field(min_length=2, max_length=30, description="Polish first name.")
+    last_name: str = Field(min_length=2, max_length=40, description="Polish surname.")
+    occupation: str = Field(min_length=2, max_length=80, description="Occupation, in Polish.")
+    background_story: str = Field(
+        min_length=80, max_length=900, description="3-5 sentences in Polish, third person."
+    )
+    values: list[str] = Field(min_length=3, max_length=5, description="3-5 values, Polish.")
+    interests: list[str] = Field(min_length=3, max_length=6, description="3-6 interests, Polish.")
+
+
+def _fmt(scores: dict[str, float]) -> str:
+    return ", ".join(f"{k} {v:g}" for k, v in scores.items())
+
+
+def build_prompt(task: WriteTask) -> list[tuple[str, str]]:
+    """The chat messages for one persona (the schema instruction is added by the policy)."""
+    slot, demo = task["slot"], task["slot"]["demographics"]
+    feedback = ""
+    if task["feedback"]:
+        problems = "\n".join(f"- {p}" for p in task["feedback"])
+        feedback = prompts.FEEDBACK.format(problems=problems)
+    user = prompts.PERSONA.format(
+        segment_name=slot["segment_name"],
+        gender=demo["gender"],
+        age=demo["age"],
+        birth_year=demo["birth_year"],
+        education=demo["education"],
+        income_bracket=demo["income_bracket"],
+        location=demo["location"],
+        big_five=_fmt(slot["big_five"]),
+        top_values=", ".join(value_phrases(slot["top_values"])),
+        hofstede=_fmt(slot["hofstede"]),
+        first_names=", ".join(slot["name_hints"]["first_names"]),
+        last_names=", ".join(slot["name_hints"]["last_names"]),
+        occupations=", ".join(slot["occupation_hints"]) or "dowolny pasujący",
+        interests=", ".join(slot["interest_hints"]),
+        context=task["context"],
+        feedback=feedback,
+    )
+    return [("system", prompts.SYSTEM), ("human", user)]
+
+
+def embedding_text(narrative: dict[str, Any]) -> str:
+    """The text a persona is embedded by (near-duplicate checks and comparisons)."""
+    return "\n".join(
+        [
+            f"{narrative['first_name']} {narrative['last_name']}, {narrative['occupation']}",
+            narrative["background_story"],
+            "Wartości: " + ", ".join(narrative["values"]),
+            "Zainteresowania: " + ", ".join(narrative["interests"]),
+        ]
+    )
+
+
+def _better(new: dict[str, Any], old: dict[str, Any] | None) -> dict[str, Any]:
+    """Keep the better of two attempts at one slot; the attempt log covers both."""
+    if old is None:
+        return new
+    log = old["attempt_log"] + new["attempt_log"]
+    # A near-duplicate's text must not survive as the better attempt.
+    old_ok = old["valid"] and not old.get("duplicate_of")
+    keep = new if new["valid"] and (not old_ok or new["score"] >= old["score"]) else old
+    return {**keep, "attempts": new["attempts"], "attempt_log": log}
+
+
+async def write_persona(task: WriteTask, runtime: Runtime[PersonaContext]) -> dict[str, Any]:
+    """Ask the model for the narrative, check it against the profile and score it.
+
+    Invalid structured output (after the policy's repair round) makes an invalid draft that
+    the review regenerates; any other model failure ends the run with its typed error.
+    """
+    ctx = runtime.context or PersonaContext()
+    if ctx.models is None:
+        raise RuntimeError("persona generation needs a model policy in its context")
+    ctx.size_run(task["total"])
+    slot = task["slot"]
+    profile = {**slot["demographics"], "top_values": slot["top_values"]}
+    draft: dict[str, Any] = {
+        "index": slot["index"],
+        "attempts": task["attempt"],
+        "valid": False,
+        "narrative": None,
+        "issues": [],
+        "score": 0,
+        "embedding": None,
+        "duplicate_of": None,
+    }
+    try:
+        answer = await ctx.models.ainvoke(ROLE, build_prompt(task), schema=PersonaNarrative)
+    except StructuredOutputError as exc:
+        draft["issues"] = [
+            {"code": "structured_output_invalid", "penalty": 100, "message": exc.message[:300]}
+        ]
+    else:
+        narrative = answer.model_dump()
+        issues = [i.as_dict() for i in narrative_issues(narrative, profile)]
+        draft.update(valid=True, narrative=narrative, issues=issues, score=score(issues))
+        if ctx.embed is not None:
+            draft["embedding"] = (await ctx.embed([embedding_text(narrative)]))[0]
+    draft["attempt_log"] = [
+        {
+            "attempt": task["attempt"],
+            "valid": draft["valid"],
+            "score": draft["score"],
+            "codes": [i["code"] for i in draft["issues"]],
+        }
+    ]
+    draft = _better(draft, task["previous"])
+    ctx.progress.written += 1
+    runtime.stream_writer(
+        {
+            "event": "persona_written",
+            "index": slot["index"],
+            "segment_id": slot["segment_id"],
+            "attempt": task["attempt"],
+            "score": draft["score"],
+            "written": ctx.progress.written,
+            "total": ctx.progress.total,
+        }
+    )
+    return {"drafts": {str(slot["index"]): draft}}

@@ -1,0 +1,230 @@
+"""Persona generation graph: path, constraints, regeneration, duplicates, limits, errors."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from typing import Any
+
+import pytest
+from langgraph.checkpoint.memory import InMemorySaver
+
+from graphs.persona_generation import build_graph
+from nodes.persona_generation.state import PersonaContext
+from sight.errors import InputValidationError, ModelError
+from tests.graphs.persona_fakes import embed, write_narrative
+from tests.tools.model_fakes import policy_settings
+from tools.models import ModelRouter, ScriptedChatModel
+
+SEED_SEGMENT = {
+    "segment_id": "seg_young_precariat",
+    "segment_name": "Młodzi Prekariusze",
+    "demographics": {
+        "age_min": 18,
+        "age_max": 24,
+        "gender": "kobieta",
+        "education_levels": ["wyższe"],
+        "income_brackets": ["<3000 PLN"],
+    },
+    "count": 6,
+}
+SENIORS = {
+    "segment_id": "seniorzy",
+    "age_min": 65,
+    "age_max": 80,
+    "location": "Polska",
+    "count": 6,
+}
+
+
+def _router(tmp_path, script: list[Any] | None = None, *, default=write_narrative, **limits):
+    settings = policy_settings(tmp_path, model_fast=["fake/writer"], **limits)
+    model = ScriptedChatModel(model_name="fake/writer", script=script or [], default=None)
+    if default is not None:
+        model.script.extend([default] * 500)
+    return ModelRouter(settings, models={"fake/writer": model}), model
+
+
+async def _run(payload: dict[str, Any], ctx: PersonaContext) -> tuple[dict, list[str], list]:
+    graph = build_graph().compile(checkpointer=InMemorySaver())
+    config = {"configurable": {"thread_id": str(uuid.uuid4())}}
+    path, events = [], []
+    async for mode, chunk in graph.astream(
+        payload, config, context=ctx, stream_mode=["updates", "custom"]
+    ):
+        if mode == "updates":
+            path.extend(chunk)
+        else:
+            events.append(chunk)
+    state = await graph.aget_state(config)
+    return state.values, path, events
+
+
+async def test_generate_when_two_segments_then_personas_fit_constraints_and_report(tmp_path):
+    router, model = _router(tmp_path)
+    ctx = PersonaContext(models=router.for_run("r1"), embed=embed, run_id="r1")
+    values, path, events = await _run({"segments": [SEED_SEGMENT, SENIORS], "seed": 1}, ctx)
+    personas, report = values["personas"], values["report"]
+    assert path[:3] == ["validate_input", "retrieve_context", "sample_profiles"]
+    assert path.count("write_persona") == 12 and path[-2:] == ["validate_set", "save_personas"]
+    assert len(personas) == 12 and report["stored"] == 12
+    young = [p for p in personas if p["segment_id"] == "seg_young_precariat"]
+    assert all(p["gender"] == "kobieta" and 18 <= p["age"] <= 24 for p in young)
+    assert all(p["education"] == "wyższe" and p["income_bracket"] == "<3000 PLN" for p in young)
+    assert all(65 <= p["age"] <= 80 for p in personas if p["segment_id"] == "seniorzy")
+    assert report["constraint_satisfaction"]["rate"] == 1.0
+    assert report["structured_output"]["validity"] == 1.0
+    assert set(report["fidelity"]["segments"]) == {"seg_young_precariat", "seniorzy"}
+    for p in personas:
+        assert set(p["big_five"]) >= {"openness", "neuroticism"} and len(p["hofstede"]) == 6
+        assert 0 <= p["score"] <= 100 and p["quality"]["status"] in ("accepted", "below_threshold")
+        assert "embedding" not in p
+    written = [e for e in events if e.get("event") == "persona_written"]
+    assert [e["written"] for e in written] == list(range(1, 13))
+    assert all(e["total"] == 12 for e in written)
+    assert report["usage"]["calls"] == 12
+
+
+async def test_generate_when_same_seed_then_same_profiles(tmp_path):
+    runs = []
+    for _ in range(2):
+        router, _ = _router(tmp_path)
+        values, _, _ = await _run(
+            {"segments": [SENIORS], "seed": 42}, PersonaContext(models=router.for_run("r"))
+        )
+        runs.append([(p["age"], p["gender"], p["big_five"]) for p in values["personas"]])
+    assert runs[0] == runs[1]
+
+
+async def test_generate_when_draft_scores_low_then_regenerated_with_feedback(tmp_path):
+    def english(messages):
+        answer = json.loads(write_narrative(messages))
+        answer["background_story"] = (
+            "She is a young woman who likes her job and spends weekends with friends. "
+            "She lives in a big city and rents a small flat with two other students."
+        )
+        return json.dumps(answer)
+
+    one = {**SEED_SEGMENT, "count": 1}
+    router, model = _router(tmp_path, [english])
+    values, path, events = await _run(
+        {"segments": [one], "seed": 3}, PersonaContext(models=router.for_run("r"), run_id="r")
+    )
+    assert path.count("write_persona") == 2 and path.count("review_personas") == 2
+    persona = values["personas"][0]
+    assert persona["quality"]["attempts"] == 2
+    log = persona["quality"]["attempt_log"]
+    assert "story_not_polish" in log[0]["codes"] and log[1]["score"] > log[0]["score"]
+    retry_prompt = model.calls[1][1].text
+    assert "odrzucona" in retry_prompt
+    assert any(e.get("event") == "reviewed" and e["regenerating"] == 1 for e in events)
+
+
+async def test_generate_when_attempts_run_out_then_kept_below_threshold_with_reasons(tmp_path):
+    def bad(messages):
+        answer = json.loads(write_narrative(messages))
+        answer["background_story"] = (
+            "An English text about nothing in particular, long enough for the schema to accept it."
+        )
+        return json.dumps(answer)
+
+    router, _ = _router(tmp_path, [bad] * 3)
+    ctx = PersonaContext(models=router.for_run("r"), max_attempts=3)
+    values, path, _ = await _run({"segments": [{**SEED_SEGMENT, "count": 1}], "seed": 3}, ctx)
+    assert path.count("write_persona") == 3
+    persona = values["personas"][0]
+    assert persona["quality"]["status"] == "below_threshold" and persona["score"] < 70
+    assert {r["code"] for r in persona["score_reasons"]} >= {"story_not_polish"}
+    assert values["report"]["below_threshold"] == 1
+
+
+async def test_generate_when_two_personas_identical_then_later_one_regenerated(tmp_path):
+    fixed = write_narrative  # same hints -> different texts; force one identical pair below
+    first: dict[str, str] = {}
+
+    def twin(messages):
+        text = fixed(messages)
+        return first.setdefault("answer", text)
+
+    router, model = _router(tmp_path, [twin, twin])
+    ctx = PersonaContext(models=router.for_run("r"), embed=embed, duplicate_threshold=0.95)
+    values, path, _ = await _run({"segments": [{**SENIORS, "count": 2}], "seed": 5}, ctx)
+    assert path.count("write_persona") == 3
+    report = values["report"]
+    assert report["rejected_duplicates"] == 0 and report["issue_counts"]["near_duplicate"] == 1
+    names = [(p["first_name"], p["background_story"]) for p in values["personas"]]
+    assert names[0] != names[1]
+
+
+async def test_generate_when_output_never_valid_then_slot_dropped_and_reported(tmp_path):
+    router, _ = _router(tmp_path, ["not json"] * 6, default=None)
+    ctx = PersonaContext(models=router.for_run("r"), max_attempts=3)
+    values, _, _ = await _run({"segments": [{**SENIORS, "count": 1}], "seed": 5}, ctx)
+    assert values["personas"] == []
+    report = values["report"]
+    assert report["invalid"] == 1 and report["structured_output"]["validity"] == 0.0
+
+
+async def test_generate_when_models_fail_then_run_ends_with_model_error(tmp_path):
+    router, _ = _router(tmp_path, [ValueError("boom")] * 10, default=None)
+    with pytest.raises(ModelError):
+        await _run({"segments": [{**SENIORS, "count": 1}]}, PersonaContext(models=router.for_run("r")))
+
+
+async def test_generate_when_many_personas_then_in_flight_calls_capped_by_policy(tmp_path):
+    settings = policy_settings(tmp_path, model_fast=["fake/writer"], max_concurrency={"fake": 4})
+    model = ScriptedChatModel(model_name="fake/writer", script=[write_narrative] * 60,
+                              delay_s=0.01)
+    router = ModelRouter(settings, models={"fake/writer": model})
+    values, _, _ = await _run(
+        {"segments": [{**SENIORS, "count": 40}], "seed": 2},
+        PersonaContext(models=router.for_run("r")),
+    )
+    assert len(values["personas"]) == 40
+    assert model.max_in_flight == 4
+
+
+async def test_generate_when_budget_per_persona_spent_then_token_budget_exceeded(tmp_path):
+    from sight.errors import BudgetExceededError
+
+    router, _ = _router(tmp_path)
+    ctx = PersonaContext(models=router.for_run("r"), tokens_per_persona=10)
+    with pytest.raises(BudgetExceededError) as caught:
+        await _run({"segments": [{**SENIORS, "count": 3}]}, ctx)
+    assert caught.value.budget_name == "persona_tokens_per_persona"
+
+
+@pytest.mark.parametrize(
+    ("payload", "field"),
+    [
+        ({}, "segments"),
+        ({"segments": [{**SENIORS, "count": 0}]}, "segments[0].count"),
+        ({"segments": [{**SENIORS, "count": 1001}]}, "segments[0].count"),
+        ({"segments": [{k: v for k, v in SENIORS.items() if k != "count"}]}, "segments[0].count"),
+        ({"segments": [{**SENIORS, "age_min": 90, "age_max": 20}]}, "segments[0].age_min"),
+        ({"segments": [{**SENIORS, "gender": "kot"}]}, "segments[0].gender"),
+        ({"segments": [SENIORS, SENIORS]}, "segments"),
+        ({"segments": [SENIORS], "seed": -1}, "seed"),
+        (
+            {"segments": [{"age_min": 15, "age_max": 17, "education_levels": ["wyższe"],
+                           "count": 1}]},
+            "segments[0]",
+        ),
+    ],
+)
+async def test_generate_when_input_bad_then_names_the_field_and_calls_no_model(
+    tmp_path, payload, field
+):
+    router, model = _router(tmp_path)
+    with pytest.raises(InputValidationError) as caught:
+        await _run(payload, PersonaContext(models=router.for_run("r")))
+    assert field in [p["field"] for p in caught.value.problems]
+    assert model.calls == []
+
+
+def test_validate_payload_when_unknown_field_then_refused_before_the_run():
+    from graphs.persona_generation import validate_input_payload
+
+    with pytest.raises(InputValidationError) as caught:
+        validate_input_payload({"segments": [SENIORS], "colour": "red"})
+    assert [p["field"] for p in caught.value.problems] == ["colour"]
