@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import gc
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
@@ -9,12 +11,16 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
+from api.audit_retention import start_retention
+from api.audit_tasks import AuditTasks
 from api.errors import install_error_handlers
-from api.routes import assistants, knowledge, runs, system, threads
+from api.persona_kpi import PersonaKpi
+from api.routes import assistants, knowledge, persona_actions, personas, runs, system, threads
 from api.worker import RunManager
 from sight.registry import GraphSpec, graph_specs
 from sight.resources import open_resources
 from sight.settings import Settings
+from store.persona_audit import PersonaAuditRepository
 
 # Browser clients read the run id from Content-Location and page through search results.
 CORS_EXPOSE_HEADERS = ["content-location", "location", "x-pagination-total", "x-pagination-next"]
@@ -28,6 +34,11 @@ OPENAPI_TAGS = [
     {
         "name": "knowledge",
         "description": "The knowledge base: hybrid search and entry writes (shared by all tenants).",
+    },
+    {
+        "name": "personas",
+        "description": "Generated personas (per tenant): details with KPIs, audit trail, export, "
+        "compare, edits and soft deletes.",
     },
 ]
 
@@ -48,6 +59,10 @@ def create_app(
             app.state.resources = resources
             app.state.runs = RunManager(resources, specs)
             await app.state.runs.start()
+            retention = start_retention(
+                PersonaAuditRepository(resources.sessions),
+                retention_days=settings.audit_client_info_retention_days,
+            )
             if freeze_gc:
                 # Everything loaded so far lives as long as the process: keep it out of the
                 # collector's scans (full collections stalled thousands of open streams).
@@ -56,6 +71,10 @@ def create_app(
             try:
                 yield
             finally:
+                retention.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await retention
+                await app.state.audit_tasks.drain()
                 await app.state.runs.stop()
 
     app = FastAPI(
@@ -67,6 +86,8 @@ def create_app(
     )
     app.state.settings = settings
     app.state.graphs = specs
+    app.state.persona_kpi = PersonaKpi()
+    app.state.audit_tasks = AuditTasks()
     install_error_handlers(app)
     if settings.cors_allow_origins:
         # Added after the error middleware so it wraps it: error responses keep CORS headers.
@@ -83,4 +104,6 @@ def create_app(
     app.include_router(threads.router)
     app.include_router(runs.router)
     app.include_router(knowledge.router)
+    app.include_router(personas.router)
+    app.include_router(persona_actions.router)
     return app

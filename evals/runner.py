@@ -9,6 +9,7 @@ A suite is a package ``evals/<name>/`` whose ``suite.py`` defines:
 from __future__ import annotations
 
 import importlib
+import inspect
 import json
 import operator
 from dataclasses import dataclass, field
@@ -16,7 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sight.errors import NotFoundError
+from sight.errors import BadRequestError, NotFoundError
 from sight.resources import open_resources
 from sight.settings import Settings
 
@@ -77,14 +78,27 @@ class SuiteReport:
         }
 
 
-async def run_suite(name: str, settings: Settings, report_dir: Path) -> SuiteReport:
-    """Run suite `name` on the given settings and write `<name>.md` and `<name>.json`."""
+async def run_suite(
+    name: str, settings: Settings, report_dir: Path, options: dict[str, str] | None = None
+) -> SuiteReport:
+    """Run suite `name` on the given settings and write `<name>.md` and `<name>.json`.
+
+    ``options`` (from ``--option KEY=VALUE``) go to the suite's ``evaluate`` as keyword
+    arguments; a suite whose ``evaluate`` does not name an option refuses it.
+    """
     if not (EVALS_DIR / name / "suite.py").is_file():
         known = sorted(p.parent.name for p in EVALS_DIR.glob("*/suite.py"))
         raise NotFoundError(f"unknown eval suite {name!r}; known: {', '.join(known)}")
     module = importlib.import_module(f"evals.{name}.suite")
+    accepted = set(inspect.signature(module.evaluate).parameters) - {"settings", "resources"}
+    unknown = sorted(set(options or {}) - accepted)
+    if unknown:
+        raise BadRequestError(
+            f"suite {name!r} has no option {', '.join(unknown)}; "
+            f"its options: {', '.join(sorted(accepted)) or 'none'}"
+        )
     async with open_resources(settings) as resources:
-        metrics, cases = await module.evaluate(settings, resources)
+        metrics, cases = await module.evaluate(settings, resources, **(options or {}))
     report = SuiteReport(name, metrics, dict(module.THRESHOLDS), cases)
     report_dir.mkdir(parents=True, exist_ok=True)
     (report_dir / f"{name}.md").write_text(report.markdown(), encoding="utf-8")

@@ -1,7 +1,7 @@
 """Persona generation: synthetic personas of Polish market segments, grounded and validated.
 
-validate_input -> retrieve_context -> sample_profiles -(Send per persona)-> write_persona
-    -> review_personas -(Send per failed draft, bounded attempts)-> write_persona
+validate_input -> retrieve_context -> sample_profiles -(Send per batch)-> write_personas
+    -> review_personas -(Send failed drafts in batches, bounded attempts)-> write_personas
                        -(none left)-> validate_set -> save_personas -> END
 
 Demographics are sampled from the population tables KPI estimation uses; psychographics
@@ -24,7 +24,7 @@ from nodes.persona_generation import (
     save_personas,
     validate_input,
     validate_set,
-    write_persona,
+    write_personas,
 )
 from nodes.persona_generation.state import (
     PersonaContext,
@@ -50,15 +50,15 @@ def build_graph() -> StateGraph:
     builder.add_node(validate_input)
     builder.add_node(retrieve_context)
     builder.add_node(sample_profiles)
-    builder.add_node(write_persona)
-    builder.add_node(review_personas, destinations=("write_persona", "validate_set"))
+    builder.add_node(write_personas)
+    builder.add_node(review_personas, destinations=("write_personas", "validate_set"))
     builder.add_node(validate_set)
     builder.add_node(save_personas)
     builder.add_edge(START, "validate_input")
     builder.add_edge("validate_input", "retrieve_context")
     builder.add_edge("retrieve_context", "sample_profiles")
-    builder.add_conditional_edges("sample_profiles", dispatch_writers, ["write_persona"])
-    builder.add_edge("write_persona", "review_personas")
+    builder.add_conditional_edges("sample_profiles", dispatch_writers, ["write_personas"])
+    builder.add_edge("write_personas", "review_personas")
     builder.add_edge("validate_set", "save_personas")
     builder.add_edge("save_personas", END)
     return builder

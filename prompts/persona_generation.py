@@ -1,36 +1,34 @@
-"""Prompts of the persona generation workflow (Polish; filled with .format at call time)."""
+"""Prompts of the persona generation workflow (Polish; filled with .format at call time).
 
-SYSTEM = (
-    "Jesteś badaczem rynku, który tworzy realistyczne, syntetyczne persony mieszkańców Polski. "
-    "Piszesz po polsku, konkretnie i bez stereotypów. Nie zmieniasz podanych danych "
-    "demograficznych ani profilu psychologicznego: opisujesz osobę, która do nich pasuje."
-)
+The system message holds what every persona of a segment shares (role, rules, the segment's
+retrieved context) and the human message what is this persona's own, so providers that cache
+prompt prefixes (llama.cpp's KV cache, Gemini's implicit caching) reuse the shared part.
+"""
 
-PERSONA = """Stwórz personę z segmentu „{segment_name}”.
+SYSTEM = """Jesteś badaczem rynku, który tworzy realistyczne, syntetyczne persony mieszkańców \
+Polski. Piszesz po polsku, konkretnie i bez stereotypów. Nie zmieniasz podanych danych \
+demograficznych ani profilu psychologicznego: opisujesz osobę, która do nich pasuje.
 
-Dane demograficzne (niezmienne):
+Napisz: imię i nazwisko (polskie, zgodne z płcią i wiekiem), zawód, historię życia w 3-4 \
+zdaniach (w trzeciej osobie, z wiekiem i miejscem zamieszkania zgodnymi z danymi), 3-5 \
+wartości zgodnych z najważniejszymi wartościami i 3-6 zainteresowań.
+
+Segment: {segment_name}.
+Kontekst segmentu z bazy wiedzy:
+{context}"""
+
+PERSONA = """Persona:
 - płeć: {gender}
 - wiek: {age} lat (rocznik {birth_year})
 - wykształcenie: {education}
 - dochód netto miesięcznie: {income_bracket}
 - miejsce zamieszkania: {location}
-
-Profil psychologiczny:
 - Wielka Piątka (0-1): {big_five}
 - najważniejsze wartości (Schwartz): {top_values}
 - wymiary kulturowe Hofstede (0-100): {hofstede}
-
-Podpowiedzi (możesz z nich skorzystać):
 - imiona: {first_names}; nazwiska: {last_names}
-- zawody pasujące do wieku, wykształcenia i dochodu: {occupations}
-- zainteresowania pasujące do profilu: {interests}
-
-Kontekst segmentu z bazy wiedzy:
-{context}
-
-Napisz: imię i nazwisko (polskie, zgodne z płcią i wiekiem), zawód, historię życia w 3-5
-zdaniach (w trzeciej osobie, z wiekiem i miejscem zamieszkania zgodnymi z danymi), 3-5
-wartości zgodnych z najważniejszymi wartościami i 3-6 zainteresowań.{feedback}"""
+- pasujące zawody: {occupations}
+- pasujące zainteresowania: {interests}{feedback}"""
 
 FEEDBACK = "\n\nPoprzednia wersja tej persony została odrzucona. Popraw te problemy:\n{problems}"
 
@@ -38,3 +36,18 @@ NO_CONTEXT = "(brak kontekstu w bazie wiedzy)"
 
 # How a segment is described to the knowledge base when looking for its context.
 CONTEXT_QUERY = "{segment_name}: {description}. Styl życia, wartości, finanse i zakupy."
+
+# The eval suite's narrative-consistency judge (a real provider's `deep` role only).
+JUDGE = """Oceń, czy opis persony jest spójny z jej danymi. Dane: płeć {gender}, wiek {age}, \
+wykształcenie {education}, dochód {income_bracket}, miejsce zamieszkania {location}, \
+najważniejsze wartości: {top_values}, Wielka Piątka: {big_five}.
+
+Opis:
+Imię i nazwisko: {first_name} {last_name}
+Zawód: {occupation}
+Historia: {background_story}
+Wartości: {values}
+Zainteresowania: {interests}
+
+Czy opis jest spójny z danymi (płeć, wiek, wykształcenie i zawód, dochód, miejsce, wartości)? \
+Wymień konkretne niespójności."""

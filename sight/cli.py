@@ -99,12 +99,22 @@ def eval_(
     report_dir: Annotated[
         Path, typer.Option(help="Where the Markdown and JSON reports go.")
     ] = Path("reports"),
+    option: Annotated[
+        list[str] | None,
+        typer.Option(help="A suite option as KEY=VALUE (repeatable), e.g. generate_n=2."),
+    ] = None,
 ) -> None:
     """Run an evaluation suite; exit non-zero when a metric is under its threshold."""
     from evals.runner import run_suite
 
+    options = {}
+    for item in option or []:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            _fail(SightError(f"--option {item!r} must be KEY=VALUE"))
+        options[key] = value
     try:
-        report = asyncio.run(run_suite(suite, get_settings(), report_dir))
+        report = asyncio.run(run_suite(suite, get_settings(), report_dir, options))
     except SightError as exc:
         _fail(exc)
     console.print(report.markdown())

@@ -112,3 +112,15 @@ class DuplicateEntryError(ConflictError):
     """A new knowledge entry nearly repeats a stored one; ``details`` names it and the score."""
 
     code = "duplicate_entry"
+
+
+class UndoWindowExpiredError(ConflictError):
+    """A soft delete can no longer be undone: its undo window has passed."""
+
+    code = "undo_window_expired"
+
+
+class NotDeletedError(ConflictError):
+    """A restore was asked for something that is not deleted."""
+
+    code = "not_deleted"

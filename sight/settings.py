@@ -171,6 +171,44 @@ class Settings(BaseSettings):
         default=10.0, gt=0, description="How long a computing run holds a snapshot key."
     )
 
+    # --- personas -------------------------------------------------------------------------
+    persona_min_score: int = Field(
+        default=70, ge=0, le=100,
+        description="Score (0-100) under which a generated persona is regenerated.",
+    )
+    persona_max_attempts: int = Field(
+        default=3, ge=1, le=10,
+        description="Attempts per persona (the first included) before it is kept as it is.",
+    )
+    persona_duplicate_threshold: float = Field(
+        default=0.97, gt=0, le=1.01,
+        description="Cosine similarity at which a persona counts as a near-duplicate of an earlier one.",
+    )
+    persona_context_hits: int = Field(
+        default=3, ge=0, le=10,
+        description="Segment-context chunks retrieved from the knowledge base per segment.",
+    )
+    persona_tokens_per_persona: int | None = Field(
+        default=8000, ge=1,
+        description=(
+            "Token budget of a persona generation run, per persona requested (regenerations "
+            "and repair rounds included); replaces SIGHT_RUN_TOKEN_BUDGET for these runs."
+        ),
+    )
+    persona_undo_window_s: float = Field(
+        default=86400.0, ge=0, description="How long an admin can undo a persona's soft delete."
+    )
+    audit_client_info_retention_days: int = Field(
+        default=90,
+        ge=1,
+        description="Days the persona audit log keeps IP addresses and user agents (GDPR).",
+    )
+    persona_kpi_industry: str = Field(
+        default="b2b_saas",
+        min_length=1,
+        description="Industry whose benchmarks a persona's KPIs use when a request names none.",
+    )
+
     # --- knowledge base -------------------------------------------------------------------
     knowledge_base: str = Field(
         default="sight", pattern=r"^[a-z][a-z0-9_]{0,47}$",

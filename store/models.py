@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    Boolean,
     DateTime,
     ForeignKey,
     Index,
@@ -14,6 +15,7 @@ from sqlalchemy import (
     String,
     Text,
     text,
+    true,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -130,4 +132,96 @@ class RunEvent(Base):
     event: Mapped[str] = mapped_column(String(200), nullable=False)
     # Compact JSON text, written to the wire as is (no re-serialising on replay).
     data: Mapped[str] = mapped_column(Text, nullable=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+
+
+class Persona(Base):
+    """One generated persona of a tenant (the persona record of the generation workflow)."""
+
+    __tablename__ = "personas"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    tenant: Mapped[str] = mapped_column(String(64), nullable=False)
+    run_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    segment_id: Mapped[str] = mapped_column(String(100), nullable=False)
+    segment_name: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    segment: Mapped[dict[str, Any]] = mapped_column(JsonDoc, nullable=False)
+    age: Mapped[int] = mapped_column(Integer, nullable=False)
+    gender: Mapped[str] = mapped_column(String(32), nullable=False)
+    education: Mapped[str] = mapped_column(String(64), nullable=False)
+    income_bracket: Mapped[str] = mapped_column(String(32), nullable=False)
+    location: Mapped[str] = mapped_column(String(120), nullable=False)
+    first_name: Mapped[str] = mapped_column(String(100), nullable=False)
+    last_name: Mapped[str] = mapped_column(String(100), nullable=False)
+    occupation: Mapped[str] = mapped_column(String(200), nullable=False)
+    background_story: Mapped[str] = mapped_column(Text, nullable=False)
+    values: Mapped[list[str]] = mapped_column(JsonDoc, nullable=False)
+    interests: Mapped[list[str]] = mapped_column(JsonDoc, nullable=False)
+    big_five: Mapped[dict[str, float]] = mapped_column(JsonDoc, nullable=False)
+    hofstede: Mapped[dict[str, float]] = mapped_column(JsonDoc, nullable=False)
+    schwartz: Mapped[dict[str, float]] = mapped_column(JsonDoc, nullable=False)
+    score: Mapped[int] = mapped_column(Integer, nullable=False)
+    score_reasons: Mapped[list[dict[str, Any]]] = mapped_column(JsonDoc, nullable=False)
+    quality: Mapped[dict[str, Any]] = mapped_column(JsonDoc, nullable=False)
+    rag_metadata: Mapped[dict[str, Any] | None] = mapped_column(JsonOrNull, nullable=True)
+    embedding: Mapped[list[float] | None] = mapped_column(JsonOrNull, nullable=True)
+    kpi_snapshot: Mapped[dict[str, Any] | None] = mapped_column(JsonOrNull, nullable=True)
+    kpi_snapshot_at: Mapped[datetime | None] = mapped_column(
+        DateTime(timezone=True), nullable=True
+    )
+    is_active: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default=true())
+    deleted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    deleted_by: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    delete_reason: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    delete_detail: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+
+    __table_args__ = (
+        Index("ix_personas_tenant_created", "tenant", "created_at"),
+        Index("ix_personas_tenant_segment", "tenant", "segment_id"),
+        Index("ix_personas_run", "run_id"),
+    )
+
+
+class PersonaAuditEntry(Base):
+    """One action on a persona. ``user_id`` is the API key's principal name (no users table);
+    ip_address and user_agent are scrubbed after the retention period (GDPR)."""
+
+    __tablename__ = "persona_audit_log"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    persona_id: Mapped[str] = mapped_column(
+        String(36), ForeignKey("personas.id", ondelete="CASCADE"), nullable=False
+    )
+    tenant: Mapped[str] = mapped_column(String(64), nullable=False)
+    user_id: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    action: Mapped[str] = mapped_column(String(32), nullable=False)
+    details: Mapped[dict[str, Any]] = mapped_column(
+        JsonDoc, nullable=False, server_default=EMPTY_OBJECT
+    )
+    ip_address: Mapped[str | None] = mapped_column(String(45), nullable=True)
+    user_agent: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+
+
+# Newest-first reads (a persona's timeline, a user's last actions) walk these in index order.
+Index(
+    "ix_persona_audit_persona_created",
+    PersonaAuditEntry.persona_id,
+    PersonaAuditEntry.created_at.desc(),
+)
+Index(
+    "ix_persona_audit_user_created", PersonaAuditEntry.user_id, PersonaAuditEntry.created_at.desc()
+)
+
+
+class PersonaGenerationReport(Base):
+    """The validation report of one persona generation run."""
+
+    __tablename__ = "persona_generation_reports"
+
+    run_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    tenant: Mapped[str] = mapped_column(String(64), nullable=False)
+    report: Mapped[dict[str, Any]] = mapped_column(JsonDoc, nullable=False)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)

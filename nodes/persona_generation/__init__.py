@@ -8,7 +8,7 @@ from nodes.persona_generation.plan import (
 )
 from nodes.persona_generation.report import save_personas, validate_set
 from nodes.persona_generation.review import review_personas
-from nodes.persona_generation.write import write_persona
+from nodes.persona_generation.write import write_personas
 
 __all__ = [
     "dispatch_writers",
@@ -18,5 +18,5 @@ __all__ = [
     "save_personas",
     "validate_input",
     "validate_set",
-    "write_persona",
+    "write_personas",
 ]

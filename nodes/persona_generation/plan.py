@@ -9,7 +9,7 @@ import numpy as np
 from langgraph.runtime import Runtime
 from langgraph.types import Send
 
-from nodes.persona_generation.state import PersonaContext, PersonaState, WriteTask
+from nodes.persona_generation.state import PersonaContext, PersonaState, WriteBatch, WriteTask
 from nodes.persona_generation.validate import validate_request
 from prompts import persona_generation as prompts
 from sight.errors import SightError
@@ -19,7 +19,10 @@ from tools.persona.psychographics import sample_psychographics
 from tools.persona.sampling import sample_demographics
 
 log = logging.getLogger(__name__)
-CONTEXT_CHARS = 600  # per retrieved chunk, in the prompt
+# Personas per write_personas task: few graph tasks for 1,000 personas, and a crash loses
+# at most one batch's calls.
+BATCH_SIZE = 25
+CONTEXT_CHARS = 350  # per retrieved chunk, in the prompt (small local models: 2k context)
 
 
 def validate_input(state: PersonaState, runtime: Runtime[PersonaContext]) -> dict[str, Any]:
@@ -89,19 +92,32 @@ async def retrieve_context(state: PersonaState, runtime: Runtime[PersonaContext]
             segment_name=seg["segment_name"], description=describe_segment(seg["segment"])
         )
         if ctx.knowledge is None:
-            meta = {"search_type": None, "num_results": 0, "query": query, "hits": [],
-                    "notes": ["no knowledge base configured for this run"]}
+            meta = {
+                "search_type": None,
+                "num_results": 0,
+                "query": query,
+                "hits": [],
+                "notes": ["no knowledge base configured for this run"],
+            }
         else:
             try:
                 meta = await _search(ctx, query)
             except SightError as exc:
                 log.warning("segment %s: no context (%s)", seg["segment_id"], exc)
-                meta = {"search_type": None, "num_results": 0, "query": query, "hits": [],
-                        "notes": [f"knowledge base unavailable: {exc.code}: {exc.message}"]}
+                meta = {
+                    "search_type": None,
+                    "num_results": 0,
+                    "query": query,
+                    "hits": [],
+                    "notes": [f"knowledge base unavailable: {exc.code}: {exc.message}"],
+                }
         contexts[seg["segment_id"]] = meta
         runtime.stream_writer(
-            {"event": "retrieved_context", "segment_id": seg["segment_id"],
-             "num_results": meta["num_results"]}
+            {
+                "event": "retrieved_context",
+                "segment_id": seg["segment_id"],
+                "num_results": meta["num_results"],
+            }
         )
     return {"contexts": contexts}
 
@@ -145,12 +161,19 @@ def context_text(meta: dict[str, Any]) -> str:
     return "\n".join(f"- {h['title']}: {h['text']}" for h in meta["hits"])
 
 
-def dispatch_writers(state: PersonaState) -> list[Send]:
-    """Fan out: one ``write_persona`` task per slot."""
-    contexts = {sid: context_text(meta) for sid, meta in state["contexts"].items()}
+def batches(tasks: list[WriteTask]) -> list[Send]:
+    """Send ``tasks`` to ``write_personas`` in batches of ``BATCH_SIZE``."""
     return [
-        Send(
-            "write_persona",
+        Send("write_personas", WriteBatch(tasks=tasks[i : i + BATCH_SIZE]))
+        for i in range(0, len(tasks), BATCH_SIZE)
+    ]
+
+
+def dispatch_writers(state: PersonaState) -> list[Send]:
+    """Fan out: every slot's first attempt, in batches."""
+    contexts = {sid: context_text(meta) for sid, meta in state["contexts"].items()}
+    return batches(
+        [
             WriteTask(
                 slot=slot,
                 context=contexts[slot["segment_id"]],
@@ -158,7 +181,7 @@ def dispatch_writers(state: PersonaState) -> list[Send]:
                 feedback=[],
                 previous=None,
                 total=len(state["slots"]),
-            ),
-        )
-        for slot in state["slots"]
-    ]
+            )
+            for slot in state["slots"]
+        ]
+    )

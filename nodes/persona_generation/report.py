@@ -26,9 +26,9 @@ def persona_id(run_id: str, index: int) -> str:
 
 def _kept(state: PersonaState) -> list[tuple[dict[str, Any], dict[str, Any]]]:
     """(slot, final draft) of every slot whose draft is stored: valid and not a duplicate."""
-    drafts = state["drafts"]
+    drafts, duplicates = state["drafts"], state.get("duplicates") or {}
     pairs = [(slot, drafts[str(slot["index"])]) for slot in state["slots"]]
-    return [(s, d) for s, d in pairs if d["valid"] and not d.get("duplicate_of")]
+    return [(s, d) for s, d in pairs if d["valid"] and str(s["index"]) not in duplicates]
 
 
 def _scores(values: list[int]) -> dict[str, Any]:
@@ -50,8 +50,9 @@ def _scores(values: list[int]) -> dict[str, Any]:
 def _psychographics(slots: list[dict[str, Any]]) -> dict[str, Any]:
     traits = np.array([[s["big_five"][t] for t in psychographics.TRAITS] for s in slots])
     summary: dict[str, Any] = {
-        "big_five_mean": dict(zip(psychographics.TRAITS, traits.mean(0).round(3).tolist(),
-                                  strict=True)),
+        "big_five_mean": dict(
+            zip(psychographics.TRAITS, traits.mean(0).round(3).tolist(), strict=True)
+        ),
         "hofstede_mean": {
             d: round(float(np.mean([s["hofstede"][d] for s in slots])), 1)
             for d in psychographics.HOFSTEDE_POLAND
@@ -86,6 +87,9 @@ def validate_set(state: PersonaState, runtime: Runtime[PersonaContext]) -> dict[
             groups[seg["segment_id"]] = (people, target_marginals(segment))
     scores = [d["score"] for _, d in kept]
     codes = Counter(c for a in attempts for c in a["codes"])
+    duplicate_log = state.get("duplicate_log") or []
+    if duplicate_log:
+        codes["near_duplicate"] = len(duplicate_log)
     report = {
         "run_id": ctx.run_id,
         "seed": request["seed"],
@@ -93,7 +97,7 @@ def validate_set(state: PersonaState, runtime: Runtime[PersonaContext]) -> dict[
         "stored": len(kept),
         "accepted": sum(1 for s in scores if s >= ctx.min_score),
         "below_threshold": sum(1 for s in scores if s < ctx.min_score),
-        "rejected_duplicates": sum(1 for d in drafts if d.get("duplicate_of")),
+        "rejected_duplicates": len(state.get("duplicates") or {}),
         "invalid": sum(1 for d in drafts if not d["valid"]),
         "min_score": ctx.min_score,
         "max_attempts": ctx.max_attempts,
@@ -110,16 +114,18 @@ def validate_set(state: PersonaState, runtime: Runtime[PersonaContext]) -> dict[
             else None,
         },
         "regenerations": len(attempts) - len(drafts),
-        "near_duplicate_rate": round(codes["near_duplicate"] / len(attempts), 4)
-        if attempts
-        else None,
+        "near_duplicate_rate": round(len(duplicate_log) / len(attempts), 4) if attempts else None,
         "scores": _scores(scores),
         "issue_counts": dict(codes.most_common()),
         "psychographics": _psychographics([s for s, _ in kept]) if kept else {},
         "usage": ctx.models.usage.as_dict() if ctx.models is not None else None,
     }
     runtime.stream_writer(
-        {"event": "validated_set", "stored": len(kept), "fidelity_passed": report["fidelity"]["passed"]}
+        {
+            "event": "validated_set",
+            "stored": len(kept),
+            "fidelity_passed": report["fidelity"]["passed"],
+        }
     )
     return {"report": report}
 
@@ -139,8 +145,17 @@ def persona_record(
         "segment_name": seg["segment_name"],
         "segment": seg["segment"],
         **{k: demo[k] for k in DEMOGRAPHIC_FIELDS},
-        **{k: narrative[k] for k in
-           ("first_name", "last_name", "occupation", "background_story", "values", "interests")},
+        **{
+            k: narrative[k]
+            for k in (
+                "first_name",
+                "last_name",
+                "occupation",
+                "background_story",
+                "values",
+                "interests",
+            )
+        },
         "big_five": slot["big_five"],
         "hofstede": slot["hofstede"],
         "schwartz": slot["schwartz"],

@@ -6,12 +6,10 @@ from typing import Any, Literal
 
 import numpy as np
 from langgraph.runtime import Runtime
-from langgraph.types import Command, Send
+from langgraph.types import Command
 
-from nodes.persona_generation.plan import context_text
+from nodes.persona_generation.plan import batches, context_text
 from nodes.persona_generation.state import PersonaContext, PersonaState, WriteTask
-
-DUPLICATE = "near_duplicate"
 
 
 def find_duplicates(drafts: list[dict[str, Any]], threshold: float) -> dict[int, tuple[int, float]]:
@@ -21,21 +19,22 @@ def find_duplicates(drafts: list[dict[str, Any]], threshold: float) -> dict[int,
     two near-identical personas the first is kept.
     """
     found: dict[int, tuple[int, float]] = {}
-    kept: list[int] = []
-    vectors: list[np.ndarray] = []
-    for d in sorted(drafts, key=lambda d: d["index"]):
-        if not d["valid"] or d["embedding"] is None:
-            continue
-        v = np.asarray(d["embedding"], dtype=np.float32)
-        v = v / (np.linalg.norm(v) or 1.0)
-        if vectors:
-            sims = np.stack(vectors) @ v
-            best = int(np.argmax(sims))
-            if sims[best] >= threshold:
-                found[d["index"]] = (kept[best], float(sims[best]))
+    candidates = sorted(
+        (d for d in drafts if d["valid"] and d["embedding"] is not None), key=lambda d: d["index"]
+    )
+    if not candidates:
+        return found
+    matrix = np.asarray([d["embedding"] for d in candidates], dtype=np.float32)
+    matrix /= np.maximum(np.linalg.norm(matrix, axis=1, keepdims=True), 1e-12)
+    sims = matrix @ matrix.T
+    kept: list[int] = []  # rows of candidates that are not duplicates, in slot order
+    for row, d in enumerate(candidates):
+        if kept:
+            best = kept[int(np.argmax(sims[row, kept]))]
+            if sims[row, best] >= threshold:
+                found[d["index"]] = (candidates[best]["index"], float(sims[row, best]))
                 continue
-        kept.append(d["index"])
-        vectors.append(v)
+        kept.append(row)
     return found
 
 
@@ -51,39 +50,30 @@ def _feedback(draft: dict[str, Any], duplicate: tuple[int, float] | None) -> lis
 
 def review_personas(
     state: PersonaState, runtime: Runtime[PersonaContext]
-) -> Command[Literal["write_persona", "validate_set"]]:
+) -> Command[Literal["write_personas", "validate_set"]]:
     """Regenerate drafts that failed (invalid, below the score floor, near-duplicate)."""
     ctx = runtime.context or PersonaContext()
     drafts = state["drafts"]
     duplicates = find_duplicates(list(drafts.values()), ctx.duplicate_threshold)
     slots = {s["index"]: s for s in state["slots"]}
     contexts = {sid: context_text(meta) for sid, meta in state["contexts"].items()}
-    retry: list[Send] = []
+    retry: list[WriteTask] = []
     marked: dict[str, dict[str, Any]] = {}
     for key, draft in drafts.items():
         dup = duplicates.get(draft["index"])
-        marked[key] = {**draft, "duplicate_of": None}
         if dup is not None:
-            last = {**draft["attempt_log"][-1]}
-            last["codes"] = sorted({*last["codes"], DUPLICATE})
-            marked[key].update(
-                duplicate_of={"index": dup[0], "cosine": round(dup[1], 4)},
-                attempt_log=[*draft["attempt_log"][:-1], last],
-            )
+            marked[key] = {"index": dup[0], "cosine": round(dup[1], 4)}
         failed = not draft["valid"] or draft["score"] < ctx.min_score or dup is not None
         if failed and draft["attempts"] < ctx.max_attempts:
             slot = slots[draft["index"]]
             retry.append(
-                Send(
-                    "write_persona",
-                    WriteTask(
-                        slot=slot,
-                        context=contexts[slot["segment_id"]],
-                        attempt=draft["attempts"] + 1,
-                        feedback=_feedback(draft, dup),
-                        previous=marked[key],
-                        total=len(slots),
-                    ),
+                WriteTask(
+                    slot=slot,
+                    context=contexts[slot["segment_id"]],
+                    attempt=draft["attempts"] + 1,
+                    feedback=_feedback(draft, dup),
+                    previous={**draft, "duplicate_of": marked.get(key)},
+                    total=len(slots),
                 )
             )
     ctx.progress.regenerated += len(retry)
@@ -97,7 +87,14 @@ def review_personas(
             "total": len(drafts),
         }
     )
-    update = {"drafts": marked, "round": state.get("round", 0) + 1}
+    # Drafts stay as they are (re-checkpointing 1,000 drafts with vectors costs more than
+    # the review); the verdicts go to small channels of their own.
+    found = [{"slot": int(k), "of": v["index"], "cosine": v["cosine"]} for k, v in marked.items()]
+    update = {
+        "duplicates": marked,
+        "duplicate_log": found,
+        "round": state.get("round", 0) + 1,
+    }
     if retry:
-        return Command(goto=retry, update=update)
+        return Command(goto=batches(retry), update=update)
     return Command(goto="validate_set", update=update)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -53,6 +54,9 @@ class PersonaState(PersonaInput, total=False):
     contexts: dict[str, dict[str, Any]]
     slots: list[dict[str, Any]]
     drafts: Annotated[dict[str, dict[str, Any]], keep_latest]
+    # Slot index -> the earlier slot it nearly repeats, as of the latest review.
+    duplicates: dict[str, dict[str, Any]]
+    duplicate_log: Annotated[list[dict[str, Any]], operator.add]
     round: int
     personas: list[dict[str, Any]]
     report: dict[str, Any]
@@ -67,6 +71,12 @@ class WriteTask(TypedDict):
     feedback: list[str]
     previous: dict[str, Any] | None
     total: int
+
+
+class WriteBatch(TypedDict):
+    """What one ``write_personas`` task gets through ``Send``."""
+
+    tasks: list[WriteTask]
 
 
 @dataclass
@@ -93,7 +103,7 @@ class PersonaContext:
     min_score: int = 70
     max_attempts: int = 3
     duplicate_threshold: float = 0.97
-    context_hits: int = 4
+    context_hits: int = 3
     tokens_per_persona: int | None = None
     progress: Progress = field(default_factory=Progress)
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Callable
 from typing import Any
 
 from langgraph.runtime import Runtime
 from pydantic import BaseModel, Field
 
-from nodes.persona_generation.state import PersonaContext, WriteTask
+from nodes.persona_generation.state import PersonaContext, WriteBatch, WriteTask
 from prompts import persona_generation as prompts
 from sight.errors import StructuredOutputError
 from tools.persona.narrative import narrative_issues, value_phrases
@@ -23,7 +25,7 @@ class PersonaNarrative(BaseModel):
     last_name: str = Field(min_length=2, max_length=40, description="Polish surname.")
     occupation: str = Field(min_length=2, max_length=80, description="Occupation, in Polish.")
     background_story: str = Field(
-        min_length=80, max_length=900, description="3-5 sentences in Polish, third person."
+        min_length=80, max_length=600, description="3-4 sentences in Polish, third person."
     )
     values: list[str] = Field(min_length=3, max_length=5, description="3-5 values, Polish.")
     interests: list[str] = Field(min_length=3, max_length=6, description="3-6 interests, Polish.")
@@ -40,8 +42,8 @@ def build_prompt(task: WriteTask) -> list[tuple[str, str]]:
     if task["feedback"]:
         problems = "\n".join(f"- {p}" for p in task["feedback"])
         feedback = prompts.FEEDBACK.format(problems=problems)
+    system = prompts.SYSTEM.format(segment_name=slot["segment_name"], context=task["context"])
     user = prompts.PERSONA.format(
-        segment_name=slot["segment_name"],
         gender=demo["gender"],
         age=demo["age"],
         birth_year=demo["birth_year"],
@@ -55,10 +57,9 @@ def build_prompt(task: WriteTask) -> list[tuple[str, str]]:
         last_names=", ".join(slot["name_hints"]["last_names"]),
         occupations=", ".join(slot["occupation_hints"]) or "dowolny pasujący",
         interests=", ".join(slot["interest_hints"]),
-        context=task["context"],
         feedback=feedback,
     )
-    return [("system", prompts.SYSTEM), ("human", user)]
+    return [("system", system), ("human", user)]
 
 
 def embedding_text(narrative: dict[str, Any]) -> str:
@@ -84,15 +85,39 @@ def _better(new: dict[str, Any], old: dict[str, Any] | None) -> dict[str, Any]:
     return {**keep, "attempts": new["attempts"], "attempt_log": log}
 
 
-async def write_persona(task: WriteTask, runtime: Runtime[PersonaContext]) -> dict[str, Any]:
-    """Ask the model for the narrative, check it against the profile and score it.
+async def write_personas(batch: WriteBatch, runtime: Runtime[PersonaContext]) -> dict[str, Any]:
+    """Write a batch of personas concurrently (the model policy caps calls in flight).
 
-    Invalid structured output (after the policy's repair round) makes an invalid draft that
-    the review regenerates; any other model failure ends the run with its typed error.
+    Batches, not one task per persona, keep the graph's fan-out cheap for 1,000 personas;
+    a finished batch is checkpointed, so a resumed run does not write it again. The first
+    failure (a model outage, a spent budget) cancels the batch's other writes and ends the
+    run with its typed error.
     """
     ctx = runtime.context or PersonaContext()
     if ctx.models is None:
         raise RuntimeError("persona generation needs a model policy in its context")
+    tasks = [
+        asyncio.create_task(write_persona(t, ctx, runtime.stream_writer)) for t in batch["tasks"]
+    ]
+    done, pending = await asyncio.wait(tasks, return_when=asyncio.FIRST_EXCEPTION)
+    for task in pending:
+        task.cancel()
+    await asyncio.gather(*pending, return_exceptions=True)
+    for task in done:
+        if task.exception() is not None:
+            raise task.exception()  # type: ignore[misc]
+    drafts = [t.result() for t in tasks]
+    return {"drafts": {str(d["index"]): d for d in drafts}}
+
+
+async def write_persona(
+    task: WriteTask, ctx: PersonaContext, emit: Callable[[Any], None]
+) -> dict[str, Any]:
+    """Ask the model for one persona's narrative, check it against the profile and score it.
+
+    Invalid structured output (after the policy's repair round) makes an invalid draft that
+    the review regenerates; any other model failure is raised.
+    """
     ctx.size_run(task["total"])
     slot = task["slot"]
     profile = {**slot["demographics"], "top_values": slot["top_values"]}
@@ -128,7 +153,7 @@ async def write_persona(task: WriteTask, runtime: Runtime[PersonaContext]) -> di
     ]
     draft = _better(draft, task["previous"])
     ctx.progress.written += 1
-    runtime.stream_writer(
+    emit(
         {
             "event": "persona_written",
             "index": slot["index"],
@@ -139,4 +164,4 @@ async def write_persona(task: WriteTask, runtime: Runtime[PersonaContext]) -> di
             "total": ctx.progress.total,
         }
     )
-    return {"drafts": {str(slot["index"]): draft}}
+    return draft

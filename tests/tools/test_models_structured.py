@@ -88,3 +88,16 @@ def test_native_json_mode_per_provider() -> None:
     assert native_json_kwargs("ollama", Verdict) == {"format": schema}
     assert native_json_kwargs("gemini", Verdict)["response_json_schema"] == schema
     assert native_json_kwargs("fake", Verdict) == {}
+
+
+class Note(BaseModel):
+    text: str
+
+
+def test_parse_when_string_holds_a_raw_line_break_then_accepted() -> None:
+    assert parse_output('{"text": "one\ntwo"}', Note).text == "one\ntwo"
+
+
+def test_parse_when_json_broken_then_invalid_output_says_why() -> None:
+    with pytest.raises(InvalidOutput, match="invalid JSON"):
+        parse_output('{"text": "unterminated}', Note)

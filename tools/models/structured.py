@@ -86,9 +86,17 @@ def extract_json(text: str) -> str:
 
 
 def parse_output(text: str, schema: type[T]) -> T:
-    """Validate model text against ``schema``; raise InvalidOutput with a short reason."""
+    """Validate model text against ``schema``; raise InvalidOutput with a short reason.
+
+    Raw control characters (a line break inside a string) are accepted: models emit them,
+    llama.cpp's JSON grammar allows them, and their meaning is unambiguous.
+    """
     try:
-        return schema.model_validate_json(extract_json(text))
+        document = json.loads(extract_json(text), strict=False)
+    except json.JSONDecodeError as exc:
+        raise InvalidOutput(f"(root): invalid JSON: {exc}") from None
+    try:
+        return schema.model_validate(document)
     except ValidationError as exc:
         problems = "; ".join(
             f"{'.'.join(str(p) for p in err['loc']) or '(root)'}: {err['msg']}"

@@ -1,5 +1,5 @@
-"""Fakes for persona generation tests: a model that writes consistent Polish narratives from
-the prompt it gets, and a bag-of-words embedder (similar texts, similar vectors)."""
+"""Fakes for persona generation tests and benchmarks: a model that writes consistent Polish
+narratives from the prompt it gets, and a bag-of-words embedder (similar texts, similar vectors)."""
 
 from __future__ import annotations
 
@@ -29,8 +29,8 @@ def narrative_for(prompt: str) -> dict[str, Any]:
     gender, age = _line(prompt, "płeć"), int(_line(prompt, "wiek").split()[0])
     location = _line(prompt, "miejsce zamieszkania")
     first_names, last_names = _line(prompt, "imiona").split("; nazwiska: ")
-    job = _first(_line(prompt, "zawody pasujące do wieku, wykształcenia i dochodu"))
-    interests = [i.strip() for i in _line(prompt, "zainteresowania pasujące do profilu").split(",")]
+    job = _first(_line(prompt, "pasujące zawody"))
+    interests = [i.strip() for i in _line(prompt, "pasujące zainteresowania").split(",")]
     values = [v.strip() for v in _line(prompt, "najważniejsze wartości \\(Schwartz\\)").split(",")]
     woman = gender == "kobieta"
     lived = "mieszkała" if woman else "mieszkał"
@@ -55,7 +55,7 @@ def narrative_for(prompt: str) -> dict[str, Any]:
 
 def write_narrative(messages: list[BaseMessage]) -> str:
     """Script item for ScriptedChatModel: answer the persona prompt with JSON."""
-    prompt = next(m.text for m in messages if "Dane demograficzne" in m.text)
+    prompt = next(m.text for m in messages if m.text.startswith("Persona:"))
     return json.dumps(narrative_for(prompt), ensure_ascii=False)
 
 

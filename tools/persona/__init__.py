@@ -1,0 +1,1 @@
+"""Persona generation helpers: demographic sampling, narrative checks, scoring, fidelity."""
