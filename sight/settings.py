@@ -116,7 +116,7 @@ class Settings(BaseSettings):
             "bundled SmolLM2-135M. Other GGUFs: name them `local/<path to .gguf>`."
         ),
     )
-    local_n_ctx: int = Field(default=2048, ge=256, description="Context length of the local model.")
+    local_n_ctx: int = Field(default=4096, ge=256, description="Context length of the local model.")
     local_threads: int | None = Field(default=None, ge=1, description="CPU threads for llama.cpp.")
     ollama_base_url: str = Field(
         default="http://127.0.0.1:11434", description="Ollama server (or https://ollama.com)."

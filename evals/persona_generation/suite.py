@@ -28,6 +28,7 @@ from sight.registry import RunInfo
 from sight.resources import Resources
 from sight.settings import Settings
 from tools import population
+from tools.knowledge.pack import load_pack
 from tools.persona.fidelity import fidelity_report
 from tools.persona.psychographics import HOFSTEDE_POLAND, TRAIT_CORRELATIONS, TRAITS
 from tools.persona.sampling import target_marginals, violations
@@ -57,7 +58,7 @@ def _segments(n: int) -> list[dict[str, Any]]:
 
 async def _sample(resources: Resources, segments: list[dict], seed: int) -> dict[str, Any]:
     """Run the graph up to the writers; return its state (request and slots)."""
-    graph = build_graph().compile(checkpointer=InMemorySaver(), interrupt_before=["write_persona"])
+    graph = build_graph().compile(checkpointer=InMemorySaver(), interrupt_before=["write_personas"])
     config = {"configurable": {"thread_id": str(uuid.uuid4())}}
     ctx = make_context(resources, RunInfo(f"eval-sample-{seed}", "eval"))
     await graph.ainvoke({"segments": segments, "seed": seed}, config, context=ctx)
@@ -121,9 +122,13 @@ async def evaluate(
     seeds: str = "7,11,23",
     generate_n: str = "200",
 ) -> tuple[dict[str, float], list[dict[str, Any]]]:
+    # The segment context comes from the configured knowledge base: make sure it holds the
+    # pack (unchanged entries are skipped, so this is quick where it was loaded before).
+    await (await resources.knowledge_base()).load(load_pack().entries)
     cases: list[dict[str, Any]] = []
     sampled, broken_count, tested, fits = 0, 0, 0, 0
     tvds: list[float] = []
+    raw_tvds: list[float] = []
     gaps: list[float] = []
     hof: list[float] = []
     for seed in [int(s) for s in seeds.split(",")]:
@@ -133,6 +138,7 @@ async def evaluate(
         for segment_id, dims in report["segments"].items():
             for r in dims.values():
                 tvds.append(r["tvd"])
+                raw_tvds.append(r["tvd_raw"])
                 if r["tested"]:
                     tested += 1
                     fits += bool(r["fits"])
@@ -144,7 +150,7 @@ async def evaluate(
                     "passed": not failures,
                     "failures": failures,
                     "dimensions": {
-                        d: {k: r.get(k) for k in ("tvd", "p_value", "chi2", "dof", "reason")}
+                        d: {k: r.get(k) for k in ("tvd", "tvd_raw", "p_value", "chi2", "dof", "reason")}
                         for d, r in dims.items()
                     },
                 }
@@ -193,6 +199,7 @@ async def evaluate(
         "fidelity_chi2_pass_rate": fits / max(tested, 1),
         "fidelity_max_tvd": max(tvds),
         "fidelity_mean_tvd": float(np.mean(tvds)),
+        "fidelity_max_tvd_unpooled": max(raw_tvds),
         "fidelity_tests": float(tested),
         "big_five_correlation_max_gap": max(gaps),
         "hofstede_max_mean_gap": float(max(hof)),

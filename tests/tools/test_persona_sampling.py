@@ -100,6 +100,15 @@ def test_check_dimension_pools_categories_expected_fewer_than_five_times():
     result = check_dimension(["a"] * 90 + ["b"] * 5 + ["c"] * 3 + ["d"] * 2, target)
     assert result["pooled_categories"] == ["c", "d"]
     assert result["dof"] == 2 and result["p_value"] > 0.9
+    assert result["tvd"] == 0.0 and result["tvd_raw"] == 0.0
+
+
+def test_tvd_when_many_rare_places_then_pooled_distance_measures_fit_not_rounding():
+    # 40 towns expected twice each; the 80 people sit in half of them, four each.
+    target = {"big": 0.6, **{f"town{i}": 0.01 for i in range(40)}}
+    values = ["big"] * 120 + [f"town{i}" for i in range(20)] * 4
+    result = check_dimension(values, target)
+    assert result["tvd_raw"] == pytest.approx(0.2) and result["tvd"] == 0.0
 
 
 def test_big_five_when_many_people_then_correlations_near_the_meta_analysis():
