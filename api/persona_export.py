@@ -35,22 +35,43 @@ def mask_last_name(last_name: str) -> str:
     return f"{last_name[0]}." if last_name else last_name
 
 
+def _stem(surname: str) -> str:
+    """The part of a surname its case endings follow (Kowalska -> Kowalsk, Nowak -> Nowak)."""
+    return surname[:-1] if surname.endswith(("i", "a")) and len(surname) > 3 else surname
+
+
 def masked(persona: dict[str, Any]) -> dict[str, Any]:
-    """A copy of the persona with its personal data masked."""
+    """A copy of the persona with its personal data masked.
+
+    The surname goes wherever it appears in the story (any inflection: its stem is matched),
+    and the quality details, whose messages may quote the name, are left out.
+    """
     out = dict(persona)
-    out["last_name"] = mask_last_name(out["last_name"])
-    out["background_story"] = mask_text(out["background_story"])
+    surname = out["last_name"].strip()
+    out["last_name"] = mask_last_name(surname)
+    story = mask_text(out["background_story"])
+    if len(surname) >= 2:
+        story = re.sub(rf"\b{re.escape(_stem(surname))}\w*", out["last_name"], story)
+    out["background_story"] = story
+    for detail in ("score_reasons", "quality"):
+        out.pop(detail, None)
     return out
+
+
+# A cell starting with one of these is a formula to a spreadsheet (CSV injection).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def _cell(value: Any) -> str:
     if value is None:
         return ""
     if isinstance(value, list) and all(isinstance(v, str) for v in value):
-        return "; ".join(value)
-    if isinstance(value, dict | list):
-        return json.dumps(value, ensure_ascii=False, sort_keys=True)
-    return str(value)
+        text = "; ".join(value)
+    elif isinstance(value, dict | list):
+        text = json.dumps(value, ensure_ascii=False, sort_keys=True)
+    else:
+        text = str(value)
+    return "'" + text if isinstance(value, str | list) and text.startswith(FORMULA_STARTS) else text
 
 
 def to_csv(persona: dict[str, Any]) -> str:

@@ -22,6 +22,7 @@ from langgraph.types import Command
 from api.sse import SUPPORTED_MODES, MessageAccumulator, chunk_events
 from api.state import thread_summary
 from api.streams import RunStream, StreamRegistry
+from sight.errors import SightError
 from sight.registry import GraphSpec, RunInfo
 from sight.resources import Resources
 from store.checkpoint_rollback import delete_checkpoints_after
@@ -164,6 +165,10 @@ class RunManager:
             log.warning("run %s failed: %s", run.run_id, type(exc).__name__)
             status = "error"
             error = {"error": type(exc).__name__, "message": str(exc)}
+            if isinstance(exc, SightError):  # the typed error's code and details reach the client
+                error["code"] = exc.code
+                if exc.details is not None:
+                    error["details"] = exc.details
             stream.error = error
             stream.publish("error", error)
         await self._finish(run, status, error)

@@ -43,7 +43,7 @@ THRESHOLDS = {
     "structured_output_validity": (">=", 0.99),
     "stored_constraint_satisfaction": (">=", 1.0),
 }
-REAL_PROVIDERS_ONLY = ("local", "fake")
+NOT_REAL_PROVIDERS = ("local", "fake")
 
 
 class Judgement(BaseModel):
@@ -150,7 +150,10 @@ async def evaluate(
                     "passed": not failures,
                     "failures": failures,
                     "dimensions": {
-                        d: {k: r.get(k) for k in ("tvd", "tvd_raw", "p_value", "chi2", "dof", "reason")}
+                        d: {
+                            k: r.get(k)
+                            for k in ("tvd", "tvd_raw", "p_value", "chi2", "dof", "reason")
+                        }
                         for d, r in dims.items()
                     },
                 }
@@ -161,7 +164,8 @@ async def evaluate(
 
     started = time.perf_counter()
     graph = build_graph().compile(checkpointer=InMemorySaver())
-    ctx = make_context(resources, RunInfo("eval-generate", "eval"))
+    # A run id of its own: persona ids derive from it, so runs never collide in the store.
+    ctx = make_context(resources, RunInfo(f"eval-generate-{uuid.uuid4()}", "eval"))
     out = await graph.ainvoke(
         {"segments": _segments(int(generate_n)), "seed": 1},
         {"configurable": {"thread_id": str(uuid.uuid4())}},
@@ -212,7 +216,7 @@ async def evaluate(
         "regenerations_per_persona": report["regenerations"] / max(report["requested"], 1),
         "seconds_per_persona": seconds / max(report["requested"], 1),
     }
-    if settings.provider not in REAL_PROVIDERS_ONLY and personas:
+    if settings.provider not in NOT_REAL_PROVIDERS and personas:
         verdicts = await _judge(resources, personas)
         metrics["narrative_consistency"] = sum(v.consistent for v in verdicts) / len(verdicts)
     return metrics, cases

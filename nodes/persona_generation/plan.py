@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 from langgraph.runtime import Runtime
-from langgraph.types import Send
+from langgraph.types import Overwrite, Send
 
 from nodes.persona_generation.state import PersonaContext, PersonaState, WriteBatch, WriteTask
 from nodes.persona_generation.validate import validate_request
@@ -31,7 +31,17 @@ def validate_input(state: PersonaState, runtime: Runtime[PersonaContext]) -> dic
     request["year"] = (runtime.context or PersonaContext()).clock().year
     total = sum(s["count"] for s in request["segments"])
     runtime.stream_writer({"event": "validated_input", "total": total, "seed": request["seed"]})
-    return {"request": request, "round": 0}
+    # A thread may run this graph again: nothing of an earlier run carries over (its drafts,
+    # verdicts, or the seed of an input that names none now).
+    return {
+        "request": request,
+        "round": 0,
+        "drafts": Overwrite({}),
+        "duplicates": {},
+        "duplicate_log": Overwrite([]),
+        "seed": None,
+        "segments": None,
+    }
 
 
 def describe_segment(segment: dict[str, Any]) -> str:
@@ -109,7 +119,7 @@ async def retrieve_context(state: PersonaState, runtime: Runtime[PersonaContext]
                     "num_results": 0,
                     "query": query,
                     "hits": [],
-                    "notes": [f"knowledge base unavailable: {exc.code}: {exc.message}"],
+                    "notes": [f"knowledge base unavailable ({exc.code})"],
                 }
         contexts[seg["segment_id"]] = meta
         runtime.stream_writer(

@@ -67,6 +67,17 @@ def _psychographics(slots: list[dict[str, Any]]) -> dict[str, Any]:
     return summary
 
 
+def _notes(drafts: list[dict[str, Any]]) -> list[str]:
+    """Say what the run could not check (never silently)."""
+    failed = [d for d in drafts if d.get("embedding_error")]
+    if not failed:
+        return []
+    return [
+        f"{len(failed)} persona(s) could not be embedded ({failed[0]['embedding_error']}): "
+        "not checked for near-duplicates"
+    ]
+
+
 def validate_set(state: PersonaState, runtime: Runtime[PersonaContext]) -> dict[str, Any]:
     """Report constraint satisfaction, fidelity (chi-square, TVD), validity, scores, duplicates."""
     ctx = runtime.context or PersonaContext()
@@ -83,11 +94,11 @@ def validate_set(state: PersonaState, runtime: Runtime[PersonaContext]) -> dict[
                 problems = violations(s["demographics"], segment)
                 if problems:
                     constraint_failures.append({"index": s["index"], "problems": problems})
-        if people:
-            groups[seg["segment_id"]] = (people, target_marginals(segment))
+        groups[seg["segment_id"]] = (people, target_marginals(segment))
     scores = [d["score"] for _, d in kept]
     codes = Counter(c for a in attempts for c in a["codes"])
-    duplicate_log = state.get("duplicate_log") or []
+    # A draft flagged again in a later round (no attempts left) counts once.
+    duplicate_log = list({(d["slot"], d["attempt"]): d for d in state.get("duplicate_log") or []})
     if duplicate_log:
         codes["near_duplicate"] = len(duplicate_log)
     report = {
@@ -119,6 +130,7 @@ def validate_set(state: PersonaState, runtime: Runtime[PersonaContext]) -> dict[
         "issue_counts": dict(codes.most_common()),
         "psychographics": _psychographics([s for s, _ in kept]) if kept else {},
         "usage": ctx.models.usage.as_dict() if ctx.models is not None else None,
+        "notes": _notes(drafts),
     }
     runtime.stream_writer(
         {
@@ -178,10 +190,15 @@ async def save_personas(state: PersonaState, runtime: Runtime[PersonaContext]) -
     ctx = runtime.context or PersonaContext()
     records = [persona_record(s, d, state, ctx) for s, d in _kept(state)]
     stored = ctx.personas is not None
+    report = {**state["report"], "persisted": stored}
+    added = []
     if stored:
-        await ctx.personas.add_many(
-            records, report=state["report"], run_id=ctx.run_id, tenant=ctx.tenant, now=ctx.clock()
+        added = await ctx.personas.add_many(
+            records, report=report, run_id=ctx.run_id, tenant=ctx.tenant, now=ctx.clock()
         )
-    runtime.stream_writer({"event": "saved", "stored": len(records) if stored else 0})
+    # On a resumed run some may be stored already: "added" counts this attempt's inserts.
+    runtime.stream_writer(
+        {"event": "saved", "stored": len(records) if stored else 0, "added": len(added)}
+    )
     public = [{k: v for k, v in r.items() if k != "embedding"} for r in records]
-    return {"personas": public, "report": {**state["report"], "persisted": stored}}
+    return {"personas": public, "report": report}

@@ -76,20 +76,21 @@ def review_personas(
                     total=len(slots),
                 )
             )
-    ctx.progress.regenerated += len(retry)
     runtime.stream_writer(
         {
             "event": "reviewed",
             "round": state.get("round", 0) + 1,
             "regenerating": len(retry),
             "near_duplicates": len(duplicates),
-            "regenerated_so_far": ctx.progress.regenerated,
             "total": len(drafts),
         }
     )
     # Drafts stay as they are (re-checkpointing 1,000 drafts with vectors costs more than
     # the review); the verdicts go to small channels of their own.
-    found = [{"slot": int(k), "of": v["index"], "cosine": v["cosine"]} for k, v in marked.items()]
+    found = [
+        {"slot": int(k), "attempt": drafts[k]["attempts"], "of": v["index"], "cosine": v["cosine"]}
+        for k, v in marked.items()
+    ]
     update = {
         "duplicates": marked,
         "duplicate_log": found,

@@ -17,6 +17,9 @@ from tools import population
 
 MAX_PER_SEGMENT = 1000
 MAX_SEGMENTS = 20
+# Near-duplicate review compares every pair of a run's personas (5,000: a 100 MB matrix).
+MAX_TOTAL = 5000
+MAX_ID_CHARS, MAX_NAME_CHARS = 100, 200  # the personas table's columns
 REQUEST_FIELDS = {"segments", "seed"}
 PERSONA_ONLY_FIELDS = {"count"}
 NOT_FOR_PERSONAS = {"industry"}
@@ -48,6 +51,10 @@ def _segment(raw: Any, i: int, problems: list[dict[str, str]]) -> dict[str, Any]
     count = _count(raw.get("count"), f"{where}.count", problems) if "count" in raw else 0
     if "count" not in raw:
         problems.append(_problem(f"{where}.count", f"is required (1 to {MAX_PER_SEGMENT})"))
+    for name, limit in (("segment_id", MAX_ID_CHARS), ("segment_name", MAX_NAME_CHARS)):
+        value = body.get(name)
+        if isinstance(value, str) and not 1 <= len(value) <= limit:
+            problems.append(_problem(f"{where}.{name}", f"must be 1 to {limit} characters"))
     try:
         request = validate_segment(body)
     except InputValidationError as exc:
@@ -83,6 +90,11 @@ def validate_request(raw: Any) -> dict[str, Any]:
     if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int) or seed < 0):
         problems.append(_problem("seed", f"must be a non-negative integer, got {seed!r}"))
     canonical = [_segment(s, i, problems) for i, s in enumerate(segments[:MAX_SEGMENTS])]
+    total = sum(s["count"] for s in canonical if s)
+    if total > MAX_TOTAL:
+        problems.append(
+            _problem("segments", f"at most {MAX_TOTAL} personas per run in all, got {total}")
+        )
     ids = [s["segment_id"] for s in canonical if s]
     for dup in sorted({x for x in ids if ids.count(x) > 1}):
         problems.append(_problem("segments", f"segment_id {dup!r} appears more than once"))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Callable
 from typing import Annotated, Any
 
@@ -15,6 +16,7 @@ from sight.errors import StructuredOutputError
 from tools.persona.narrative import narrative_issues, value_phrases
 from tools.persona.scoring import score
 
+log = logging.getLogger(__name__)
 ROLE = "fast"
 EMBED_CHARS = 400
 
@@ -109,14 +111,18 @@ async def write_personas(batch: WriteBatch, runtime: Runtime[PersonaContext]) ->
     tasks = [
         asyncio.create_task(write_persona(t, ctx, runtime.stream_writer)) for t in batch["tasks"]
     ]
-    done, pending = await asyncio.wait(tasks, return_when=asyncio.FIRST_EXCEPTION)
-    for task in pending:
-        task.cancel()
-    await asyncio.gather(*pending, return_exceptions=True)
-    for task in done:
-        if task.exception() is not None:
-            raise task.exception()  # type: ignore[misc]
-    drafts = [t.result() for t in tasks]
+    try:
+        await asyncio.wait(tasks, return_when=asyncio.FIRST_EXCEPTION)
+    finally:
+        # Also when this node is cancelled (run cancelled, another batch failed): no write
+        # may keep holding a model slot that other runs share.
+        for task in tasks:
+            task.cancel()
+        outcomes = await asyncio.gather(*tasks, return_exceptions=True)
+    failures = [o for o in outcomes if isinstance(o, Exception)]
+    if failures:
+        raise failures[0]
+    drafts: list[dict[str, Any]] = list(outcomes)  # type: ignore[arg-type]
     await _embed_new(drafts, ctx)
     return {"drafts": {str(d["index"]): d for d in drafts}}
 
@@ -126,7 +132,13 @@ async def _embed_new(drafts: list[dict[str, Any]], ctx: PersonaContext) -> None:
     fresh = [d for d in drafts if d["valid"] and d["embedding"] is None]
     if ctx.embed is None or not fresh:
         return
-    vectors = await ctx.embed([embedding_text(d["narrative"]) for d in fresh])
+    try:
+        vectors = await ctx.embed([embedding_text(d["narrative"]) for d in fresh])
+    except Exception as exc:  # noqa: BLE001 - the drafts stay; the report says they were not checked
+        log.warning("persona embeddings failed: %s: %s", type(exc).__name__, exc)
+        for draft in fresh:
+            draft["embedding_error"] = getattr(exc, "code", type(exc).__name__)
+        return
     for draft, vector in zip(fresh, vectors, strict=True):
         draft["embedding"] = [float(x) for x in vector]
 
@@ -171,7 +183,10 @@ async def write_persona(
         }
     ]
     draft = _better(draft, task["previous"])
-    ctx.progress.written += 1
+    if task["attempt"] == 1:
+        ctx.progress.written += 1
+    else:
+        ctx.progress.regenerated += 1
     emit(
         {
             "event": "persona_written",
@@ -180,6 +195,7 @@ async def write_persona(
             "attempt": task["attempt"],
             "score": draft["score"],
             "written": ctx.progress.written,
+            "regenerated": ctx.progress.regenerated,
             "total": ctx.progress.total,
         }
     )

@@ -299,3 +299,21 @@ async def test_retention_loop_then_client_info_older_than_90_days_scrubbed(clien
 
     assert await audit.client_info(old[0].id) == ClientInfo(None, None)
     assert await audit.client_info(new[0].id) == browser
+
+
+async def test_export_when_story_names_the_surname_in_any_case_then_masked_there_too(client, app):
+    story = "Anna Kowalska mieszka w nowym domu. U pani Kowalskiej nikt nie był. " * 2
+    [pid] = await seed(app, make_persona(0, last_name="Kowalska", background_story=story))
+
+    body = (await get(client, f"/personas/{pid}/export", format="json")).json()["persona"]
+
+    assert "Kowalsk" not in body["background_story"] and "nowym domu" in body["background_story"]
+    assert "score_reasons" not in body and "quality" not in body
+
+
+async def test_export_csv_when_text_starts_like_a_formula_then_cell_defused(client, app):
+    [pid] = await seed(app, make_persona(0, occupation='=HYPERLINK("http://x")'))
+
+    response = await get(client, f"/personas/{pid}/export", format="csv")
+
+    assert "'=HYPERLINK" in response.text

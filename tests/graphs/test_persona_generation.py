@@ -229,3 +229,62 @@ def test_validate_payload_when_unknown_field_then_refused_before_the_run():
     with pytest.raises(InputValidationError) as caught:
         validate_input_payload({"segments": [SENIORS], "colour": "red"})
     assert [p["field"] for p in caught.value.problems] == ["colour"]
+
+
+async def test_generate_when_thread_reused_then_second_run_reports_only_its_own(tmp_path):
+    router, _ = _router(tmp_path)
+    graph = build_graph().compile(checkpointer=InMemorySaver())
+    config = {"configurable": {"thread_id": "reused"}}
+    ctx = PersonaContext(models=router.for_run("r"), embed=embed)
+    first = await graph.ainvoke({"segments": [{**SENIORS, "count": 5}], "seed": 1}, config,
+                                context=ctx)
+    second = await graph.ainvoke({"segments": [{**SEED_SEGMENT, "count": 2}]}, config,
+                                 context=ctx)
+    assert first["report"]["requested"] == 5
+    assert second["report"]["requested"] == 2 and second["report"]["structured_output"][
+        "attempts"
+    ] == len([a for p in second["personas"] for a in p["quality"]["attempt_log"]])
+    assert {p["segment_id"] for p in second["personas"]} == {"seg_young_precariat"}
+
+
+async def test_generate_when_run_cancelled_then_no_write_keeps_a_model_slot(tmp_path):
+    import asyncio
+
+    settings = policy_settings(tmp_path, model_fast=["fake/writer"], max_concurrency={"fake": 3})
+    model = ScriptedChatModel(model_name="fake/writer", script=[write_narrative] * 30,
+                              delay_s=5.0)
+    router = ModelRouter(settings, models={"fake/writer": model})
+    graph = build_graph().compile(checkpointer=InMemorySaver())
+    run = asyncio.create_task(graph.ainvoke(
+        {"segments": [{**SENIORS, "count": 10}], "seed": 1},
+        {"configurable": {"thread_id": "cancel"}},
+        context=PersonaContext(models=router.for_run("r")),
+    ))
+    while model.max_in_flight < 3:
+        await asyncio.sleep(0.01)
+    run.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await run
+    await asyncio.sleep(0.05)
+    assert model._in_flight == 0
+    limits = router.limits("fake")
+    assert limits.semaphore is not None and limits.semaphore._value == 3
+
+
+@pytest.mark.parametrize(
+    ("payload", "field"),
+    [
+        ({"segments": [{**SENIORS, "segment_id": "x" * 101}]}, "segments[0].segment_id"),
+        ({"segments": [{**SENIORS, "segment_name": "y" * 201}]}, "segments[0].segment_name"),
+        (
+            {"segments": [{**SENIORS, "segment_id": f"s{i}", "count": 1000} for i in range(6)]},
+            "segments",
+        ),
+    ],
+)
+def test_validate_when_too_long_or_too_many_then_refused(payload, field):
+    from graphs.persona_generation import validate_input_payload
+
+    with pytest.raises(InputValidationError) as caught:
+        validate_input_payload(payload)
+    assert field in [p["field"] for p in caught.value.problems]

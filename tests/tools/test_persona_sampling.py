@@ -135,3 +135,14 @@ def test_psychographics_shift_with_sex_and_age_and_stay_in_range():
         assert all(0 <= v <= 100 for v in person["hofstede"].values())
         assert abs(sum(person["schwartz"].values())) < 1e-6 * 10 + 0.01
         assert len(person["top_values"]) == 3 and person["interest_hints"]
+
+
+def test_fidelity_when_a_segment_kept_nobody_then_it_fails_and_empty_run_is_unassessed():
+    targets = target_marginals(SEED_SEGMENT)
+    people = [p.as_dict() for p in sample_demographics(SEED_SEGMENT, 50, np.random.default_rng(1),
+                                                         year=2026)]
+    report = fidelity_report({"kept": (people, targets), "lost": ([], targets)})
+    assert report["passed"] is False and report["failures"] == ["lost: nobody kept"]
+    assert fidelity_report({})["passed"] is None
+    fixed = report["segments"]["kept"]["education"]
+    assert fixed["tested"] is False and "fits" not in fixed and "tvd_ok" not in fixed

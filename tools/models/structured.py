@@ -93,7 +93,7 @@ def parse_output(text: str, schema: type[T]) -> T:
     """
     try:
         document = json.loads(extract_json(text), strict=False)
-    except json.JSONDecodeError as exc:
+    except (ValueError, RecursionError) as exc:  # JSONDecodeError, huge integers, deep nesting
         raise InvalidOutput(f"(root): invalid JSON: {exc}") from None
     try:
         return schema.model_validate(document)

@@ -61,9 +61,8 @@ def check_dimension(values: Iterable[str], target: Mapping[str, float]) -> dict[
         "n": n,
         "observed": dict(sorted(observed.items())),
         "target": {k: round(p, 4) for k, p in sorted(support.items())},
-        "tvd": round(total_variation(observed, support), 4),
-        "tvd_raw": round(total_variation(observed, support), 4),
     }
+    result["tvd"] = result["tvd_raw"] = round(total_variation(observed, support), 4)
     if len(support) < 2:
         return {**result, "tested": False, "reason": "fixed by the segment's constraints"}
     obs, exp, pooled = _pooled(observed, support, n)
@@ -78,7 +77,7 @@ def check_dimension(values: Iterable[str], target: Mapping[str, float]) -> dict[
         "tested": True,
         "chi2": round(float(chi2), 3),
         "dof": len(obs) - 1,
-        "p_value": round(float(p_value), 4),
+        "p_value": float(p_value),
         "pooled_categories": pooled,
     }
 
@@ -91,31 +90,36 @@ def fidelity_report(
 ) -> dict[str, Any]:
     """Test every dimension of every group (segment id -> (people, target marginals)).
 
-    The verdict of each test uses alpha divided by the number of tests (Bonferroni).
+    The verdict of each test uses alpha divided by the number of tests (Bonferroni). A group
+    with nobody in it fails; with no group at all nothing is assessed (``passed`` is None).
     """
+    empty = [group for group, (people, _) in groups.items() if not people]
     results = {
         group: {dim: check_dimension([p[dim] for p in people], targets[dim]) for dim in DIMENSIONS}
         for group, (people, targets) in groups.items()
+        if people
     }
     tested = [r for dims in results.values() for r in dims.values() if r["tested"]]
     corrected = alpha / max(len(tested), 1)
     for dims in results.values():
         for r in dims.values():
-            r["tvd_ok"] = r["tvd"] <= max_tvd
+            # Untested dimensions (fixed, or too few people to pool) carry no verdict.
             if r["tested"]:
+                r["tvd_ok"] = r["tvd"] <= max_tvd
                 r["fits"] = r["p_value"] > corrected
     failures = [
         f"{group}.{dim}"
         for group, dims in results.items()
         for dim, r in dims.items()
-        if not r["tvd_ok"] or r.get("fits") is False
+        if r["tested"] and (not r["tvd_ok"] or not r["fits"])
     ]
+    failures += [f"{group}: nobody kept" for group in empty]
     return {
         "alpha": alpha,
         "tests": len(tested),
         "bonferroni_alpha": round(corrected, 6),
         "max_tvd": max_tvd,
-        "passed": not failures,
+        "passed": (not failures) if groups else None,
         "failures": failures,
         "segments": results,
     }

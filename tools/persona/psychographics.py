@@ -16,6 +16,7 @@ could be checked here.
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
 import numpy as np
@@ -112,6 +113,7 @@ INTEREST_HINTS = {
 GENERAL_INTERESTS = ["muzyka", "spacery", "gotowanie"]
 
 
+@cache
 def _cholesky() -> np.ndarray:
     return np.linalg.cholesky(TRAIT_CORRELATIONS)
 
