@@ -7,6 +7,7 @@ asked for (``with_embedding``): lists and details never need them, compare does.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -194,10 +195,13 @@ class PersonaRepository:
         now: datetime,
         by: str | None = None,
         client: ClientInfo | None = None,
+        derived: Callable[[PersonaRecord, dict[str, Any]], dict[str, Any]] | None = None,
     ) -> tuple[PersonaRecord, list[str]] | None:
         """Edit narrative fields of an active persona; return it and the fields that changed.
 
         None when the tenant has no such active persona. Logs "update" naming the fields.
+        ``derived(current, changes)`` returns columns computed from the edited narrative
+        (score, score_reasons, quality, embedding), set in the same transaction.
         """
         unknown = sorted(set(changes) - set(EDITABLE_FIELDS))
         if unknown:
@@ -218,6 +222,10 @@ class PersonaRepository:
                 if name in changes and getattr(row, name) != changes[name]
             ]
             if changed:
+                if derived is not None:
+                    current = record_of(row, with_embedding=False)
+                    for name, value in derived(current, {n: changes[n] for n in changed}).items():
+                        setattr(row, name, value)
                 for name in changed:
                     setattr(row, name, changes[name])
                 row.updated_at = now

