@@ -51,3 +51,26 @@ Zainteresowania: {interests}
 
 Czy opis jest spójny z danymi (płeć, wiek, wykształcenie i zawód, dochód, miejsce, wartości)? \
 Wymień konkretne niespójności."""
+
+# What to fix, per check that failed (the retry prompt stays Polish; the checks' own messages,
+# in English, are for users). The checker's message follows in brackets as evidence.
+FIX_BY_CODE = {
+    "story_not_polish": "Napisz historię po polsku.",
+    "name_gender_mismatch": "Wybierz imię zgodne z płcią persony.",
+    "surname_gender_mismatch": "Użyj formy nazwiska zgodnej z płcią (np. -ski / -ska).",
+    "name_unknown": "Użyj polskiego imienia, np. z podpowiedzi.",
+    "occupation_education_mismatch": "Wybierz zawód zgodny z wykształceniem persony.",
+    "occupation_age_mismatch": "Wybierz zawód zgodny z wiekiem persony.",
+    "story_gender_mismatch": "Użyj form czasowników zgodnych z płcią persony.",
+    "story_age_mismatch": "Podaj w historii wiek zgodny z danymi.",
+    "story_too_short": "Napisz dłuższą historię (3-4 zdania).",
+    "story_location_mismatch": "Osadź historię w miejscu zamieszkania persony.",
+    "values_misaligned": "Wartości mają odpowiadać najważniejszym wartościom z profilu.",
+    "too_few_items": "Podaj co najmniej 3 różne wartości i 3 różne zainteresowania.",
+    "story_name_mismatch": "W historii używaj imienia i nazwiska persony.",
+    "structured_output_invalid": "Odpowiedz poprawnym obiektem JSON zgodnym ze schematem.",
+}
+DUPLICATE_FIX = (
+    "Persona jest niemal identyczna z inną personą z tego przebiegu: nadaj jej inną historię "
+    "życia, zawód i zainteresowania."
+)

@@ -10,6 +10,7 @@ from langgraph.types import Command
 
 from nodes.persona_generation.plan import batches, context_text
 from nodes.persona_generation.state import PersonaContext, PersonaState, WriteTask
+from prompts import persona_generation as prompts
 
 
 def find_duplicates(drafts: list[dict[str, Any]], threshold: float) -> dict[int, tuple[int, float]]:
@@ -39,12 +40,14 @@ def find_duplicates(drafts: list[dict[str, Any]], threshold: float) -> dict[int,
 
 
 def _feedback(draft: dict[str, Any], duplicate: tuple[int, float] | None) -> list[str]:
-    problems = [i["message"] for i in draft["issues"] if i["penalty"] > 0]
+    """What to fix, in Polish (the prompt's language), with the check's finding as evidence."""
+    problems = [
+        f"{prompts.FIX_BY_CODE.get(i['code'], i['message'])} ({i['message']})"
+        for i in draft["issues"]
+        if i["penalty"] > 0
+    ]
     if duplicate is not None:
-        problems.append(
-            "the persona nearly repeats another one of this run (cosine "
-            f"{duplicate[1]:.3f}): give it a different life story, occupation and interests"
-        )
+        problems.append(f"{prompts.DUPLICATE_FIX} (cosine {duplicate[1]:.3f})")
     return problems
 
 

@@ -117,7 +117,7 @@ async def test_generate_when_draft_scores_low_then_regenerated_with_feedback(tmp
     log = persona["quality"]["attempt_log"]
     assert "story_not_polish" in log[0]["codes"] and log[1]["score"] > log[0]["score"]
     retry_prompt = model.calls[1][1].text
-    assert "odrzucona" in retry_prompt
+    assert "odrzucona" in retry_prompt and "Napisz historię po polsku." in retry_prompt
     assert any(e.get("event") == "reviewed" and e["regenerating"] == 1 for e in events)
 
 
