@@ -93,3 +93,18 @@ async def test_run_when_segment_invalid_then_422_names_field_and_nothing_stored(
     assert model.calls == []
     listed = await client.get("/personas", headers=headers_for("viewer"))
     assert listed.json() == []
+
+
+async def test_assistant_when_persona_generation_then_schemas_and_graph_drawable(
+    client: httpx.AsyncClient,
+):
+    schemas = await client.get(
+        "/assistants/persona_generation/schemas", headers=headers_for("viewer")
+    )
+    assert schemas.status_code == 200, schemas.text
+    body = schemas.json()
+    assert set(body["input_schema"]["properties"]) == {"segments", "seed"}
+    assert set(body["output_schema"]["properties"]) == {"personas", "report"}
+    graph = await client.get("/assistants/persona_generation/graph", headers=headers_for("viewer"))
+    assert graph.status_code == 200
+    assert {"write_personas", "review_personas"} <= {n["id"] for n in graph.json()["nodes"]}
