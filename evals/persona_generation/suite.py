@@ -87,7 +87,8 @@ def _sampling_checks(state: dict[str, Any]) -> tuple[dict, list[str], dict]:
     return fidelity_report(groups), broken, psycho
 
 
-async def _judge(resources: Resources, personas: list[dict]) -> list[Judgement]:
+async def judge_narratives(resources: Resources, personas: list[dict]) -> list[Judgement]:
+    """Ask the ``deep`` role whether each persona's narrative fits its data."""
     models = resources.models.for_run("eval-judge")
     verdicts = []
     for p in personas:
@@ -217,6 +218,6 @@ async def evaluate(
         "seconds_per_persona": seconds / max(report["requested"], 1),
     }
     if settings.provider not in NOT_REAL_PROVIDERS and personas:
-        verdicts = await _judge(resources, personas)
+        verdicts = await judge_narratives(resources, personas)
         metrics["narrative_consistency"] = sum(v.consistent for v in verdicts) / len(verdicts)
     return metrics, cases
