@@ -288,3 +288,42 @@ def test_validate_when_too_long_or_too_many_then_refused(payload, field):
     with pytest.raises(InputValidationError) as caught:
         validate_input_payload(payload)
     assert field in [p["field"] for p in caught.value.problems]
+
+
+class FlakyWriter(ScriptedChatModel):
+    """Writes every persona, except that segment "broken" fails (after a pause) while ``fail``."""
+
+    fail: bool = True
+
+    async def _agenerate(self, messages, stop=None, run_manager=None, **kwargs):
+        import asyncio
+
+        from langchain_core.messages import AIMessage
+        from langchain_core.outputs import ChatGeneration, ChatResult
+
+        self.calls.append(list(messages))
+        if self.fail and "Segment: broken" in messages[0].text:
+            await asyncio.sleep(0.2)  # the other batch has finished by now
+            raise ValueError("provider down")
+        answer = AIMessage(content=write_narrative(messages))
+        return ChatResult(generations=[ChatGeneration(message=answer)])
+
+
+async def test_generate_when_a_batch_fails_then_resume_rewrites_only_that_batch(tmp_path):
+    settings = policy_settings(tmp_path, model_fast=["fake/writer"])
+    model = FlakyWriter(model_name="fake/writer")
+    router = ModelRouter(settings, models={"fake/writer": model})
+    graph = build_graph().compile(checkpointer=InMemorySaver())
+    config = {"configurable": {"thread_id": "resume"}}
+    ctx = PersonaContext(models=router.for_run("r"), min_score=0)
+    broken = {**SENIORS, "segment_id": "broken", "segment_name": "broken", "count": 1}
+    payload = {"segments": [{**SENIORS, "count": 25}, broken], "seed": 1}
+
+    with pytest.raises(ModelError):
+        await graph.ainvoke(payload, config, context=ctx)
+    first_calls = len(model.calls)
+    model.fail = False
+    out = await graph.ainvoke(None, config, context=ctx)
+
+    assert len(out["personas"]) == 26
+    assert first_calls == 26 and len(model.calls) == 27  # the 25 written ones were not redone
