@@ -12,24 +12,15 @@ from collections.abc import Callable
 from typing import Any
 
 from sight.settings import Settings
-from store.persona_records import PersonaRecord
+from store.persona_records import EDITABLE_FIELDS, PersonaRecord
 from tools.models import get_embedder
 from tools.persona.narrative import narrative_issues
 from tools.persona.scoring import score
 from tools.persona.vectors import embedding_text
 
-NARRATIVE_FIELDS = (
-    "first_name",
-    "last_name",
-    "occupation",
-    "background_story",
-    "values",
-    "interests",
-)
-
 
 def _narrative(persona: PersonaRecord, changes: dict[str, Any]) -> dict[str, Any]:
-    return {**{f: getattr(persona, f) for f in NARRATIVE_FIELDS}, **changes}
+    return {**{f: getattr(persona, f) for f in EDITABLE_FIELDS}, **changes}
 
 
 def _profile(persona: PersonaRecord) -> dict[str, Any]:

@@ -92,25 +92,14 @@ async def judge_narratives(resources: Resources, personas: list[dict]) -> list[J
     models = resources.models.for_run("eval-judge")
     verdicts = []
     for p in personas:
+        # The template names the fields it shows; the persona's others are ignored.
         prompt = prompts.JUDGE.format(
             **{
-                k: p[k]
-                for k in (
-                    "gender",
-                    "age",
-                    "education",
-                    "income_bracket",
-                    "location",
-                    "first_name",
-                    "last_name",
-                    "occupation",
-                    "background_story",
-                )
-            },
-            values=", ".join(p["values"]),
-            interests=", ".join(p["interests"]),
-            top_values=", ".join(p["quality"]["top_values"]),
-            big_five=p["big_five"],
+                **p,
+                "values": ", ".join(p["values"]),
+                "interests": ", ".join(p["interests"]),
+                "top_values": ", ".join(p["quality"]["top_values"]),
+            }
         )
         verdicts.append(await models.ainvoke("deep", prompt, schema=Judgement))
     return verdicts

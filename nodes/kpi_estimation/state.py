@@ -16,8 +16,8 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-class KpiInput(TypedDict, total=False):
-    """A segment (seed 000's DemographicConstraints field names) plus location and industry."""
+class SegmentFields(TypedDict, total=False):
+    """A segment: seed 000's SegmentDefinition / DemographicConstraints names plus location."""
 
     segment_id: str
     segment_name: str
@@ -29,8 +29,13 @@ class KpiInput(TypedDict, total=False):
     income_min_pln: float
     income_max_pln: float
     location: str
-    industry: str
     demographics: dict[str, Any]
+
+
+class KpiInput(SegmentFields, total=False):
+    """A segment plus the industry whose benchmarks apply."""
+
+    industry: str
 
 
 class KpiOutput(TypedDict):

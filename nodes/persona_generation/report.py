@@ -157,17 +157,7 @@ def persona_record(
         "segment_name": seg["segment_name"],
         "segment": seg["segment"],
         **{k: demo[k] for k in DEMOGRAPHIC_FIELDS},
-        **{
-            k: narrative[k]
-            for k in (
-                "first_name",
-                "last_name",
-                "occupation",
-                "background_story",
-                "values",
-                "interests",
-            )
-        },
+        **narrative,  # the model's PersonaNarrative, field for field
         "big_five": slot["big_five"],
         "hofstede": slot["hofstede"],
         "schwartz": slot["schwartz"],

@@ -10,6 +10,8 @@ from typing import Annotated, Any
 
 from typing_extensions import TypedDict  # pydantic needs it for JSON schemas on Python < 3.12
 
+from nodes.kpi_estimation.state import SegmentFields
+
 Embed = Callable[[list[str]], Awaitable[list[list[float]]]]
 
 
@@ -22,20 +24,9 @@ def keep_latest(old: dict[str, Any] | None, new: dict[str, Any] | None) -> dict[
     return {**(old or {}), **(new or {})}
 
 
-class SegmentRequest(TypedDict, total=False):
-    """Seed 000's SegmentDefinition (flat or with nested ``demographics``) plus a count."""
+class SegmentRequest(SegmentFields, total=False):
+    """A segment (the fields KPI estimation takes, without industry) and how many personas."""
 
-    segment_id: str
-    segment_name: str
-    age_min: int
-    age_max: int
-    gender: str | list[str]
-    education_levels: list[str]
-    income_brackets: list[str]
-    income_min_pln: float
-    income_max_pln: float
-    location: str
-    demographics: dict[str, Any]
     count: int
 
 
