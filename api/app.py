@@ -14,6 +14,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from api.audit_retention import start_retention
 from api.audit_tasks import AuditTasks
 from api.errors import install_error_handlers
+from api.event_stream import StreamHandoff
 from api.persona_kpi import PersonaKpi
 from api.routes import assistants, knowledge, persona_actions, personas, runs, system, threads
 from api.worker import RunManager
@@ -99,6 +100,8 @@ def create_app(
             allow_private_network=True,  # Studio on https calling a server on localhost
             expose_headers=CORS_EXPOSE_HEADERS,
         )
+    # Outermost: streams SSE bodies once the route and the middleware above have returned.
+    app.add_middleware(StreamHandoff)
     app.include_router(system.router)
     app.include_router(assistants.router)
     app.include_router(threads.router)

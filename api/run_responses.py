@@ -6,8 +6,7 @@ import asyncio
 from collections.abc import AsyncIterator
 from typing import Any
 
-from sse_starlette import EventSourceResponse, ServerSentEvent
-
+from api.event_stream import EventStreamResponse
 from api.serialize import dumps
 from api.sse import frame
 from api.streams import RunStream
@@ -44,6 +43,58 @@ def _cancel_later(manager: RunManager, run: RunRecord) -> None:
     manager.spawn(cancel())
 
 
+class RunFrames:
+    """A run's SSE body (a FrameSource): its events after `after` (None: only those still to
+    come), stored ones first, then held and live ones, as the client's `modes` filter them."""
+
+    def __init__(
+        self, manager: RunManager, run: RunRecord, after: int | None, modes: list[str] | None
+    ) -> None:
+        self._manager = manager
+        self._run = run
+        self._after = after
+        self._modes = modes
+        self._stream: RunStream | None = None
+        self._started = False
+
+    async def read(self, timeout: float) -> bytes | None:
+        if not self._started:
+            self._started = True
+            first = await self._start()
+            if first:
+                return first
+        deadline = asyncio.get_running_loop().time() + timeout
+        while (stream := self._stream) is not None:
+            if held := stream.held_after(self._after):
+                self._after = held[-1][0]
+                if frames := self._encode(held):
+                    return frames
+                continue
+            if stream.done:
+                break
+            left = deadline - asyncio.get_running_loop().time()
+            if left <= 0 or not await stream.wait_for_more(self._after, left):
+                return b""
+        return None
+
+    async def _start(self) -> bytes:
+        manager, run = self._manager, self._run
+        self._stream = stream = await _stream_of(manager, run)
+        if self._after is None:
+            self._after = stream.next_seq - 1 if stream is not None else NOTHING_BEFORE
+        stored = await manager.streams.stored_after(run.run_id, self._after)
+        if stored:
+            self._after = stored[-1][0]
+        return self._encode(stored)
+
+    def _encode(self, events: list[tuple[int, str, bytes]]) -> bytes:
+        return b"".join(
+            frame(event, data, str(seq))
+            for seq, event, data in events
+            if wanted(event, self._modes)
+        )
+
+
 def sse_response(
     manager: RunManager,
     run: RunRecord,
@@ -52,29 +103,13 @@ def sse_response(
     headers: dict[str, str],
     cancel_on_disconnect: bool = False,
     modes: list[str] | None = None,
-) -> EventSourceResponse:
+) -> EventStreamResponse:
     """Stream the run's events after `after` (None: only new ones), then close."""
-
-    async def events() -> AsyncIterator[bytes]:
-        finished = False
-        try:
-            stream = await _stream_of(manager, run)
-            start = after
-            if start is None:
-                start = stream.next_seq - 1 if stream is not None else NOTHING_BEFORE
-            async for seq, event, data in manager.streams.replay(run.run_id, start):
-                if wanted(event, modes):
-                    yield frame(event, data, str(seq))
-            finished = True
-        finally:
-            if not finished and cancel_on_disconnect:
-                _cancel_later(manager, run)
-
-    return EventSourceResponse(
-        events(),
+    return EventStreamResponse(
+        RunFrames(manager, run, after, modes),
+        heartbeat_s=manager.settings.sse_heartbeat_s,
         headers={**headers, "Cache-Control": "no-store", "X-Accel-Buffering": "no"},
-        ping=manager.settings.sse_heartbeat_s,
-        ping_message_factory=lambda: ServerSentEvent(comment="heartbeat"),
+        on_disconnect=(lambda: _cancel_later(manager, run)) if cancel_on_disconnect else None,
     )
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -69,16 +69,20 @@ class RunStream:
         self._changed.set()
         self._changed = asyncio.Event()
 
-    async def follow(self, after: int) -> AsyncIterator[Event]:
-        """Yield held events with seq > after, then live ones until the stream closes."""
-        index = max(after + 1 - self.base_seq, 0)
-        while True:
-            while index < len(self.events):
-                yield self.events[index]
-                index += 1
-            if self.done:
-                return
-            await self._changed.wait()
+    def held_after(self, after: int) -> list[Event]:
+        """The events this process holds with seq > after."""
+        return self.events[max(after + 1 - self.base_seq, 0) :]
+
+    async def wait_for_more(self, after: int, timeout: float) -> bool:
+        """Wait until an event with seq > after is held or the stream closes; False on timeout."""
+        if self.done or self.next_seq - 1 > after:
+            return True
+        try:
+            async with asyncio.timeout(timeout):
+                await self._changed.wait()
+        except TimeoutError:
+            return False
+        return True
 
 
 class StreamRegistry:
@@ -161,19 +165,18 @@ class StreamRegistry:
             self._dirty.pop(stream, None)
             stream.close()
 
-    async def replay(self, run_id: str, after: int) -> AsyncIterator[Event]:
-        """Yield every event with seq > after: stored ones first, then held and live ones."""
+    async def stored_after(self, run_id: str, after: int) -> list[Event]:
+        """Stored events with seq > after that this process does not hold (a restarted server,
+        a finished run it has forgotten); the held ones follow from ``get(run_id)``."""
         stream = self._streams.get(run_id)
         upto = stream.base_seq if stream is not None else None
-        if upto is None or after + 1 < upto:
-            for seq, event, data in await self._repo.after(run_id, after):
-                if upto is not None and seq >= upto:
-                    break
-                yield seq, event, data.encode()
-                after = seq
-        if stream is not None:
-            async for item in stream.follow(after):
-                yield item
+        if upto is not None and after + 1 >= upto:
+            return []
+        return [
+            (seq, event, data.encode())
+            for seq, event, data in await self._repo.after(run_id, after)
+            if upto is None or seq < upto
+        ]
 
     async def purge(self, ended_before: datetime) -> int:
         """Delete stored events of runs that ended before the cutoff."""

@@ -57,6 +57,7 @@ class RunManager:
         self._compiled: dict[str, Any] = {}
         self._drivers: dict[str, asyncio.Task[None]] = {}
         self._rekick: set[str] = set()
+        self._handoff: dict[str, RunRecord] = {}  # claimed runs for a driver winding down
         self._tasks: dict[str, asyncio.Task[None]] = {}
         self._cancel: dict[str, str] = {}
         self._purger: asyncio.Task[None] | None = None
@@ -122,21 +123,50 @@ class RunManager:
             self._drive(thread_id), name=f"thread-driver-{thread_id}"
         )
 
-    async def _drive(self, thread_id: str) -> None:
+    def may_claim(self, thread_id: str) -> bool:
+        """Whether a new run of this thread may be claimed as it is stored (nothing of the
+        thread runs here; RunRepository.enqueue also checks the database)."""
+        return not self._stopping and thread_id not in self._drivers
+
+    def start_claimed(self, run: RunRecord) -> None:
+        """Execute a run stored already claimed (``running``), then drain the thread as kick."""
+        if self._stopping:
+            return  # it stays "running" and is resumed at the next start
+        if run.thread_id in self._drivers:  # a driver still winding down: it takes the run over
+            self._handoff[run.thread_id] = run
+            self._rekick.add(run.thread_id)
+            return
+        # The run's task exists before this returns: a cancel that comes next finds it.
+        self._drivers[run.thread_id] = asyncio.create_task(
+            self._drive(run.thread_id, self._begin(run)), name=f"thread-driver-{run.thread_id}"
+        )
+
+    def _begin(self, run: RunRecord) -> tuple[str, asyncio.Task[bool]]:
+        task = asyncio.create_task(self._execute(run), name=f"run-{run.run_id}")
+        self._tasks[run.run_id] = task
+        return run.run_id, task
+
+    async def _drive(
+        self, thread_id: str, started: tuple[str, asyncio.Task[bool]] | None = None
+    ) -> None:
         try:
             while True:
                 self._rekick.discard(thread_id)
-                run, more = await self.queue.claim_next(thread_id, utc_now())
-                if run is not None:
-                    task = asyncio.create_task(self._execute(run), name=f"run-{run.run_id}")
-                    self._tasks[run.run_id] = task
-                    try:
-                        await asyncio.shield(task)
+                current, started, more = started, None, False
+                if current is None and (handed := self._handoff.pop(thread_id, None)):
+                    current = self._begin(handed)
+                if current is None:
+                    run, more = await self.queue.claim_next(thread_id, utc_now())
+                    current = self._begin(run) if run is not None else None
+                if current is not None:
+                    run_id, task = current
+                    try:  # _execute tells whether other runs of the thread are waiting
+                        more = await asyncio.shield(task) or more
                     except Exception:  # noqa: BLE001 - storing the outcome failed; see the log
-                        log.exception("run %s could not be completed", run.run_id)
+                        log.exception("run %s could not be completed", run_id)
                         return  # it stays "running" and is resumed at the next start
                     finally:
-                        self._tasks.pop(run.run_id, None)
+                        self._tasks.pop(run_id, None)
                 # No await between this check and the exit: a later kick starts a new driver.
                 if not more and thread_id not in self._rekick:
                     return
@@ -144,7 +174,8 @@ class RunManager:
             self._drivers.pop(thread_id, None)
 
     # --- execution ---------------------------------------------------------------------------
-    async def _execute(self, run: RunRecord) -> None:
+    async def _execute(self, run: RunRecord) -> bool:
+        """Run the graph and store the outcome; True if other runs of the thread may wait."""
         stream = await self.streams.open(run.run_id)
         status, error = "success", None
         try:
@@ -160,7 +191,7 @@ class RunManager:
             status = "interrupted"
             if action == "rollback":
                 await self._rollback(run)
-                return
+                return True
         except Exception as exc:  # noqa: BLE001 - any failure ends the run as "error"
             log.warning("run %s failed: %s", run.run_id, type(exc).__name__)
             status = "error"
@@ -171,11 +202,12 @@ class RunManager:
                     error["details"] = exc.details
             stream.error = error
             stream.publish("error", error)
-        await self._finish(run, status, error)
+        waiting = await self._finish(run, status, error)
         await self.streams.finish(stream)
         if run.kwargs.get("temporary"):
             await self.threads.delete(run.thread_id, run.tenant)
             await self.resources.checkpointer.adelete_thread(run.thread_id)
+        return waiting
 
     async def _stream_graph(
         self, graph: Any, run: RunRecord, config: dict[str, Any], stream: RunStream, resumed: bool
@@ -233,15 +265,16 @@ class RunManager:
         state = await graph.aget_state(config)
         return bool(state.metadata) and state.metadata.get("run_id") == run_id
 
-    async def _finish(self, run: RunRecord, status: str, error: dict[str, Any] | None) -> None:
-        """Store the run's status and its thread's state together (one transaction)."""
+    async def _finish(self, run: RunRecord, status: str, error: dict[str, Any] | None) -> bool:
+        """Store the run's status and its thread's state together (one transaction); return
+        whether other runs of the thread are waiting."""
         thread_status, values, interrupts = "error", None, {}
         if run.graph_id in self.graphs:
             snapshot = await self.graph(run.graph_id).aget_state(
                 {"configurable": {"thread_id": run.thread_id}}
             )
             thread_status, values, interrupts = thread_summary(snapshot)
-        await self.queue.complete(
+        return await self.queue.complete(
             run,
             status=status,
             error=error,

@@ -62,11 +62,13 @@ class RunQueue:
         values: Any,
         interrupts: dict[str, Any],
         now: datetime,
-    ) -> None:
-        """Store the run's final status and its thread's state in one transaction."""
+    ) -> bool:
+        """Store the run's final status and its thread's state in one transaction; return
+        whether other runs of the thread are pending or running."""
         now = as_utc(now)
         async with self._sessions() as session, session.begin():
-            await lock_thread(session, run.thread_id, None)
+            if session.bind.dialect.name != "sqlite":  # SQLite: the first UPDATE locks it all
+                await lock_thread(session, run.thread_id, None)
             await session.execute(
                 update(Run)
                 .where(Run.run_id == run.run_id)
@@ -89,3 +91,4 @@ class RunQueue:
                     state_updated_at=now,
                 )
             )
+        return bool(waiting)

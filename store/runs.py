@@ -9,7 +9,7 @@ running run per thread, FIFO through next_pending).
 from __future__ import annotations
 
 from collections.abc import Collection
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, Literal
 
@@ -116,11 +116,15 @@ class RunRepository:
         strategy: MultitaskStrategy,
         thread_metadata_update: dict[str, Any],
         now: datetime,
+        claim: bool = False,
     ) -> tuple[RunRecord, list[RunRecord]]:
         """Insert a pending run and mark its thread busy; return it with the runs inflight before.
 
         One transaction under the thread's row lock. The caller cancels the returned inflight
-        runs for 'interrupt'/'rollback'; 'enqueue' leaves them to finish first.
+        runs for 'interrupt'/'rollback'; 'enqueue' leaves them to finish first. With `claim`, a
+        run that is due on a thread with nothing inflight is inserted already claimed
+        (``running``, attempt 1), as ``RunQueue.claim_next`` would have moved it: the caller
+        executes it at once, one transaction fewer.
         Raises NotFoundError if the tenant has no such thread, ConflictError for 'reject' while
         a run is pending or running.
         """
@@ -152,6 +156,8 @@ class RunRepository:
             inflight = await self._inflight_in(session, run.thread_id)
             if strategy == "reject" and inflight:
                 raise ConflictError(REJECTED)
+            if claim and not inflight and created <= now:
+                record = replace(record, status="running", attempt=1, started_at=now)
             # The table (not the mapped class) takes column names, `metadata` among them.
             await session.execute(Run.__table__.insert().values(vars(record)))
             await session.execute(

@@ -56,8 +56,12 @@ async def create_run(
         strategy=body.multitask_strategy,
         thread_metadata_update={"graph_id": graph_id, "assistant_id": assistant_id},
         now=now,
+        claim=manager.may_claim(thread_id),
     )
     manager.streams.open_new(run.run_id)
+    if run.status == "running":  # stored claimed: nothing else of the thread was inflight
+        manager.start_claimed(run)
+        return run
     if body.multitask_strategy in ("interrupt", "rollback"):
         for other in inflight:
             await manager.cancel(other, body.multitask_strategy)

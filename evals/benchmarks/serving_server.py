@@ -15,7 +15,8 @@ Routes under ``/bench`` exist only here. ``POST /bench/go`` opens the gate, star
 tickers when asked, and (from its first call on) times the run manager, its repositories, the
 checkpointer and the run-event write-behind, counts SQL statements, event-loop lag and garbage
 collection pauses. ``GET /bench/stats`` reports those since the last go, with the asyncio task
-and gc object counts. ``/bench/bare/...`` serve the baselines: plain sse-starlette streams fed
+and gc object counts; ``GET /bench/types`` counts live objects by type (coroutines by name), to
+diff before and after streams open. ``/bench/bare/...`` serve the baselines: plain sse-starlette streams fed
 from memory, no Sight code in their path.
 """
 
@@ -324,6 +325,19 @@ def add_bench_routes(app: FastAPI, bench: Bench, heartbeat_s: float) -> None:
             "calls": bench.calls,
         }
 
+    @app.get("/bench/types")
+    async def types(collect: bool = False) -> dict[str, int]:
+        """Live gc-tracked objects by type name (diff two calls to see what a stream holds)."""
+        if collect:
+            gc.collect()
+        counts: dict[str, int] = {}
+        for obj in gc.get_objects():
+            name = type(obj).__qualname__
+            if name == "coroutine":
+                name += " " + obj.cr_code.co_qualname + (" done" if obj.cr_frame is None else "")
+            counts[name] = counts.get(name, 0) + 1
+        return counts
+
     @app.get("/bench/bare/{channel}/stream")
     async def bare_stream(channel: int) -> EventSourceResponse:
         feed = bench.feeds.setdefault(channel, Feed())
@@ -461,8 +475,12 @@ def main(port: int) -> None:
     bench = Bench()
     extra = {
         "ticker": GraphSpec("ticker", build_ticker, lambda _resources, _run=None: bench, None),
-        "ten_steps": GraphSpec("ten_steps", build_ten_steps, lambda _resources, _run=None: None, None),
-        "slow_start": GraphSpec("slow_start", build_slow_start, lambda _resources, _run=None: None, None),
+        "ten_steps": GraphSpec(
+            "ten_steps", build_ten_steps, lambda _resources, _run=None: None, None
+        ),
+        "slow_start": GraphSpec(
+            "slow_start", build_slow_start, lambda _resources, _run=None: None, None
+        ),
     }
     app = create_app(settings, graphs={**graph_specs(), **extra}, freeze_gc=True)
     add_bench_routes(app, bench, settings.sse_heartbeat_s)

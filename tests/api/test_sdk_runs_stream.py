@@ -234,7 +234,7 @@ async def test_background_run_when_joined_then_final_values_and_success(sdk: Sdk
     run = await client.runs.create(thread["thread_id"], "kpi_estimation", input=KPI_INPUT)
     output = await client.runs.join(thread["thread_id"], run["run_id"])
 
-    assert run["status"] == "pending"
+    assert run["status"] == "running"  # started at once: nothing else of the thread inflight
     assert run["thread_id"] == thread["thread_id"]
     assert set(output["snapshot"]) >= {"ltv", "segment_size", "benchmarks"}
     done = await client.runs.get(thread["thread_id"], run["run_id"])

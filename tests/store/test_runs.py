@@ -74,6 +74,32 @@ async def test_enqueue_then_pending_run_stored_and_thread_busy_with_graph_metada
     }
 
 
+async def test_enqueue_with_claim_when_thread_idle_then_stored_running_attempt_one(runs, thread_id):
+    run, inflight = await runs.enqueue(
+        new_run(thread_id), strategy="enqueue", thread_metadata_update={}, now=T0, claim=True
+    )
+    assert inflight == []
+    assert (run.status, run.attempt, run.started_at) == ("running", 1, T0)
+    assert await runs.get(run.run_id, "acme") == run
+
+
+async def test_enqueue_with_claim_when_run_inflight_then_stored_pending(runs, thread_id):
+    first, _ = await enqueue(runs, thread_id)
+    second, inflight = await runs.enqueue(
+        new_run(thread_id), strategy="enqueue", thread_metadata_update={}, now=T0, claim=True
+    )
+    assert [r.run_id for r in inflight] == [first.run_id]
+    assert (second.status, second.attempt, second.started_at) == ("pending", 0, None)
+
+
+async def test_enqueue_with_claim_when_run_scheduled_later_then_stored_pending(runs, thread_id):
+    later = new_run(thread_id, created_at=T0 + timedelta(seconds=30))
+    run, _ = await runs.enqueue(
+        later, strategy="enqueue", thread_metadata_update={}, now=T0, claim=True
+    )
+    assert run.status == "pending" and run.attempt == 0
+
+
 async def test_enqueue_when_thread_missing_or_other_tenant_then_not_found(runs, thread_id):
     with pytest.raises(NotFoundError, match="Thread or assistant not found."):
         await enqueue(runs, str(uuid.uuid4()))

@@ -1,0 +1,142 @@
+"""A lean Server-Sent Events response: one task per stream, and nothing of the request's
+middleware and dependency chain kept while it streams.
+
+sse-starlette runs four more tasks per stream (body, pings, disconnect and exit listeners) in a
+task group; and any response streamed from a route keeps the whole chain above it alive (some 25
+coroutines of middleware, routing and FastAPI's dependency exit stacks). Here:
+
+- the request task alone waits for the next frames with a timeout, sends a heartbeat comment
+  when none came, and at each heartbeat looks whether the client has gone (uvicorn's ``send``
+  silently does nothing once it has); a stream that must act on a disconnect at once
+  (``on_disconnect``) gets one more task, which waits for the disconnect message;
+- with ``StreamHandoff`` installed as the outermost middleware, the response sends its headers
+  through the chain (CORS and the rest see them), then hands its body to the middleware and
+  returns: the route, its dependencies and the inner middleware finish, and the middleware
+  streams the body with the server's own ``send``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Callable
+from typing import Protocol
+
+from starlette.responses import Response
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+HEARTBEAT = b": heartbeat\r\n\r\n"
+HANDOFF = "sight.event_stream_handoff"  # scope key: where a response leaves its body
+
+
+class FrameSource(Protocol):
+    async def read(self, timeout: float) -> bytes | None:
+        """The next encoded frames; b"" when none came within `timeout`; None at the end."""
+
+
+async def client_gone(receive: Receive) -> bool:
+    """Whether the client has disconnected, without waiting for it to.
+
+    After the request body, uvicorn's ``receive`` returns ``http.disconnect`` at once when the
+    client has gone, else waits; the zero timeout ends that wait on the next loop turn.
+    """
+    try:
+        async with asyncio.timeout(0):
+            return (await receive())["type"] == "http.disconnect"
+    except TimeoutError:
+        return False
+
+
+class EventStreamResponse(Response):
+    """Stream a FrameSource as ``text/event-stream`` with heartbeats.
+
+    `on_disconnect` is called (synchronously) when the stream stops because the client left.
+    """
+
+    media_type = "text/event-stream"
+
+    def __init__(
+        self,
+        source: FrameSource,
+        *,
+        heartbeat_s: float,
+        headers: dict[str, str] | None = None,
+        on_disconnect: Callable[[], None] | None = None,
+    ) -> None:
+        # As StreamingResponse: no body attribute, so no Content-Length header.
+        self.status_code = 200
+        self.background = None
+        self.init_headers(headers)
+        self._source = source
+        self._heartbeat_s = heartbeat_s
+        self._on_disconnect = on_disconnect
+        self._gone = False
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await send(
+            {"type": "http.response.start", "status": self.status_code, "headers": self.raw_headers}
+        )
+        if (slot := scope.get(HANDOFF)) is not None:
+            slot.append(self)  # StreamHandoff streams the body once the chain has returned
+            return
+        await self.stream_body(receive, send)
+
+    async def stream_body(self, receive: Receive, send: Send) -> None:
+        """Send the frames, heartbeats in between, until the source ends or the client left."""
+        watcher = None
+        if self._on_disconnect is not None:
+            watcher = asyncio.create_task(self._watch(receive, asyncio.current_task()))
+        try:
+            await self._pump(receive, send)
+        except asyncio.CancelledError:
+            if not self._gone:
+                raise
+            asyncio.current_task().uncancel()  # the watcher's cancel: the client left
+        finally:
+            if watcher is not None:
+                watcher.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await watcher
+        if self._gone and self._on_disconnect is not None:
+            self._on_disconnect()
+
+    async def _pump(self, receive: Receive, send: Send) -> None:
+        while (frames := await self._source.read(self._heartbeat_s)) is not None:
+            if not frames:
+                if await client_gone(receive):
+                    self._gone = True
+                    return
+                frames = HEARTBEAT
+            await send({"type": "http.response.body", "body": frames, "more_body": True})
+        await send({"type": "http.response.body", "body": b"", "more_body": False})
+
+    async def _watch(self, receive: Receive, streaming: asyncio.Task | None) -> None:
+        while (await receive())["type"] != "http.disconnect":
+            pass
+        self._gone = True
+        if streaming is not None:
+            streaming.cancel()
+
+
+class StreamHandoff:
+    """Outermost middleware: streams the body of an EventStreamResponse after the app returned.
+
+    The response has sent its headers through the app's chain; its body goes out with the
+    server's ``send`` (nothing inside this middleware touches a body). An error while
+    streaming propagates as it would from inside the route: the headers are out, so the
+    server logs it and closes the connection.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        slot: list[EventStreamResponse] = []
+        # The app gets its own copy of the scope: what it leaves there (the request's
+        # dependency exit stacks, route objects) is freed before the body streams.
+        await self.app({**scope, HANDOFF: slot}, receive, send)
+        if slot:
+            await slot.pop().stream_body(receive, send)
