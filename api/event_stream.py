@@ -71,6 +71,7 @@ class EventStreamResponse(Response):
         self._heartbeat_s = heartbeat_s
         self._on_disconnect = on_disconnect
         self._gone = False
+        self._complete = False
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         await send(
@@ -108,11 +109,14 @@ class EventStreamResponse(Response):
                     return
                 frames = HEARTBEAT
             await send({"type": "http.response.body", "body": frames, "more_body": True})
+        self._complete = True  # the server reports a completed response as a disconnect
         await send({"type": "http.response.body", "body": b"", "more_body": False})
 
     async def _watch(self, receive: Receive, streaming: asyncio.Task | None) -> None:
         while (await receive())["type"] != "http.disconnect":
             pass
+        if self._complete:
+            return
         self._gone = True
         if streaming is not None:
             streaming.cancel()
