@@ -1,12 +1,13 @@
-"""A lean Server-Sent Events response: one task per stream, and nothing of the request's
-middleware and dependency chain kept while it streams.
+"""Lean pushed responses (SSE streams, waits with heartbeats): one task per response, and
+nothing of the request's middleware and dependency chain kept while it streams.
 
 sse-starlette runs four more tasks per stream (body, pings, disconnect and exit listeners) in a
-task group; and any response streamed from a route keeps the whole chain above it alive (some 25
-coroutines of middleware, routing and FastAPI's dependency exit stacks). Here:
+task group, Starlette's StreamingResponse two; and any response streamed from a route keeps the
+whole chain above it alive (some 25 coroutines of middleware, routing and FastAPI's dependency
+exit stacks). Here:
 
-- the request task alone waits for the next frames with a timeout, sends a heartbeat comment
-  when none came, and at each heartbeat looks whether the client has gone (uvicorn's ``send``
+- the request task alone waits for the next frames with a timeout, sends a heartbeat when none
+  came, and at each heartbeat looks whether the client has gone (uvicorn's ``send``
   silently does nothing once it has); a stream that must act on a disconnect at once
   (``on_disconnect``) gets one more task, which waits for the disconnect message;
 - with ``StreamHandoff`` installed as the outermost middleware, the response sends its headers
@@ -25,7 +26,8 @@ from typing import Protocol
 from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-HEARTBEAT = b": heartbeat\r\n\r\n"
+SSE_HEARTBEAT = b": heartbeat\r\n\r\n"  # an SSE comment
+JSON_HEARTBEAT = b"\n"  # whitespace before a JSON document
 HANDOFF = "sight.event_stream_handoff"  # scope key: where a response leaves its body
 
 
@@ -47,18 +49,18 @@ async def client_gone(receive: Receive) -> bool:
         return False
 
 
-class EventStreamResponse(Response):
-    """Stream a FrameSource as ``text/event-stream`` with heartbeats.
+class PushResponse(Response):
+    """Push a FrameSource's bytes with `heartbeat` bytes whenever `heartbeat_s` pass without.
 
     `on_disconnect` is called (synchronously) when the stream stops because the client left.
     """
-
-    media_type = "text/event-stream"
 
     def __init__(
         self,
         source: FrameSource,
         *,
+        media_type: str = "text/event-stream",
+        heartbeat: bytes = SSE_HEARTBEAT,
         heartbeat_s: float,
         headers: dict[str, str] | None = None,
         on_disconnect: Callable[[], None] | None = None,
@@ -66,8 +68,10 @@ class EventStreamResponse(Response):
         # As StreamingResponse: no body attribute, so no Content-Length header.
         self.status_code = 200
         self.background = None
+        self.media_type = media_type
         self.init_headers(headers)
         self._source = source
+        self._heartbeat = heartbeat
         self._heartbeat_s = heartbeat_s
         self._on_disconnect = on_disconnect
         self._gone = False
@@ -107,7 +111,7 @@ class EventStreamResponse(Response):
                 if await client_gone(receive):
                     self._gone = True
                     return
-                frames = HEARTBEAT
+                frames = self._heartbeat
             await send({"type": "http.response.body", "body": frames, "more_body": True})
         self._complete = True  # the server reports a completed response as a disconnect
         await send({"type": "http.response.body", "body": b"", "more_body": False})
@@ -123,7 +127,7 @@ class EventStreamResponse(Response):
 
 
 class StreamHandoff:
-    """Outermost middleware: streams the body of an EventStreamResponse after the app returned.
+    """Outermost middleware: streams the body of an PushResponse after the app returned.
 
     The response has sent its headers through the app's chain; its body goes out with the
     server's ``send`` (nothing inside this middleware touches a body). An error while
@@ -138,7 +142,7 @@ class StreamHandoff:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        slot: list[EventStreamResponse] = []
+        slot: list[PushResponse] = []
         # The app gets its own copy of the scope: what it leaves there (the request's
         # dependency exit stacks, route objects) is freed before the body streams.
         await self.app({**scope, HANDOFF: slot}, receive, send)

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from typing import Any
 
-from api.event_stream import EventStreamResponse
+from api.event_stream import JSON_HEARTBEAT, PushResponse
 from api.serialize import dumps
 from api.sse import frame
 from api.streams import RunStream
@@ -103,9 +102,9 @@ def sse_response(
     headers: dict[str, str],
     cancel_on_disconnect: bool = False,
     modes: list[str] | None = None,
-) -> EventStreamResponse:
+) -> PushResponse:
     """Stream the run's events after `after` (None: only new ones), then close."""
-    return EventStreamResponse(
+    return PushResponse(
         RunFrames(manager, run, after, modes),
         heartbeat_s=manager.settings.sse_heartbeat_s,
         headers={**headers, "Cache-Control": "no-store", "X-Accel-Buffering": "no"},
@@ -130,23 +129,43 @@ async def _thread_fallback(manager: RunManager, run: RunRecord) -> Any:
     return thread.values or {}
 
 
-async def wait_body(
-    manager: RunManager, run: RunRecord, *, cancel_on_disconnect: bool = False
-) -> AsyncIterator[bytes]:
+class WaitBody:
+    """A run's final output as one JSON document (a FrameSource), sent when the run ends."""
+
+    def __init__(self, manager: RunManager, run: RunRecord) -> None:
+        self._manager = manager
+        self._run = run
+        self._stream: RunStream | None = None
+        self._started = self._sent = False
+
+    async def read(self, timeout: float) -> bytes | None:
+        if self._sent:
+            return None
+        if not self._started:
+            self._started = True
+            self._stream = await _stream_of(self._manager, self._run)
+        if self._stream is None:  # finished and forgotten: the thread holds the outcome
+            self._sent = True
+            return dumps(await _thread_fallback(self._manager, self._run))
+        if not await self._stream.wait_done(timeout):
+            return b""
+        self._sent = True
+        return dumps(result_of(self._stream))
+
+
+def wait_response(
+    manager: RunManager,
+    run: RunRecord,
+    *,
+    headers: dict[str, str] | None = None,
+    cancel_on_disconnect: bool = False,
+) -> PushResponse:
     """Newline heartbeats while the run works, then its final output as one JSON document."""
-    stream = await _stream_of(manager, run)
-    if stream is None:
-        yield dumps(await _thread_fallback(manager, run))
-        return
-    heartbeat = manager.settings.sse_heartbeat_s
-    try:
-        while not stream.done:
-            try:
-                await asyncio.wait_for(asyncio.shield(stream.wait_done()), heartbeat)
-            except TimeoutError:
-                yield b"\n"
-    except asyncio.CancelledError:
-        if cancel_on_disconnect:
-            _cancel_later(manager, run)
-        raise
-    yield dumps(result_of(stream))
+    return PushResponse(
+        WaitBody(manager, run),
+        media_type="application/json",
+        heartbeat=JSON_HEARTBEAT,
+        heartbeat_s=manager.settings.sse_heartbeat_s,
+        headers=headers,
+        on_disconnect=(lambda: _cancel_later(manager, run)) if cancel_on_disconnect else None,
+    )

@@ -12,15 +12,17 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from api.serialize import dumps
 from store.run_events import RunEventRepository, UnknownRunError
 
 log = logging.getLogger(__name__)
 Event = tuple[int, str, bytes]
+Row = tuple[str, int, str, str]  # (run_id, seq, event, data) as stored
+T = TypeVar("T")
 
 
 class RunStream:
@@ -62,8 +64,14 @@ class RunStream:
         self._finished.set()
         self._wake()
 
-    async def wait_done(self) -> None:
-        await self._finished.wait()
+    async def wait_done(self, timeout: float | None = None) -> bool:
+        """Wait until the stream closes; False if `timeout` passed first."""
+        try:
+            async with asyncio.timeout(timeout):
+                await self._finished.wait()
+        except TimeoutError:
+            return False
+        return True
 
     def _wake(self) -> None:
         self._changed.set()
@@ -139,16 +147,34 @@ class StreamRegistry:
             stream = self._streams[run_id] = self._new(run_id, 0)
         return stream
 
-    async def finish(self, stream: RunStream) -> None:
-        """Close a run's stream, persist its tail, and forget it after the grace period.
+    async def finish(
+        self,
+        stream: RunStream,
+        store: Callable[[list[Row]], Awaitable[T]] | None = None,
+    ) -> T | None:
+        """Persist a run's last events, then close its stream; forget it after the grace period.
 
-        Waits for a flush in flight; a tail that cannot be stored yet is left to the next pass.
+        With `store`, the events not yet stored are handed to it (the worker writes them in the
+        transaction that stores the run's outcome, one transaction instead of two) and its
+        result is returned; if it fails, they stay pending and the stream stays open. Waits
+        for a flush in flight; a tail that cannot be stored yet is left to the next pass.
         """
-        stream.close()
+        result = None
         async with self._lock:
             self._dirty.pop(stream, None)
-            await self._flush([stream])
+            if store is None:
+                await self._flush([stream])
+            else:
+                upto = len(stream.events)
+                try:
+                    result = await store(_rows(stream, upto))
+                except BaseException:
+                    self._dirty[stream] = None
+                    raise
+                stream.persisted = upto
+        stream.close()
         asyncio.get_running_loop().call_later(self._keep_s, self._forget, stream)
+        return result
 
     def _forget(self, stream: RunStream) -> None:
         if self._streams.get(stream.run_id) is not stream:
@@ -269,7 +295,7 @@ class StreamRegistry:
                 log.warning("run event flush failed", exc_info=True)
 
 
-def _rows(stream: RunStream, upto: int) -> list[tuple[str, int, str, str]]:
+def _rows(stream: RunStream, upto: int) -> list[Row]:
     return [
         (stream.run_id, seq, event, data.decode())
         for seq, event, data in stream.events[stream.persisted : upto]

@@ -202,8 +202,10 @@ class RunManager:
                     error["details"] = exc.details
             stream.error = error
             stream.publish("error", error)
-        waiting = await self._finish(run, status, error)
-        await self.streams.finish(stream)
+        # The outcome and the stream's last events in one transaction, then the stream closes.
+        waiting = await self.streams.finish(
+            stream, lambda events: self._finish(run, status, error, events)
+        )
         if run.kwargs.get("temporary"):
             await self.threads.delete(run.thread_id, run.tenant)
             await self.resources.checkpointer.adelete_thread(run.thread_id)
@@ -265,9 +267,15 @@ class RunManager:
         state = await graph.aget_state(config)
         return bool(state.metadata) and state.metadata.get("run_id") == run_id
 
-    async def _finish(self, run: RunRecord, status: str, error: dict[str, Any] | None) -> bool:
-        """Store the run's status and its thread's state together (one transaction); return
-        whether other runs of the thread are waiting."""
+    async def _finish(
+        self,
+        run: RunRecord,
+        status: str,
+        error: dict[str, Any] | None,
+        events: list[tuple[str, int, str, str]],
+    ) -> bool:
+        """Store the run's status, its thread's state and its last events together (one
+        transaction); return whether other runs of the thread are waiting."""
         thread_status, values, interrupts = "error", None, {}
         if run.graph_id in self.graphs:
             snapshot = await self.graph(run.graph_id).aget_state(
@@ -282,6 +290,7 @@ class RunManager:
             values=values,
             interrupts=interrupts,
             now=utc_now(),
+            events=events,
         )
 
     async def refresh_thread(

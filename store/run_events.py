@@ -11,13 +11,30 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from store.models import Run, RunEvent, as_utc
 
-# SQLite allows 32766 bound parameters per statement; 5 per row keeps a chunk well below it.
+# Rows per executemany call: bounds the parameters a call holds in memory.
 _ROWS_PER_INSERT = 1000
 _FOREIGN_KEY_VIOLATION = ("SQLITE_CONSTRAINT_FOREIGNKEY", "23503")  # SQLite, PostgreSQL
 
 
 class UnknownRunError(LookupError):
     """An appended event belongs to a run that is not (or no longer) stored."""
+
+
+async def insert_events(
+    session: AsyncSession, events: list[tuple[str, int, str, str]], now: datetime
+) -> None:
+    """Insert (run_id, seq, event, data) rows in the session's transaction; a (run_id, seq)
+    already stored is kept as is. One statement run for many rows (compiled once and cached,
+    whatever the number of rows), in chunks of 1000."""
+    now = as_utc(now)
+    rows = [
+        {"run_id": run_id, "seq": seq, "event": event, "data": data, "created_at": now}
+        for run_id, seq, event, data in events
+    ]
+    dialect = postgresql if session.bind.dialect.name == "postgresql" else sqlite
+    statement = dialect.insert(RunEvent).on_conflict_do_nothing(index_elements=["run_id", "seq"])
+    for start in range(0, len(rows), _ROWS_PER_INSERT):
+        await session.execute(statement, rows[start : start + _ROWS_PER_INSERT])
 
 
 class RunEventRepository:
@@ -39,20 +56,9 @@ class RunEventRepository:
         """
         if not events:
             return
-        now = as_utc(now)
-        rows = [
-            {"run_id": run_id, "seq": seq, "event": event, "data": data, "created_at": now}
-            for run_id, seq, event, data in events
-        ]
         try:
             async with self._sessions() as session, session.begin():
-                dialect = postgresql if session.bind.dialect.name == "postgresql" else sqlite
-                for start in range(0, len(rows), _ROWS_PER_INSERT):
-                    await session.execute(
-                        dialect.insert(RunEvent)
-                        .values(rows[start : start + _ROWS_PER_INSERT])
-                        .on_conflict_do_nothing(index_elements=["run_id", "seq"])
-                    )
+                await insert_events(session, events, now)
         except IntegrityError as exc:
             code = getattr(exc.orig, "sqlite_errorname", None) or getattr(
                 exc.orig, "sqlstate", None

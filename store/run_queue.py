@@ -3,21 +3,36 @@
 ``claim_next`` takes a thread's oldest due pending run (refusing while one is running) and says
 whether more are waiting; ``complete`` stores a run's final status together with its thread's
 new state (``busy`` while other runs are still queued). Both hold the thread's row lock, so
-concurrent workers see one consistent queue.
+concurrent workers see one consistent queue. Core statements on the tables, as few as the
+locking allows: each statement is a round trip (SQLite: a hop to the driver's thread).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import case, exists, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from store.models import Run, Thread, as_utc
-from store.runs import INFLIGHT, RunRecord, RunRepository, RunStatus
-from store.threads import ThreadStatus, lock_thread
+from store.models import as_utc
+from store.run_events import insert_events
+from store.runs import INFLIGHT, RUNS, THREADS, RunRecord, RunRepository, RunStatus
+from store.threads import ThreadStatus
+
+
+async def _lock(session: AsyncSession, thread_id: str) -> bool:
+    """Take the thread's row lock (PostgreSQL; SQLite: the database's write lock) with a no-op
+    UPDATE; False if the thread is gone."""
+    written = await session.execute(
+        update(THREADS)
+        .where(THREADS.c.thread_id == thread_id)
+        .values(tenant=THREADS.c.tenant)
+        .returning(THREADS.c.thread_id)
+    )
+    return written.first() is not None
 
 
 class RunQueue:
@@ -33,7 +48,7 @@ class RunQueue:
         """
         now = as_utc(now)
         async with self._sessions() as session, session.begin():
-            if await lock_thread(session, thread_id, None) is None:
+            if not await _lock(session, thread_id):
                 return None, False
             inflight = await RunRepository._inflight_in(session, thread_id)
             if any(run.status == "running" for run in inflight):
@@ -43,9 +58,11 @@ class RunQueue:
                 return None, False
             run = due[0]
             await session.execute(
-                update(Run)
-                .where(Run.run_id == run.run_id, Run.status == "pending")
-                .values(status="running", started_at=now, updated_at=now, attempt=Run.attempt + 1)
+                update(RUNS)
+                .where(RUNS.c.run_id == run.run_id, RUNS.c.status == "pending")
+                .values(
+                    status="running", started_at=now, updated_at=now, attempt=RUNS.c.attempt + 1
+                )
             )
             claimed = replace(
                 run, status="running", attempt=run.attempt + 1, started_at=now, updated_at=now
@@ -62,33 +79,39 @@ class RunQueue:
         values: Any,
         interrupts: dict[str, Any],
         now: datetime,
+        events: Sequence[tuple[str, int, str, str]] = (),
     ) -> bool:
-        """Store the run's final status and its thread's state in one transaction; return
-        whether other runs of the thread are pending or running."""
+        """Store the run's final status, its thread's state and the run's last stream `events`
+        (run_id, seq, event, data) in one transaction; return whether other runs of the thread
+        are pending or running (the thread is then busy).
+
+        PostgreSQL: the thread's row lock comes first, so the inflight check (a new snapshot
+        per statement) sees every run an enqueue committed. SQLite: the first UPDATE takes the
+        database's write lock, which serialises the same way.
+        """
         now = as_utc(now)
+        waiting = exists().where(RUNS.c.thread_id == run.thread_id, RUNS.c.status.in_(INFLIGHT))
         async with self._sessions() as session, session.begin():
-            if session.bind.dialect.name != "sqlite":  # SQLite: the first UPDATE locks it all
-                await lock_thread(session, run.thread_id, None)
+            if session.bind.dialect.name != "sqlite":
+                await _lock(session, run.thread_id)
             await session.execute(
-                update(Run)
-                .where(Run.run_id == run.run_id)
+                update(RUNS)
+                .where(RUNS.c.run_id == run.run_id)
                 .values(status=status, error=error, ended_at=now, updated_at=now)
             )
-            waiting = await session.scalar(
-                select(func.count())
-                .select_from(Run)
-                .where(Run.thread_id == run.thread_id, Run.status.in_(INFLIGHT))
-            )
-            await session.execute(
-                update(Thread)
-                .where(Thread.thread_id == run.thread_id)
+            stored = await session.scalar(
+                update(THREADS)
+                .where(THREADS.c.thread_id == run.thread_id)
                 .values(
-                    status="busy" if waiting else thread_status,
+                    status=case((waiting, "busy"), else_=thread_status),
                     values=values,
                     interrupts=interrupts,
                     error=error,
                     updated_at=now,
                     state_updated_at=now,
                 )
+                .returning(THREADS.c.status)
             )
-        return bool(waiting)
+            if events:
+                await insert_events(session, list(events), now)
+        return stored == "busy"

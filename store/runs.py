@@ -18,7 +18,6 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from sight.errors import ConflictError, NotFoundError
 from store.models import Run, Thread, as_utc
-from store.threads import lock_thread
 
 RunStatus = Literal["pending", "running", "error", "success", "timeout", "interrupted"]
 MultitaskStrategy = Literal["reject", "enqueue", "interrupt", "rollback"]
@@ -83,7 +82,12 @@ class RunRecord:
         }
 
 
-def _record(row: Run) -> RunRecord:
+RUNS = Run.__table__  # Core statements on the hot paths skip the ORM's per-row bookkeeping
+THREADS = Thread.__table__
+
+
+def _record(row: Any) -> RunRecord:
+    """A RunRecord from an ORM Run or a Core row of ``runs`` (its column is ``metadata``)."""
     return RunRecord(
         run_id=row.run_id,
         thread_id=row.thread_id,
@@ -91,7 +95,7 @@ def _record(row: Run) -> RunRecord:
         assistant_id=row.assistant_id,
         graph_id=row.graph_id,
         status=row.status,
-        metadata=row.metadata_,
+        metadata=row.metadata_ if isinstance(row, Run) else row.metadata,
         kwargs=row.kwargs,
         multitask_strategy=row.multitask_strategy,
         attempt=row.attempt,
@@ -150,25 +154,31 @@ class RunRepository:
             ended_at=None,
         )
         async with self._sessions() as session, session.begin():
-            thread = await lock_thread(session, run.thread_id, run.tenant)
-            if thread is None:
+            # The UPDATE takes the thread's row lock (PostgreSQL) or the database's write lock
+            # (SQLite) until the transaction ends, and finds whether the tenant has the thread.
+            found = (
+                await session.execute(
+                    update(THREADS)
+                    .where(THREADS.c.thread_id == run.thread_id, THREADS.c.tenant == run.tenant)
+                    .values(status="busy", updated_at=now)
+                    .returning(THREADS.c.metadata)
+                )
+            ).first()
+            if found is None:
                 raise NotFoundError("Thread or assistant not found.")
             inflight = await self._inflight_in(session, run.thread_id)
             if strategy == "reject" and inflight:
-                raise ConflictError(REJECTED)
+                raise ConflictError(REJECTED)  # the rollback undoes the status change
             if claim and not inflight and created <= now:
                 record = replace(record, status="running", attempt=1, started_at=now)
-            # The table (not the mapped class) takes column names, `metadata` among them.
-            await session.execute(Run.__table__.insert().values(vars(record)))
-            await session.execute(
-                update(Thread)
-                .where(Thread.thread_id == run.thread_id)
-                .values(
-                    status="busy",
-                    metadata_={**thread.metadata_, **thread_metadata_update},
-                    updated_at=now,
+            await session.execute(RUNS.insert().values(vars(record)))
+            metadata = {**found.metadata, **thread_metadata_update}
+            if metadata != found.metadata:
+                await session.execute(
+                    update(THREADS)
+                    .where(THREADS.c.thread_id == run.thread_id)
+                    .values(metadata=metadata)
                 )
-            )
         return record, inflight
 
     async def get(self, run_id: str, tenant: str, thread_id: str | None = None) -> RunRecord | None:
@@ -210,10 +220,10 @@ class RunRepository:
 
     @staticmethod
     async def _inflight_in(session: AsyncSession, thread_id: str) -> list[RunRecord]:
-        rows = await session.scalars(
-            select(Run)
-            .where(Run.thread_id == thread_id, Run.status.in_(INFLIGHT))
-            .order_by(Run.created_at, Run.run_id)
+        rows = await session.execute(
+            select(RUNS)
+            .where(RUNS.c.thread_id == thread_id, RUNS.c.status.in_(INFLIGHT))
+            .order_by(RUNS.c.created_at, RUNS.c.run_id)
         )
         return [_record(r) for r in rows]
 

@@ -6,13 +6,12 @@ import uuid
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Header, Query, Response
-from fastapi.responses import StreamingResponse
 
 from api.auth import AdminDep, EditorDep, Principal, PrincipalDep
 from api.deps import GraphsDep, ManagerDep
 from api.routes.assistants import assistant_id_of, resolve_graph_id
 from api.routes.threads import check_uuid, owned_thread
-from api.run_responses import sse_response, wait_body
+from api.run_responses import sse_response, wait_response
 from api.schemas import RunCreate
 from api.worker import RunManager, utc_now
 from sight.errors import NotFoundError
@@ -120,10 +119,8 @@ async def wait_thread_run(
     run = await create_run(body, thread_id, who, manager, graphs)
     headers = _locations(run, False)
     headers["Location"] = headers["Content-Location"] + "/join"
-    return StreamingResponse(
-        wait_body(manager, run, cancel_on_disconnect=body.on_disconnect == "cancel"),
-        media_type="application/json",
-        headers=headers,
+    return wait_response(
+        manager, run, headers=headers, cancel_on_disconnect=body.on_disconnect == "cancel"
     )
 
 
@@ -148,10 +145,11 @@ async def wait_stateless_run(
 ) -> Response:
     """Run on a temporary thread and return its final values."""
     run = await create_run(body, None, who, manager, graphs)
-    return StreamingResponse(
-        wait_body(manager, run, cancel_on_disconnect=body.on_disconnect == "cancel"),
-        media_type="application/json",
+    return wait_response(
+        manager,
+        run,
         headers=_locations(run, True),
+        cancel_on_disconnect=body.on_disconnect == "cancel",
     )
 
 
@@ -184,7 +182,7 @@ async def get_run(
 async def join_run(thread_id: str, run_id: str, manager: ManagerDep, who: PrincipalDep) -> Response:
     """Wait for the run to finish and return its final values."""
     run = await owned_run(manager, thread_id, run_id, who.tenant)
-    return StreamingResponse(wait_body(manager, run), media_type="application/json")
+    return wait_response(manager, run)
 
 
 @router.get("/threads/{thread_id}/runs/{run_id}/stream", summary="Join a run's stream (SSE)")
@@ -232,7 +230,7 @@ async def cancel_run(
     if run.status not in ("pending", "running") or not await manager.cancel(run, action):
         raise NotFoundError("No matching runs to cancel: the run has already finished")
     if wait:
-        return StreamingResponse(wait_body(manager, run), media_type="application/json")
+        return wait_response(manager, run)
     return Response(status_code=202)
 
 

@@ -12,7 +12,8 @@ import pytest
 from fastapi import Depends, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
-from api.event_stream import HEARTBEAT, EventStreamResponse, StreamHandoff
+from api.event_stream import SSE_HEARTBEAT as HEARTBEAT
+from api.event_stream import PushResponse, StreamHandoff
 from tests.api.live import live_server
 
 HEARTBEAT_S = 0.2
@@ -73,8 +74,8 @@ def make_app(probe: Probe, *, handoff: bool, watch: bool) -> FastAPI:
             return frames
 
     @app.get("/stream")
-    async def stream(_held: str = Depends(resource)) -> EventStreamResponse:
-        return EventStreamResponse(
+    async def stream(_held: str = Depends(resource)) -> PushResponse:
+        return PushResponse(
             Recording(),
             heartbeat_s=HEARTBEAT_S,
             headers={"X-Test": "1"},

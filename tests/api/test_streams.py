@@ -220,3 +220,39 @@ async def test_registry_when_run_deleted_before_flush_then_others_persisted(
     stream.publish("end", None)
     await registry.finish(stream)
     assert await events.last_seq(kept) == 2
+
+
+async def test_finish_with_store_when_ok_then_tail_handed_over_and_stream_closed_after(
+    registry, fake
+):
+    publish_to(registry, ["a"], events=2)
+    await registry.flush_all()  # the first two stored by the flusher
+    stream = registry.get("a")
+    stream.publish("values", {"i": 2})
+    seen: list[tuple[list[Row], bool]] = []
+
+    async def store(rows: list[Row]) -> str:
+        seen.append((rows, stream.done))
+        return "stored"
+
+    assert await registry.finish(stream, store) == "stored"
+    assert seen == [([("a", 2, "values", '{"i":2}')], False)]  # only the tail, before closing
+    assert stream.done and stream.persisted == 3
+    await registry.flush_all()
+    assert len(fake.calls) == 1  # nothing left for the flusher
+
+
+async def test_finish_with_store_when_it_fails_then_events_pending_and_stream_open(
+    registry, fake
+):
+    publish_to(registry, ["a"], events=2)
+    stream = registry.get("a")
+
+    async def store(rows: list[Row]) -> None:
+        raise RuntimeError("database is locked")
+
+    with pytest.raises(RuntimeError):
+        await registry.finish(stream, store)
+    assert not stream.done and stream.persisted == 0
+    await registry.flush_all()  # the write-behind still stores them
+    assert fake.stored == [("a", 0, "values", '{"i":0}'), ("a", 1, "values", '{"i":1}')]

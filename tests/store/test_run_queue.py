@@ -8,7 +8,8 @@ from datetime import timedelta
 
 import pytest
 
-from tests.store.test_runs import T0, enqueue
+from store.run_events import RunEventRepository
+from tests.store.test_runs import T0, enqueue, new_run
 
 
 @pytest.fixture
@@ -45,7 +46,7 @@ async def test_complete_when_others_queued_then_thread_busy_else_given_status(
     await enqueue(runs, thread_id, at=T0)
     await enqueue(runs, thread_id, at=T0 + timedelta(seconds=1))
     first, _ = await queue.claim_next(thread_id, T0 + timedelta(seconds=2))
-    await queue.complete(
+    assert await queue.complete(
         first,
         status="success",
         error=None,
@@ -53,14 +54,14 @@ async def test_complete_when_others_queued_then_thread_busy_else_given_status(
         values={"v": 1},
         interrupts={},
         now=T0 + timedelta(seconds=3),
-    )
+    )  # others are waiting
     assert (await runs.get(first.run_id, "acme")).status == "success"
     thread = await threads.get(thread_id, "acme")
     assert thread.status == "busy" and thread.values == {"v": 1}
 
     second, more = await queue.claim_next(thread_id, T0 + timedelta(seconds=4))
     assert second is not None and more is False
-    await queue.complete(
+    assert not await queue.complete(
         second,
         status="error",
         error={"error": "ValueError", "message": "x"},
@@ -79,3 +80,26 @@ async def test_claim_next_when_scheduled_later_then_not_due_before_its_time(queu
     run, _ = await enqueue(runs, thread_id, created_at=due)
     assert await queue.claim_next(thread_id, T0) == (None, False)
     assert (await queue.claim_next(thread_id, due))[0].run_id == run.run_id
+
+
+async def test_complete_when_events_given_then_stored_with_the_outcome(
+    queue, runs, sessions, thread_id
+):
+    run, _ = await runs.enqueue(
+        new_run(thread_id), strategy="enqueue", thread_metadata_update={}, now=T0, claim=True
+    )
+    events = RunEventRepository(sessions)
+    await events.append(run.run_id, [(0, "metadata", '{"run_id":"x"}')], T0)
+    tail = [(run.run_id, 1, "values", '{"v":1}'), (run.run_id, 2, "values", '{"v":2}')]
+    await queue.complete(
+        run,
+        status="success",
+        error=None,
+        thread_status="idle",
+        values={"v": 2},
+        interrupts={},
+        now=T0 + timedelta(seconds=1),
+        events=tail,
+    )
+    assert [seq for seq, _, _ in await events.after(run.run_id, -1)] == [0, 1, 2]
+    assert (await runs.get(run.run_id, "acme")).status == "success"
