@@ -235,7 +235,7 @@ class RunManager:
             subgraphs=True,
             interrupt_before=kwargs.get("interrupt_before"),
             interrupt_after=kwargs.get("interrupt_after"),
-            durability=kwargs.get("durability") or "async",
+            durability=kwargs.get("durability") or self.graphs[run.graph_id].run_durability,
         ):
             if ns and not kwargs.get("stream_subgraphs"):
                 continue

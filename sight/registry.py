@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from langgraph.graph import StateGraph
 
@@ -34,6 +34,13 @@ class GraphSpec:
     build: Callable[[], StateGraph]
     make_context: Callable[[Any, RunInfo], Any]
     validate_input: Callable[[Any], Any] | None
+    # When its checkpoints are written unless a run asks otherwise (LangGraph durability);
+    # None: LangGraph's default, "async" (after every step, in the background).
+    durability: Literal["sync", "async", "exit"] | None = None
+
+    @property
+    def run_durability(self) -> str:
+        return self.durability or "async"
 
 
 def _module_name(target: str) -> str:
@@ -53,6 +60,7 @@ def graph_specs() -> dict[str, GraphSpec]:
             build=module.build_graph,
             make_context=module.make_context,
             validate_input=getattr(module, "validate_input_payload", None),
+            durability=getattr(module, "DURABILITY", None),
         )
     return specs
 

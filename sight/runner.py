@@ -36,6 +36,7 @@ async def run_graph(
         config,
         context=spec.make_context(resources, RunInfo(str(uuid.uuid4()), thread_id)),
         stream_mode=["updates", "custom", "values"],
+        durability=spec.run_durability,
     ):
         if mode == "values":
             output = chunk

@@ -3,7 +3,8 @@
 Scenarios, each measured in this run:
 - baseline: the node functions called in a row, no graph, no database (pure arithmetic);
 - graph, in-memory checkpointer, no snapshot store;
-- graph + SQLite checkpointer + SQLite snapshots: cache miss (new key each run) and hit;
+- graph + SQLite checkpointer (one checkpoint at exit, as the graph's runs are served) + SQLite
+  snapshots: cache miss (new key each run) and hit;
 - the same on PostgreSQL in a throwaway database when --postgres-admin-url is given.
 
 Usage: python -m evals.benchmarks.kpi_latency [--runs 300] [--postgres-admin-url URL]
@@ -24,7 +25,7 @@ from langgraph.checkpoint.memory import InMemorySaver
 from langgraph.runtime import Runtime
 
 from evals.benchmarks.throwaway_db import DEFAULT_ADMIN_URL, throwaway_database
-from graphs.kpi_estimation import build_graph, make_context
+from graphs.kpi_estimation import DURABILITY, build_graph, make_context
 from nodes.kpi_estimation import estimate
 from nodes.kpi_estimation.state import KpiContext
 from sight.resources import open_resources
@@ -79,14 +80,20 @@ async def bench_backend(label: str, settings, runs: int, baseline: float) -> lis
 
         async def miss(i: int) -> None:
             await graph.ainvoke(
-                payload(i), {"configurable": {"thread_id": str(uuid.uuid4())}}, context=ctx
+                payload(i),
+                {"configurable": {"thread_id": str(uuid.uuid4())}},
+                context=ctx,
+                durability=DURABILITY,
             )
 
         hit_input = payload(0)
 
         async def hit(_: int) -> None:
             await graph.ainvoke(
-                hit_input, {"configurable": {"thread_id": str(uuid.uuid4())}}, context=ctx
+                hit_input,
+                {"configurable": {"thread_id": str(uuid.uuid4())}},
+                context=ctx,
+                durability=DURABILITY,
             )
 
         rows.append(row(f"graph, {label}: cache miss", await measure(runs, miss), baseline))

@@ -162,7 +162,7 @@ async def steps_overhead(http: httpx.AsyncClient, runs: int) -> dict[str, Any]:
 
 
 async def kpi_latency(http: httpx.AsyncClient, runs: int) -> dict[str, Any]:
-    from graphs.kpi_estimation import build_graph, make_context
+    from graphs.kpi_estimation import DURABILITY, build_graph, make_context
     from sight.resources import open_resources
     from sight.settings import load_settings
 
@@ -181,8 +181,9 @@ async def kpi_latency(http: httpx.AsyncClient, runs: int) -> dict[str, Any]:
             ctx = make_context(resources)
 
             async def local(inputs: dict[str, Any]) -> None:
+                # With the durability the server gives KPI runs (checkpoint at exit).
                 config = {"configurable": {"thread_id": str(uuid.uuid4())}}
-                await graph.ainvoke(inputs, config, context=ctx)
+                await graph.ainvoke(inputs, config, context=ctx, durability=DURABILITY)
 
             def served(offset: int, repeat: bool) -> Callable[[int], Awaitable[Any]]:
                 async def run(i: int) -> Any:

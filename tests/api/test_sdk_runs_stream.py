@@ -492,3 +492,22 @@ async def test_stream_when_messages_tuple_on_local_model_then_token_chunks(
     partials = events_of(parts, "messages/partial")
     assert len(partials) == len(tuples)
     assert partials[-1][0]["content"] == text
+
+
+@BOTH_DBS
+async def test_kpi_run_when_no_durability_asked_then_one_checkpoint_at_exit(
+    sdk: SdkFactory,
+) -> None:
+    client = sdk()
+    default = (await client.threads.create())["thread_id"]
+    asked = (await client.threads.create())["thread_id"]
+
+    await client.runs.wait(default, "kpi_estimation", input=KPI_INPUT)
+    await client.runs.wait(asked, "kpi_estimation", input=KPI_INPUT, durability="async")
+
+    # The graph's default (exit): only the final state is checkpointed...
+    history = await client.threads.get_history(default)
+    assert len(history) == 1 and history[0]["next"] == []
+    assert history[0]["values"]["snapshot"]["segment_size"] > 0
+    # ...while a run that asks for per-step checkpoints gets them.
+    assert len(await client.threads.get_history(asked)) > 3
