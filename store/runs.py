@@ -8,12 +8,14 @@ running run per thread, FIFO through next_pending).
 
 from __future__ import annotations
 
+import json
 from collections.abc import Collection
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, Literal
 
-from sqlalchemy import ColumnElement, delete, select, update
+from sqlalchemy import ColumnElement, cast, delete, func, literal, select, update
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from sight.errors import ConflictError, NotFoundError
@@ -107,6 +109,17 @@ def _record(row: Any) -> RunRecord:
     )
 
 
+def _merged(column: Any, update: dict[str, Any], session: AsyncSession) -> Any:
+    """SQL for the JSON object `column` with `update`'s keys set (a top-level merge:
+    PostgreSQL's jsonb ``||``, SQLite's ``json_patch``, the same for non-null values)."""
+    if any(value is None for value in update.values()):
+        raise ValueError("metadata updates cannot set null (json_patch would delete the key)")
+    patch = json.dumps(update)
+    if session.bind.dialect.name == "postgresql":
+        return column.op("||")(cast(literal(patch), JSONB))
+    return func.json_patch(column, literal(patch))
+
+
 class RunRepository:
     """Owns every query on runs."""
 
@@ -160,25 +173,22 @@ class RunRepository:
                 await session.execute(
                     update(THREADS)
                     .where(THREADS.c.thread_id == run.thread_id, THREADS.c.tenant == run.tenant)
-                    .values(status="busy", updated_at=now)
-                    .returning(THREADS.c.metadata)
+                    .values(
+                        status="busy",
+                        updated_at=now,
+                        metadata=_merged(THREADS.c.metadata, thread_metadata_update, session),
+                    )
+                    .returning(THREADS.c.thread_id)
                 )
             ).first()
             if found is None:
                 raise NotFoundError("Thread or assistant not found.")
             inflight = await self._inflight_in(session, run.thread_id)
             if strategy == "reject" and inflight:
-                raise ConflictError(REJECTED)  # the rollback undoes the status change
+                raise ConflictError(REJECTED)  # the rollback undoes the thread's changes
             if claim and not inflight and created <= now:
                 record = replace(record, status="running", attempt=1, started_at=now)
             await session.execute(RUNS.insert().values(vars(record)))
-            metadata = {**found.metadata, **thread_metadata_update}
-            if metadata != found.metadata:
-                await session.execute(
-                    update(THREADS)
-                    .where(THREADS.c.thread_id == run.thread_id)
-                    .values(metadata=metadata)
-                )
         return record, inflight
 
     async def get(self, run_id: str, tenant: str, thread_id: str | None = None) -> RunRecord | None:

@@ -119,12 +119,16 @@ async def server_work(
         return calls.get(name, (0, 0.0))[1]
 
     repos = sorted(
-        ((k, v) for k, v in calls.items() if k.startswith(("runs.", "threads.", "run_events."))),
+        (
+            (k, v)
+            for k, v in calls.items()
+            if k.startswith(("runs.", "queue.", "threads.", "run_events."))
+        ),
         key=lambda kv: -kv[1][0] * kv[1][1],
     )
     listed = ", ".join(f"{k} {n:.1f}x {t:.1f} ms" for k, (n, t) in repos)
     saver = ", ".join(
-        f"{k} {n:.1f}x" for k, (n, _) in sorted(calls.items()) if k.startswith("saver.")
+        f"{k} {n:.1f}x {t:.1f} ms" for k, (n, t) in sorted(calls.items()) if k.startswith("saver.")
     )
     return (
         f"manager._execute {ms('manager._execute'):.1f} ms: graph (_stream_graph) "

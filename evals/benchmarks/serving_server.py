@@ -240,6 +240,7 @@ def _instrument(app: FastAPI, bench: Bench) -> None:
     event.listen(resources.engine.sync_engine, "commit", count_commit)
     targets = {
         "runs": manager.runs,
+        "queue": manager.queue,
         "threads": manager.threads,
         "run_events": repo,
         "saver": resources.checkpointer,
