@@ -13,7 +13,8 @@ exit stacks). Here:
 - with ``StreamHandoff`` installed as the outermost middleware, the response sends its headers
   through the chain (CORS and the rest see them), then hands its body to the middleware and
   returns: the route, its dependencies and the inner middleware finish, and the middleware
-  streams the body with the server's own ``send``.
+  streams the body with the ``send`` it was given (outside every middleware added to the app;
+  only Starlette's outermost error middleware wraps it).
 """
 
 from __future__ import annotations
@@ -130,7 +131,7 @@ class StreamHandoff:
     """Outermost middleware: streams the body of an PushResponse after the app returned.
 
     The response has sent its headers through the app's chain; its body goes out with the
-    server's ``send`` (nothing inside this middleware touches a body). An error while
+    ``send`` this middleware was given (no middleware inside it touches a body). An error while
     streaming propagates as it would from inside the route: the headers are out, so the
     server logs it and closes the connection.
     """

@@ -122,8 +122,8 @@ class RunCreate(Body):
         if self.checkpoint_id:
             checkpoint["checkpoint_id"] = self.checkpoint_id
         durability = self.durability
-        if durability is None and self.checkpoint_during is False:
-            durability = "exit"
+        if durability is None and self.checkpoint_during is not None:  # the deprecated flag
+            durability = "async" if self.checkpoint_during else "exit"
         return {
             "input": self.input,
             "command": (

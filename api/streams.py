@@ -156,24 +156,29 @@ class StreamRegistry:
 
         With `store`, the events not yet stored are handed to it (the worker writes them in the
         transaction that stores the run's outcome, one transaction instead of two) and its
-        result is returned; if it fails, they stay pending and the stream stays open. Waits
-        for a flush in flight; a tail that cannot be stored yet is left to the next pass.
+        result is returned. It runs without the registry's lock (other runs finish meanwhile):
+        the lock is only taken to wait for a flush in flight, and once the run has ended
+        nothing else publishes to its stream. If `store` fails, its events stay pending for
+        the write-behind, the stream still closes, and the error propagates. Without `store`,
+        the tail is flushed here; a tail that cannot be stored yet is left to the next pass.
         """
         result = None
-        async with self._lock:
+        async with self._lock:  # waits for a flush in flight
             self._dirty.pop(stream, None)
             if store is None:
                 await self._flush([stream])
-            else:
+        try:
+            if store is not None:
                 upto = len(stream.events)
                 try:
                     result = await store(_rows(stream, upto))
                 except BaseException:
                     self._dirty[stream] = None
                     raise
-                stream.persisted = upto
-        stream.close()
-        asyncio.get_running_loop().call_later(self._keep_s, self._forget, stream)
+                stream.persisted = max(stream.persisted, upto)
+        finally:
+            stream.close()
+            asyncio.get_running_loop().call_later(self._keep_s, self._forget, stream)
         return result
 
     def _forget(self, stream: RunStream) -> None:
@@ -252,7 +257,7 @@ class StreamRegistry:
             log.debug("batch of %d runs' events failed (%s)", len(batch), type(exc).__name__)
         else:
             for stream, upto in batch:
-                stream.persisted = upto
+                stream.persisted = max(stream.persisted, upto)
             return None
         # One run of the batch must not hold back the others: retry each run on its own, and
         # stop at an error that is not about that run (the database itself may be failing).
@@ -263,7 +268,7 @@ class StreamRegistry:
                 if not self._dropped(stream, upto, exc):
                     return stream
             else:
-                stream.persisted = upto
+                stream.persisted = max(stream.persisted, upto)
         return None
 
     def _dropped(self, stream: RunStream, upto: int, exc: Exception) -> bool:

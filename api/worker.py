@@ -1,11 +1,13 @@
 """Run execution: one run at a time per thread, in arrival order; cancel; recover after a crash.
 
-A run's life: the route stores it as ``pending`` (RunRepository.enqueue) and kicks the thread's
-driver. The driver claims the oldest pending run of its thread, executes the graph, publishes
-every chunk to the run's stream, stores the final run and thread status, and only then closes
-the stream (the SDK checks the run's status when a stream ends). Runs left ``running`` or
-``pending`` by a dead process are picked up again at start and continue from their thread's
-last checkpoint.
+A run's life: the route stores it (RunRepository.enqueue) and hands it to the thread's driver.
+When nothing else of the thread is inflight the run is stored already claimed (``running``) and
+the driver starts it at once; otherwise it is stored ``pending`` and the driver claims the
+oldest pending run of its thread when the one before ends. The driver executes the graph,
+publishes every chunk to the run's stream, stores the final run and thread status with the
+stream's last events, and only then closes the stream (the SDK checks the run's status when a
+stream ends). Runs left ``running`` or ``pending`` by a dead process are picked up again at
+start and continue from their thread's last checkpoint.
 """
 
 from __future__ import annotations
@@ -33,6 +35,12 @@ from store.threads import ThreadRepository
 
 log = logging.getLogger(__name__)
 PURGE_EVERY_S = 60.0
+OUTCOME_NOT_STORED = {
+    "error": "RunOutcomeNotStored",
+    "code": "run_outcome_not_stored",
+    "message": "The run ended but its outcome could not be stored; it resumes when the server "
+    "restarts.",
+}
 
 
 def utc_now() -> datetime:
@@ -172,6 +180,8 @@ class RunManager:
                     return
         finally:
             self._drivers.pop(thread_id, None)
+            if thread_id in self._handoff:  # left early: a claimed run still waits for a driver
+                self.kick(thread_id)
 
     # --- execution ---------------------------------------------------------------------------
     async def _execute(self, run: RunRecord) -> bool:
@@ -202,10 +212,17 @@ class RunManager:
                     error["details"] = exc.details
             stream.error = error
             stream.publish("error", error)
+
+        async def store(events: list[tuple[str, int, str, str]]) -> bool:
+            try:
+                return await self._finish(run, status, error, events)
+            except Exception:
+                log.exception("the outcome of run %s could not be stored", run.run_id)
+                stream.publish("error", OUTCOME_NOT_STORED)  # before the stream closes
+                raise
+
         # The outcome and the stream's last events in one transaction, then the stream closes.
-        waiting = await self.streams.finish(
-            stream, lambda events: self._finish(run, status, error, events)
-        )
+        waiting = await self.streams.finish(stream, store)
         if run.kwargs.get("temporary"):
             await self.threads.delete(run.thread_id, run.tenant)
             await self.resources.checkpointer.adelete_thread(run.thread_id)
@@ -329,17 +346,12 @@ class RunManager:
     async def cancel(self, run: RunRecord, action: str) -> bool:
         """Cancel a pending or running run. False when it has already finished."""
         if run.status == "pending":
-            now = utc_now()
-            if action == "rollback":
-                await self.runs.delete(run.run_id, run.tenant)
-                self.streams.drop(run.run_id)
-            else:
-                await self.runs.finish(run.run_id, "interrupted", now, expect=("pending",))
-                stream = self.streams.get(run.run_id)
-                if stream is not None:
-                    await self.streams.finish(stream)
-            if not await self.runs.inflight(run.thread_id):
-                await self.threads.set_status(run.thread_id, "idle", now)
+            await self._cancel_unstarted(run, action, expect=("pending",))
+            return True
+        handed = self._handoff.get(run.thread_id)
+        if handed is not None and handed.run_id == run.run_id:  # claimed, not started yet
+            del self._handoff[run.thread_id]
+            await self._cancel_unstarted(run, action, expect=("running",))
             return True
         task = self._tasks.get(run.run_id)
         if run.status != "running" or task is None:
@@ -349,6 +361,22 @@ class RunManager:
         with contextlib.suppress(asyncio.CancelledError):
             await asyncio.shield(task)
         return True
+
+    async def _cancel_unstarted(
+        self, run: RunRecord, action: str, *, expect: tuple[str, ...]
+    ) -> None:
+        """Cancel a run no task executes yet: delete it (rollback) or mark it interrupted."""
+        now = utc_now()
+        if action == "rollback":
+            await self.runs.delete(run.run_id, run.tenant)
+            self.streams.drop(run.run_id)
+        else:
+            await self.runs.finish(run.run_id, "interrupted", now, expect=expect)
+            stream = self.streams.get(run.run_id)
+            if stream is not None:
+                await self.streams.finish(stream)
+        if not await self.runs.inflight(run.thread_id):
+            await self.threads.set_status(run.thread_id, "idle", now)
 
     async def _purge_loop(self) -> None:
         retention = self.settings.run_event_retention_s

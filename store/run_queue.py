@@ -14,7 +14,7 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import case, exists, update
+from sqlalchemy import case, exists, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from store.models import as_utc
@@ -24,15 +24,24 @@ from store.threads import ThreadStatus
 
 
 async def _lock(session: AsyncSession, thread_id: str) -> bool:
-    """Take the thread's row lock (PostgreSQL; SQLite: the database's write lock) with a no-op
-    UPDATE; False if the thread is gone."""
-    written = await session.execute(
-        update(THREADS)
-        .where(THREADS.c.thread_id == thread_id)
-        .values(tenant=THREADS.c.tenant)
-        .returning(THREADS.c.thread_id)
-    )
-    return written.first() is not None
+    """Take the thread's row lock until the transaction ends; False if the thread is gone.
+
+    PostgreSQL: ``SELECT ... FOR UPDATE``. SQLite locks the whole database and only a write
+    takes the lock, so a no-op UPDATE comes first (a transaction that read first could not
+    become a writer once another had written).
+    """
+    if session.bind.dialect.name == "sqlite":
+        statement = (
+            update(THREADS)
+            .where(THREADS.c.thread_id == thread_id)
+            .values(tenant=THREADS.c.tenant)
+            .returning(THREADS.c.thread_id)
+        )
+    else:
+        statement = (
+            select(THREADS.c.thread_id).where(THREADS.c.thread_id == thread_id).with_for_update()
+        )
+    return (await session.execute(statement)).first() is not None
 
 
 class RunQueue:
@@ -94,7 +103,7 @@ class RunQueue:
         async with self._sessions() as session, session.begin():
             if session.bind.dialect.name != "sqlite":
                 await _lock(session, run.thread_id)
-            await session.execute(
+            ended = await session.execute(
                 update(RUNS)
                 .where(RUNS.c.run_id == run.run_id)
                 .values(status=status, error=error, ended_at=now, updated_at=now)
@@ -112,6 +121,6 @@ class RunQueue:
                 )
                 .returning(THREADS.c.status)
             )
-            if events:
+            if events and ended.rowcount:  # a run deleted meanwhile keeps no events
                 await insert_events(session, list(events), now)
         return stored == "busy"

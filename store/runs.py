@@ -110,10 +110,11 @@ def _record(row: Any) -> RunRecord:
 
 
 def _merged(column: Any, update: dict[str, Any], session: AsyncSession) -> Any:
-    """SQL for the JSON object `column` with `update`'s keys set (a top-level merge:
-    PostgreSQL's jsonb ``||``, SQLite's ``json_patch``, the same for non-null values)."""
-    if any(value is None for value in update.values()):
-        raise ValueError("metadata updates cannot set null (json_patch would delete the key)")
+    """SQL for the JSON object `column` with `update`'s keys set: PostgreSQL's jsonb ``||``,
+    SQLite's ``json_patch``. The two agree for scalar values (json_patch would merge nested
+    objects and delete keys set to null), so only scalars are allowed."""
+    if not all(isinstance(value, str | int | float | bool) for value in update.values()):
+        raise ValueError("metadata updates merged in SQL take scalar values only")
     patch = json.dumps(update)
     if session.bind.dialect.name == "postgresql":
         return column.op("||")(cast(literal(patch), JSONB))

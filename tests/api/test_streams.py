@@ -242,7 +242,7 @@ async def test_finish_with_store_when_ok_then_tail_handed_over_and_stream_closed
     assert len(fake.calls) == 1  # nothing left for the flusher
 
 
-async def test_finish_with_store_when_it_fails_then_events_pending_and_stream_open(
+async def test_finish_with_store_when_it_fails_then_events_pending_and_stream_closed(
     registry, fake
 ):
     publish_to(registry, ["a"], events=2)
@@ -253,6 +253,6 @@ async def test_finish_with_store_when_it_fails_then_events_pending_and_stream_op
 
     with pytest.raises(RuntimeError):
         await registry.finish(stream, store)
-    assert not stream.done and stream.persisted == 0
+    assert stream.done and stream.persisted == 0  # its followers are not left waiting
     await registry.flush_all()  # the write-behind still stores them
     assert fake.stored == [("a", 0, "values", '{"i":0}'), ("a", 1, "values", '{"i":1}')]

@@ -103,3 +103,24 @@ async def test_complete_when_events_given_then_stored_with_the_outcome(
     )
     assert [seq for seq, _, _ in await events.after(run.run_id, -1)] == [0, 1, 2]
     assert (await runs.get(run.run_id, "acme")).status == "success"
+
+
+async def test_complete_when_run_deleted_meanwhile_then_no_events_and_no_error(
+    queue, runs, sessions, thread_id
+):
+    run, _ = await runs.enqueue(
+        new_run(thread_id), strategy="enqueue", thread_metadata_update={}, now=T0, claim=True
+    )
+    await runs.delete(run.run_id, "acme")
+    waiting = await queue.complete(
+        run,
+        status="success",
+        error=None,
+        thread_status="idle",
+        values={},
+        interrupts={},
+        now=T0,
+        events=[(run.run_id, 0, "metadata", "{}")],
+    )
+    assert waiting is False
+    assert await RunEventRepository(sessions).after(run.run_id, -1) == []
