@@ -128,7 +128,7 @@ class PushResponse(Response):
 
 
 class StreamHandoff:
-    """Outermost middleware: streams the body of an PushResponse after the app returned.
+    """Outermost middleware: streams the body of a PushResponse after the app returned.
 
     The response has sent its headers through the app's chain; its body goes out with the
     ``send`` this middleware was given (no middleware inside it touches a body). An error while

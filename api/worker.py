@@ -66,7 +66,7 @@ class RunManager:
         self._drivers: dict[str, asyncio.Task[None]] = {}
         self._rekick: set[str] = set()
         self._handoff: dict[str, RunRecord] = {}  # claimed runs for a driver winding down
-        self._tasks: dict[str, asyncio.Task[None]] = {}
+        self._tasks: dict[str, asyncio.Task[bool]] = {}
         self._cancel: dict[str, str] = {}
         self._purger: asyncio.Task[None] | None = None
         self._background: set[asyncio.Task[Any]] = set()
