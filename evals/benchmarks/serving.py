@@ -29,14 +29,18 @@ steps, repository calls, SQL statements, checkpointer calls). Everything talks t
 every wait is bounded; each server process is stopped at the end of its block (and gets SIGTERM
 if this process dies).
 
+With ``--postgres-admin-url``, sections 2-4 (server and in-process baselines alike) run on
+PostgreSQL in a throwaway database instead of SQLite.
+
 Usage: python -m evals.benchmarks.serving [--streams 1000,5000] [--runs 200] [--rounds 2]
-       [--quick] [--sections 1,2,3,4]
+       [--quick] [--sections 1,2,3,4] [--postgres-admin-url URL]
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import itertools
 import os
 import statistics
@@ -64,6 +68,7 @@ from evals.benchmarks.sse_clients import (
     stream_level,
     time_to_first_event,
 )
+from evals.benchmarks.throwaway_db import DEFAULT_ADMIN_URL, throwaway_database
 
 KPI_DISTINCT_INPUTS = 1640  # kpi_latency.payload(i) has distinct age ranges for i < 1640
 # section, measure, Sight, baseline, ratio, goal, met
@@ -140,7 +145,9 @@ async def server_work(
     )
 
 
-async def steps_overhead(http: httpx.AsyncClient, runs: int) -> dict[str, Any]:
+async def steps_overhead(
+    http: httpx.AsyncClient, runs: int, database_url: str | None
+) -> dict[str, Any]:
     from sight.settings import load_settings
     from store.checkpointer import open_checkpointer
 
@@ -148,7 +155,9 @@ async def steps_overhead(http: httpx.AsyncClient, runs: int) -> dict[str, Any]:
     tids = await new_threads(http, warmup + runs)
     body = {"assistant_id": "ten_steps", "input": {"topic": "t"}}
     with tempfile.TemporaryDirectory(prefix="sight-serving-local-") as tmp:
-        settings = load_settings(data_dir=Path(tmp), provider="fake", _env_file=None)
+        settings = load_settings(
+            data_dir=Path(tmp), provider="fake", database_url=database_url, _env_file=None
+        )
         async with open_checkpointer(settings) as saver:
             graph = build_ten_steps().compile(checkpointer=saver)
 
@@ -165,7 +174,9 @@ async def steps_overhead(http: httpx.AsyncClient, runs: int) -> dict[str, Any]:
     return {**times, "work": await server_work(http, 20, lambda _: body)}
 
 
-async def kpi_latency(http: httpx.AsyncClient, runs: int) -> dict[str, Any]:
+async def kpi_latency(
+    http: httpx.AsyncClient, runs: int, database_url: str | None
+) -> dict[str, Any]:
     from graphs.kpi_estimation import DURABILITY, build_graph, make_context
     from sight.resources import open_resources
     from sight.settings import load_settings
@@ -179,7 +190,9 @@ async def kpi_latency(http: httpx.AsyncClient, runs: int) -> dict[str, Any]:
     tids = await new_threads(http, 2 * (warmup + runs))
     repeated = {**kpi_payload(0), "age_max": 59}  # miss inputs all have age_max >= 60
     with tempfile.TemporaryDirectory(prefix="sight-serving-local-") as tmp:
-        settings = load_settings(data_dir=Path(tmp), provider="fake", _env_file=None)
+        settings = load_settings(
+            data_dir=Path(tmp), provider="fake", database_url=database_url, _env_file=None
+        )
         async with open_resources(settings) as resources:
             graph = build_graph().compile(checkpointer=resources.checkpointer)
             ctx = make_context(resources)
@@ -306,7 +319,8 @@ def print_report(
         print("| " + " | ".join(c.ljust(w) for c, w in zip(line, widths, strict=True)) + " |")
     print(
         "\nBaselines: 1 = plain sse-starlette streams fed from memory (same server kind); "
-        "2, 3 = graph.ainvoke in-process on SQLite; 4 = a bare sse-starlette POST stream."
+        "2, 3 = graph.ainvoke in-process on the same database; 4 = a bare sse-starlette POST "
+        "stream."
     )
     print("\n".join(notes))
 
@@ -332,13 +346,18 @@ async def main(args: argparse.Namespace) -> None:
             notes += [line for pair in rounds for level in pair for line in level_notes(level)]
     steps = kpi = ttfb = None
     if args.sections & {2, 3, 4}:
-        with server_process() as srv:
+        with contextlib.ExitStack() as stack:
+            url = None
+            if args.postgres_admin_url:
+                _, url = stack.enter_context(throwaway_database(args.postgres_admin_url))
+                notes.append("- sections 2-4 on PostgreSQL (a throwaway database), not SQLite")
+            srv = stack.enter_context(server_process(url))
             async with httpx.AsyncClient(base_url=srv.url, timeout=60) as http:
                 if 2 in args.sections:
-                    steps = await steps_overhead(http, args.runs)
+                    steps = await steps_overhead(http, args.runs, url)
                     notes.append(f"- served 10-step run, server side: {steps['work']}")
                 if 3 in args.sections:
-                    kpi = await kpi_latency(http, args.runs)
+                    kpi = await kpi_latency(http, args.runs, url)
                     notes.append(f"- served KPI cache miss, server side: {kpi['work']}")
                 if 4 in args.sections:
                     ttfb = await first_byte(srv, http, args.runs)
@@ -363,6 +382,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     add("--in-flight", type=int, default=200, help="stream handshakes at a time")
     add("--rounds", type=int, default=None, help="rounds per stream level, best counts (2)")
     add("--sections", default="1,2,3,4", help="which measurements to run")
+    add(
+        "--postgres-admin-url",
+        default=None,
+        help=f"run sections 2-4 on PostgreSQL, in a throwaway database (e.g. {DEFAULT_ADMIN_URL})",
+    )
     args = parser.parse_args(argv)
     quick = {"streams": "100,300", "runs": 20, "ticker_runs": 10, "ticks": 6, "rounds": 1}
     full = {"streams": "1000,5000", "runs": 200, "ticker_runs": 50, "ticks": 20, "rounds": 2}

@@ -384,8 +384,9 @@ def _die_with_parent() -> None:
 
 
 @contextlib.contextmanager
-def server_process() -> Iterator[Server]:
-    """Start serving_server.py on a free loopback port with a fresh data dir; stop it after."""
+def server_process(database_url: str | None = None) -> Iterator[Server]:
+    """Start serving_server.py on a free loopback port with a fresh data dir (and, if given,
+    that database instead of SQLite); stop it after."""
     with tempfile.TemporaryDirectory(prefix="sight-serving-") as tmp:
         env = {k: v for k, v in os.environ.items() if not k.startswith("SIGHT_")}
         env.update(
@@ -394,6 +395,8 @@ def server_process() -> Iterator[Server]:
             SIGHT_LOG_LEVEL="WARNING",
             PYTHONPATH=str(ROOT),
         )
+        if database_url:
+            env["SIGHT_DATABASE_URL"] = database_url
         port, log_path = _free_port(), Path(tmp) / "server.log"
         log = log_path.open("wb")
         proc = subprocess.Popen(
