@@ -74,9 +74,11 @@ def _locations(run: RunRecord, stateless: bool) -> dict[str, str]:
 
 
 async def owned_run(manager: RunManager, thread_id: str, run_id: str, tenant: str) -> RunRecord:
-    await owned_thread(manager, thread_id, tenant)
+    """The tenant's run on that thread, or NotFoundError naming the thread or the run."""
+    thread_id = check_uuid(thread_id, "thread")
     run = await manager.runs.get(check_uuid(run_id, "run"), tenant, thread_id=thread_id)
-    if run is None:
+    if run is None:  # one lookup when found; the thread's only to say which one is missing
+        await owned_thread(manager, thread_id, tenant)
         raise NotFoundError(f"Run {run_id} not found")
     return run
 

@@ -308,3 +308,27 @@ async def test_run_when_stateless_input_invalid_then_no_temporary_thread(
     assert await status_of(client.runs.wait(None, "kpi_estimation", input=bad)) == 422
 
     assert await client.threads.count(metadata={"graph_id": "kpi_estimation"}) == kpi_threads
+
+
+async def test_run_lookup_when_thread_or_run_unknown_then_404_names_the_missing_one(
+    sdk: SdkFactory,
+) -> None:
+    client = sdk()
+    thread_id = (await client.threads.create())["thread_id"]
+    other_id = (await client.threads.create())["thread_id"]
+    run = await client.runs.create(thread_id, "quick", input={"topic": "t"})
+    await client.runs.join(thread_id, run["run_id"])
+
+    async def detail(call: Awaitable[Any]) -> str:
+        with pytest.raises(httpx.HTTPStatusError) as failed:
+            await call
+        assert failed.value.response.status_code == 404
+        return failed.value.response.json()["detail"]
+
+    missing_thread = str(uuid.uuid4())
+    assert "Thread" in await detail(client.runs.get(missing_thread, run["run_id"]))
+    # The run exists, but on another thread of the tenant: the run is what is missing.
+    assert await detail(client.runs.get(other_id, run["run_id"])) == (
+        f"Run {run['run_id']} not found"
+    )
+    assert (await client.runs.get(thread_id, run["run_id"]))["status"] == "success"
