@@ -25,6 +25,16 @@ Row = tuple[str, int, str, str]  # (run_id, seq, event, data) as stored
 T = TypeVar("T")
 
 
+async def _wait(event: asyncio.Event, timeout: float | None) -> bool:
+    """Wait for `event`; False if `timeout` passed first (no task is created)."""
+    try:
+        async with asyncio.timeout(timeout):
+            await event.wait()
+    except TimeoutError:
+        return False
+    return True
+
+
 class RunStream:
     """The event log of one run. ``base_seq`` is the first seq this process holds."""
 
@@ -66,12 +76,7 @@ class RunStream:
 
     async def wait_done(self, timeout: float | None = None) -> bool:
         """Wait until the stream closes; False if `timeout` passed first."""
-        try:
-            async with asyncio.timeout(timeout):
-                await self._finished.wait()
-        except TimeoutError:
-            return False
-        return True
+        return await _wait(self._finished, timeout)
 
     def _wake(self) -> None:
         self._changed.set()
@@ -85,12 +90,7 @@ class RunStream:
         """Wait until an event with seq > after is held or the stream closes; False on timeout."""
         if self.done or self.next_seq - 1 > after:
             return True
-        try:
-            async with asyncio.timeout(timeout):
-                await self._changed.wait()
-        except TimeoutError:
-            return False
-        return True
+        return await _wait(self._changed, timeout)
 
 
 class StreamRegistry:

@@ -14,34 +14,13 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import case, exists, select, update
+from sqlalchemy import case, exists, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from store.models import as_utc
 from store.run_events import insert_events
 from store.runs import INFLIGHT, RUNS, THREADS, RunRecord, RunRepository, RunStatus
-from store.threads import ThreadStatus
-
-
-async def _lock(session: AsyncSession, thread_id: str) -> bool:
-    """Take the thread's row lock until the transaction ends; False if the thread is gone.
-
-    PostgreSQL: ``SELECT ... FOR UPDATE``. SQLite locks the whole database and only a write
-    takes the lock, so a no-op UPDATE comes first (a transaction that read first could not
-    become a writer once another had written).
-    """
-    if session.bind.dialect.name == "sqlite":
-        statement = (
-            update(THREADS)
-            .where(THREADS.c.thread_id == thread_id)
-            .values(tenant=THREADS.c.tenant)
-            .returning(THREADS.c.thread_id)
-        )
-    else:
-        statement = (
-            select(THREADS.c.thread_id).where(THREADS.c.thread_id == thread_id).with_for_update()
-        )
-    return (await session.execute(statement)).first() is not None
+from store.threads import ThreadStatus, lock_thread_row
 
 
 class RunQueue:
@@ -57,7 +36,7 @@ class RunQueue:
         """
         now = as_utc(now)
         async with self._sessions() as session, session.begin():
-            if not await _lock(session, thread_id):
+            if not await lock_thread_row(session, thread_id, None):
                 return None, False
             inflight = await RunRepository._inflight_in(session, thread_id)
             if any(run.status == "running" for run in inflight):
@@ -102,7 +81,7 @@ class RunQueue:
         waiting = exists().where(RUNS.c.thread_id == run.thread_id, RUNS.c.status.in_(INFLIGHT))
         async with self._sessions() as session, session.begin():
             if session.bind.dialect.name != "sqlite":
-                await _lock(session, run.thread_id)
+                await lock_thread_row(session, run.thread_id, None)
             ended = await session.execute(
                 update(RUNS)
                 .where(RUNS.c.run_id == run.run_id)

@@ -87,22 +87,33 @@ def _owned(thread_id: str, tenant: str | None) -> list[ColumnElement[bool]]:
     return where
 
 
-async def lock_thread(session: AsyncSession, thread_id: str, tenant: str | None) -> Thread | None:
-    """Lock the thread row until the transaction ends and return it (None: not the tenant's).
+async def lock_thread_row(session: AsyncSession, thread_id: str, tenant: str | None) -> bool:
+    """Lock the thread row until the transaction ends, without loading it (False: not the
+    tenant's, or gone).
 
     PostgreSQL: ``SELECT ... FOR UPDATE``. SQLite locks the whole database and only a write
     takes the lock, so a no-op write comes first: concurrent transactions then queue on the
     busy timeout instead of failing when a reader tries to become a writer.
     """
+    table = Thread.__table__  # Core: the run queue calls this on every run
+    where = [table.c.thread_id == thread_id]
+    if tenant is not None:
+        where.append(table.c.tenant == tenant)
     if session.bind.dialect.name == "sqlite":
-        written = await session.execute(
-            update(Thread)
-            .where(*_owned(thread_id, tenant))
-            .values(tenant=Thread.tenant)
-            .returning(Thread.thread_id)
+        statement: Any = (
+            update(table).where(*where).values(tenant=table.c.tenant).returning(table.c.thread_id)
         )
-        if written.first() is None:
-            return None
+    else:
+        statement = select(table.c.thread_id).where(*where).with_for_update()
+    return (await session.execute(statement)).first() is not None
+
+
+async def lock_thread(session: AsyncSession, thread_id: str, tenant: str | None) -> Thread | None:
+    """Lock the thread row as ``lock_thread_row`` and return it (None: not the tenant's)."""
+    if session.bind.dialect.name == "sqlite" and not await lock_thread_row(
+        session, thread_id, tenant
+    ):
+        return None  # PostgreSQL: the SELECT ... FOR UPDATE below takes the lock
     return await session.scalar(select(Thread).where(*_owned(thread_id, tenant)).with_for_update())
 
 

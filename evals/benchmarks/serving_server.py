@@ -15,8 +15,8 @@ Routes under ``/bench`` exist only here. ``POST /bench/go`` opens the gate, star
 tickers when asked, and (from its first call on) times the run manager, its repositories, the
 checkpointer and the run-event write-behind, counts SQL statements, event-loop lag and garbage
 collection pauses. ``GET /bench/stats`` reports those since the last go, with the asyncio task
-and gc object counts; ``GET /bench/types`` counts live objects by type (coroutines by name), to
-diff before and after streams open. ``/bench/bare/...`` serve the baselines: plain sse-starlette streams fed
+and gc object counts; ``GET /bench/types`` counts live objects by type (coroutines by name), which
+the benchmark diffs before and after the streams open. ``/bench/bare/...`` serve the baselines: plain sse-starlette streams fed
 from memory, no Sight code in their path.
 """
 

@@ -262,6 +262,7 @@ class Level:
     tasks_per_stream: float
     objects_per_stream: float
     objects_total: int  # gc-tracked objects in the server with the streams open
+    top_types: list[tuple[str, float]]  # the object types a stream adds most of, per stream
     server_cpu: float
     client_cpu: float
     other_cpu: float  # cores busy with anything but this server and this client
@@ -271,6 +272,14 @@ class Level:
     @property
     def p99(self) -> float:
         return pct(self.delays, 99)
+
+
+def top_type_deltas(
+    before: dict[str, int], after: dict[str, int], streams: int, top: int = 6
+) -> list[tuple[str, float]]:
+    """The live object types (coroutines by name) that grew most, per stream."""
+    grown = ((name, (after.get(name, 0) - before.get(name, 0)) / streams) for name in after)
+    return sorted((g for g in grown if g[1] > 0), key=lambda g: -g[1])[:top]
 
 
 def machine_busy_s() -> float:
@@ -345,6 +354,7 @@ async def stream_level(kind: str, n: int, args: argparse.Namespace) -> Level:
                 go = {"bare": {"channels": runs, "ticks": ticks, "interval": interval}}
             await asyncio.sleep(1.0)
             before = (await http.get("/bench/stats")).json()
+            types0 = (await http.get("/bench/types")).json()
             rss0 = rss_kb(srv.pid)
             delays = Delays()
             started = time.perf_counter()
@@ -355,6 +365,7 @@ async def stream_level(kind: str, n: int, args: argparse.Namespace) -> Level:
             await asyncio.sleep(1.0)
             idle = (await http.get("/bench/stats")).json()
             rss_open = rss_kb(srv.pid)
+            types1 = (await http.get("/bench/types")).json()
             # The collection before the gate opens: one while events arrive would count as delay.
             with client_gc_paused():
                 cpu0, client0, wall0 = cpu_s(srv.pid), time.process_time(), time.perf_counter()
@@ -382,6 +393,7 @@ async def stream_level(kind: str, n: int, args: argparse.Namespace) -> Level:
         tasks_per_stream=(idle["tasks"] - before["tasks"]) / opened,
         objects_per_stream=(idle["gc_objects"] - before["gc_objects"]) / opened,
         objects_total=idle["gc_objects"],
+        top_types=top_type_deltas(types0, types1, max(len(streams), 1)),
         server_cpu=server_cpu,
         client_cpu=client_cpu,
         other_cpu=other_cpu,
@@ -407,7 +419,8 @@ def level_notes(level: Level) -> list[str]:
         f"{level.objects_per_stream:,.0f} gc objects per stream; loop lag P99 "
         f"{pct(lag, 99):.1f} ms, max {max(lag, default=0):.1f} ms; gen-2 GC over "
         f"{level.objects_total:,} objects {len(gen2)}x, max {max(gen2, default=0):.0f} ms "
-        f"(gen 1 max {max(gen1, default=0):.0f} ms)"
+        f"(gen 1 max {max(gen1, default=0):.0f} ms); most per stream: "
+        + ", ".join(f"{per:.1f} {name}" for name, per in level.top_types)
     ]
     if calls:
         span = max(s["since_go_s"], 1e-9)

@@ -134,24 +134,17 @@ async def test_stream_when_nothing_to_send_then_heartbeat_comments(served) -> No
     assert got == HEARTBEAT * 2
 
 
-async def test_handoff_when_body_streams_then_route_dependencies_already_closed() -> None:
+@pytest.mark.parametrize(("handoff", "closed"), [(True, True), (False, False)])
+async def test_body_when_streaming_then_route_dependencies_closed_only_with_handoff(
+    handoff: bool, closed: bool
+) -> None:
     probe = Probe()
-    with live_server(make_app(probe, handoff=True, watch=False)) as url:
+    with live_server(make_app(probe, handoff=handoff, watch=False)) as url:
         async with httpx.AsyncClient() as client, client.stream("GET", f"{url}/stream") as resp:
             probe.source.push(b"data: x\r\n\r\n")
             await read_until(resp, b"data: x")
             probe.source.push(None)
-    assert probe.closed_before_body is True
-
-
-async def test_inline_when_body_streams_then_route_dependencies_still_open() -> None:
-    probe = Probe()
-    with live_server(make_app(probe, handoff=False, watch=False)) as url:
-        async with httpx.AsyncClient() as client, client.stream("GET", f"{url}/stream") as resp:
-            probe.source.push(b"data: x\r\n\r\n")
-            await read_until(resp, b"data: x")
-            probe.source.push(None)
-    assert probe.closed_before_body is False
+    assert probe.closed_before_body is closed
 
 
 async def test_stream_when_client_leaves_with_watcher_then_on_disconnect_at_once(served) -> None:

@@ -93,12 +93,17 @@ async def handed_over(manager: RunManager, thread_id: str) -> RunRecord:
     return run
 
 
-async def test_claimed_run_when_driver_busy_then_handed_over_and_run_after_the_first(manager):
+async def busy_with_handoff(manager: RunManager) -> tuple[str, str, RunRecord, RunRecord]:
+    """(thread, gate topic, its gated first run, a run handed over to the busy driver)."""
     thread_id = await new_thread(manager)
     topic = uuid.uuid4().hex
     first = await store_run(manager, thread_id, "gated", topic, claim=True)
     manager.start_claimed(first)
-    second = await handed_over(manager, thread_id)
+    return thread_id, topic, first, await handed_over(manager, thread_id)
+
+
+async def test_claimed_run_when_driver_busy_then_handed_over_and_run_after_the_first(manager):
+    thread_id, topic, first, second = await busy_with_handoff(manager)
 
     gate(topic).set()
 
@@ -109,11 +114,7 @@ async def test_claimed_run_when_driver_busy_then_handed_over_and_run_after_the_f
 
 
 async def test_cancel_when_claimed_run_waits_in_handoff_then_interrupted_and_never_run(manager):
-    thread_id = await new_thread(manager)
-    topic = uuid.uuid4().hex
-    first = await store_run(manager, thread_id, "gated", topic, claim=True)
-    manager.start_claimed(first)
-    handed = await handed_over(manager, thread_id)
+    thread_id, topic, first, handed = await busy_with_handoff(manager)
 
     assert await manager.cancel(handed, "interrupt") is True
 
