@@ -1,4 +1,4 @@
-"""The FastAPI application: LangGraph Agent Server API over Sight's graphs (see PROTOCOL.md)."""
+"""The FastAPI application: LangGraph Agent Server API over Sight's graphs (see docs/protocol.md)."""
 
 from __future__ import annotations
 
@@ -11,15 +11,19 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
-from api.audit_retention import start_retention
-from api.audit_tasks import AuditTasks
+from runtime.audit_retention import start_retention
+from runtime.audit_tasks import AuditTasks
 from api.errors import install_error_handlers
 from api.event_stream import StreamHandoff
-from api.persona_kpi import PersonaKpi
-from api.routes import assistants, knowledge, persona_actions, personas, runs, system, threads
-from api.worker import RunManager
-from sight.registry import GraphSpec, graph_specs
-from sight.resources import open_resources
+from api.personas.kpi import PersonaKpi
+from api.agent_server import assistants, runs, threads
+from api.knowledge import routes as knowledge
+from api.personas import actions as persona_actions
+from api.personas import routes as personas
+from api.system import routes as system
+from runtime.run_manager import RunManager
+from runtime.registry import GraphSpec, graph_specs
+from runtime.resources import open_resources
 from sight.settings import Settings
 from store.persona_audit import PersonaAuditRepository
 

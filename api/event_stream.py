@@ -30,6 +30,19 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 SSE_HEARTBEAT = b": heartbeat\r\n\r\n"  # an SSE comment
 JSON_HEARTBEAT = b"\n"  # whitespace before a JSON document
 HANDOFF = "sight.event_stream_handoff"  # scope key: where a response leaves its body
+SEP = b"\r\n"
+
+
+def frame(event: str, data: bytes, event_id: str | None = None) -> bytes:
+    """Encode one SSE frame as the official server writes it.
+
+    ``event: <name>\\r\\ndata: <one-line JSON>\\r\\nid: <seq>\\r\\n\\r\\n`` (CRLF, id after data).
+    """
+    parts = [b"event: ", event.replace("\n", "").encode(), SEP, b"data: ", data, SEP]
+    if event_id is not None:
+        parts += [b"id: ", event_id.encode(), SEP]
+    parts.append(SEP)
+    return b"".join(parts)
 
 
 class FrameSource(Protocol):

@@ -17,8 +17,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from sight.clock import utc_now
 from sight.errors import BadRequestError, NotFoundError
-from sight.resources import open_resources
+from runtime.resources import open_resources
 from sight.settings import Settings
 
 EVALS_DIR = Path(__file__).resolve().parent
@@ -31,7 +32,7 @@ class SuiteReport:
     metrics: dict[str, float]
     thresholds: dict[str, tuple[str, float]]
     cases: list[dict[str, Any]]
-    created_at: str = field(default_factory=lambda: datetime.now(UTC).isoformat())
+    created_at: str = field(default_factory=utc_now.isoformat())
 
     def gate(self) -> dict[str, bool]:
         """Metric -> whether it meets its threshold (a missing metric fails)."""

@@ -8,8 +8,9 @@ validate_input -> reuse_fresh_snapshot -(fresh)-> END
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from graphs.context import GraphResources, RunInfo
 from langgraph.graph import START, StateGraph
 
 from nodes.kpi_estimation import (
@@ -22,12 +23,8 @@ from nodes.kpi_estimation import (
     validate_input,
 )
 from nodes.kpi_estimation.state import KpiContext, KpiInput, KpiOutput, KpiState
-from nodes.kpi_estimation.validate import KpiRequest, validate_request
+from tools.segment import CanonicalSegment, validate_segment
 from store.kpi_snapshots import KpiSnapshotRepository
-
-if TYPE_CHECKING:
-    from sight.registry import RunInfo
-    from sight.resources import Resources
 
 # Checkpoint once, when a run ends: the graph is a few milliseconds of deterministic arithmetic
 # with no model call and no human in the loop, so a run cut off midway is simply run again
@@ -58,7 +55,7 @@ def build_graph() -> StateGraph:
     return builder
 
 
-def make_context(resources: Resources, run: RunInfo | None = None) -> KpiContext:
+def make_context(resources: GraphResources, run: RunInfo | None = None) -> KpiContext:
     """Build the run context from what the runner owns (KPI runs are not per-tenant)."""
     settings = resources.settings
     return KpiContext(
@@ -68,9 +65,9 @@ def make_context(resources: Resources, run: RunInfo | None = None) -> KpiContext
     )
 
 
-def validate_input_payload(payload: Any) -> KpiRequest:
+def validate_input_payload(payload: Any) -> CanonicalSegment:
     """Check a run's input before it starts (unknown fields included); raise on any problem."""
-    return validate_request(payload)
+    return validate_segment(payload)
 
 
 # The langgraph.json target only; Sight's own runners compile with the checkpointer they own.

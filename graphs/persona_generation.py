@@ -12,8 +12,9 @@ narrative; every draft is checked, scored 0-100 and near-duplicates are rejected
 from __future__ import annotations
 
 import asyncio
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from graphs.context import GraphResources, RunInfo
 from langgraph.graph import END, START, StateGraph
 
 from nodes.persona_generation import (
@@ -33,10 +34,6 @@ from nodes.persona_generation.state import (
     PersonaState,
 )
 from nodes.persona_generation.validate import validate_request
-
-if TYPE_CHECKING:
-    from sight.registry import RunInfo
-    from sight.resources import Resources
 
 
 def build_graph() -> StateGraph:
@@ -64,7 +61,7 @@ def build_graph() -> StateGraph:
     return builder
 
 
-def make_context(resources: Resources, run: RunInfo | None = None) -> PersonaContext:
+def make_context(resources: GraphResources, run: RunInfo | None = None) -> PersonaContext:
     """Build the run context: the run's model policy, knowledge base, embedder, repository."""
     from store.personas import PersonaRepository
     from tools.models import get_embedder

@@ -41,7 +41,7 @@ from langgraph.graph import END, START, StateGraph
 
 from evals.benchmarks.throwaway_db import DEFAULT_ADMIN_URL, throwaway_database
 from store.checkpoint import FastPostgresSaver
-from store.checkpointer import open_pg_pool
+from store.checkpoint.factory import open_pg_pool
 
 NODES = ("plan", "draft", "review", "publish")
 SUPERSTEPS_PER_RUN = len(NODES) + 2  # the input checkpoint and __start__

@@ -43,6 +43,7 @@ from typing import Any
 import numpy as np
 from qdrant_client import AsyncQdrantClient
 
+from sight.clock import utc_now
 from store import knowledge as kstore
 from store.knowledge import Vectors
 from tools.knowledge import KnowledgeBase
@@ -51,7 +52,7 @@ from tools.knowledge.keyword import document_vector
 from tools.knowledge.memory import MemoryIndex
 from tools.knowledge.pack import load_pack
 from tools.knowledge.rerank import FeatureReranker
-from tools.knowledge.text import MAX_SENTENCES, sentences
+from tools.polish_text import MAX_SENTENCES, sentences
 from tools.models.embedders import Embedder, embedder_for
 
 QUERIES = Path(__file__).resolve().parents[1] / "knowledge" / "queries.json"
@@ -139,7 +140,7 @@ def rss_mb() -> float:
 
 def grow(kb: KnowledgeBase, corpus: Corpus, start: int, stop: int) -> dict[str, float]:
     """Add chunks ``start..stop-1`` to the mirror; time generation and indexing apart."""
-    now = datetime.now(UTC).isoformat()
+    now = utc_now().isoformat()
     t = time.perf_counter()
     chunks = [corpus.chunk(i, now) for i in range(start, stop)]
     generate = time.perf_counter() - t
@@ -260,7 +261,7 @@ async def load_pack_for_real(embedder: Embedder, tmp: str) -> tuple[dict, dict[s
 
 async def qdrant_upsert(corpus: Corpus, n: int, tmp: str, batch: int = 64) -> dict[str, float]:
     """Embedded Qdrant on disk: sparse vectors, then upserts of precomputed vectors."""
-    now = datetime.now(UTC).isoformat()
+    now = utc_now().isoformat()
     chunks = [corpus.chunk(i, now) for i in range(n)]
     t = time.perf_counter()
     sparse_vectors = [document_vector(f"{p['title']}\n{p['text']}") for p, _ in chunks]

@@ -28,7 +28,7 @@ from evals.benchmarks.throwaway_db import DEFAULT_ADMIN_URL, throwaway_database
 from graphs.kpi_estimation import DURABILITY, build_graph, make_context
 from nodes.kpi_estimation import estimate
 from nodes.kpi_estimation.state import KpiContext
-from sight.resources import open_resources
+from runtime.resources import open_resources
 from sight.settings import load_settings
 
 

@@ -43,13 +43,14 @@ from typing import Any
 import httpx
 from sqlalchemy import func, insert, select, text
 
+from sight.clock import utc_now
 from evals.benchmarks.throwaway_db import DEFAULT_ADMIN_URL, throwaway_database
-from sight.resources import open_resources
+from runtime.resources import open_resources
 from sight.settings import Settings, load_settings
 from store.models import KpiSnapshot, PersonaAuditEntry
 from store.persona_audit import AUDIT_ACTIONS, PersonaAuditRepository
 from store.personas import PersonaRepository
-from tests.persona_factory import make_persona
+from evals.persona_generation.factory import make_persona
 
 ROOT = Path(__file__).resolve().parents[2]
 TENANT = "default"  # the anonymous principal's tenant (no API keys configured)
@@ -165,7 +166,7 @@ def serve() -> None:
 async def seed(settings: Settings, personas: list[dict[str, Any]]) -> None:
     async with open_resources(settings) as resources:
         await PersonaRepository(resources.sessions).add_many(
-            personas, report=None, run_id=RUN_ID, tenant=TENANT, now=datetime.now(UTC)
+            personas, report=None, run_id=RUN_ID, tenant=TENANT, now=utc_now()
         )
 
 
@@ -259,7 +260,7 @@ async def explain(session: Any, statement: Any) -> list[str]:
 async def fill_audit_log(resources: Any, rows: int, rng: random.Random) -> tuple[list[str], int]:
     personas = [make_persona(i, run_id=RUN_ID) for i in range(AUDIT_PERSONAS)]
     ids = [p["id"] for p in personas]
-    now = datetime.now(UTC)
+    now = utc_now()
     await PersonaRepository(resources.sessions).add_many(
         personas, report=None, run_id=RUN_ID, tenant=TENANT, now=now - timedelta(days=91)
     )

@@ -31,7 +31,7 @@ from evals.persona_generation.fakes import write_narrative
 from graphs.persona_generation import build_graph
 from nodes.persona_generation.state import PersonaContext
 from sight.settings import load_settings
-from store.checkpointer import open_checkpointer
+from store.checkpoint.factory import open_checkpointer
 from tools.models import ModelRouter, ScriptedChatModel, get_embedder
 
 SEGMENTS = [

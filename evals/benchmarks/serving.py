@@ -149,7 +149,7 @@ async def steps_overhead(
     http: httpx.AsyncClient, runs: int, database_url: str | None
 ) -> dict[str, Any]:
     from sight.settings import load_settings
-    from store.checkpointer import open_checkpointer
+    from store.checkpoint.factory import open_checkpointer
 
     warmup = 10
     tids = await new_threads(http, warmup + runs)
@@ -178,7 +178,7 @@ async def kpi_latency(
     http: httpx.AsyncClient, runs: int, database_url: str | None
 ) -> dict[str, Any]:
     from graphs.kpi_estimation import DURABILITY, build_graph, make_context
-    from sight.resources import open_resources
+    from runtime.resources import open_resources
     from sight.settings import load_settings
 
     warmup, counted = 10, 20

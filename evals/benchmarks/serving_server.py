@@ -50,7 +50,7 @@ from sqlalchemy import event
 from sse_starlette import EventSourceResponse, ServerSentEvent
 
 from api.app import create_app
-from sight.registry import GraphSpec, graph_specs
+from runtime.registry import GraphSpec, graph_specs
 from sight.settings import load_settings
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -18,7 +18,7 @@ from typing import Any
 from qdrant_client import AsyncQdrantClient
 
 from evals.knowledge.metrics import ndcg_at, recall_at, reciprocal_rank
-from sight.resources import Resources
+from runtime.resources import Resources
 from sight.settings import Settings
 from tools.knowledge import KnowledgeBase, search_options
 from tools.knowledge.pack import load_pack

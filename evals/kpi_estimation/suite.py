@@ -8,9 +8,9 @@ from pathlib import Path
 from typing import Any
 
 from sight.errors import InputValidationError
-from sight.registry import get_graph_spec
-from sight.resources import Resources
-from sight.runner import run_graph
+from runtime.registry import get_graph_spec
+from runtime.resources import Resources
+from runtime.runner import run_graph
 from sight.settings import Settings
 
 CASES = Path(__file__).with_name("cases.json")

@@ -24,8 +24,8 @@ from pydantic import BaseModel, Field
 
 from graphs.persona_generation import build_graph, make_context
 from prompts import persona_generation as prompts
-from sight.registry import RunInfo
-from sight.resources import Resources
+from runtime.registry import RunInfo
+from runtime.resources import Resources
 from sight.settings import Settings
 from tools import population
 from tools.knowledge.pack import load_pack

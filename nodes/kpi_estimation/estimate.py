@@ -11,7 +11,7 @@ from typing import Any
 from langgraph.runtime import Runtime
 
 from nodes.kpi_estimation.state import KpiContext, KpiInput, KpiState
-from nodes.kpi_estimation.validate import validate_request
+from tools.segment import validate_segment
 from tools import industry, population
 
 # A KPI within this relative distance of the industry average is "on par".
@@ -35,7 +35,7 @@ def _benchmark(state: KpiState) -> industry.IndustryBenchmark:
 
 def validate_input(state: KpiState, runtime: Runtime[KpiContext]) -> dict[str, Any]:
     """Check the request (every problem at once) and derive its canonical form and cache key."""
-    request = validate_request({k: state[k] for k in INPUT_FIELDS if k in state})
+    request = validate_segment({k: state[k] for k in INPUT_FIELDS if k in state})
     runtime.stream_writer({"step": "validate_input", "key": request.key})
     return {"request": request.canonical(), "key": request.key}
 

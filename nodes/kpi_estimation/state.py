@@ -9,27 +9,10 @@ from typing import Any
 
 from typing_extensions import TypedDict  # pydantic needs it for JSON schemas on Python < 3.12
 
+from sight.clock import utc_now
 from store.kpi_snapshots import KpiSnapshotRepository
+from tools.segment import SegmentFields
 
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
-
-
-class SegmentFields(TypedDict, total=False):
-    """A segment: seed 000's SegmentDefinition / DemographicConstraints names plus location."""
-
-    segment_id: str
-    segment_name: str
-    age_min: int
-    age_max: int
-    gender: str | list[str]
-    education_levels: list[str]
-    income_brackets: list[str]
-    income_min_pln: float
-    income_max_pln: float
-    location: str
-    demographics: dict[str, Any]
 
 
 class KpiInput(SegmentFields, total=False):

@@ -10,13 +10,11 @@ from typing import Annotated, Any
 
 from typing_extensions import TypedDict  # pydantic needs it for JSON schemas on Python < 3.12
 
-from nodes.kpi_estimation.state import SegmentFields
+from sight.clock import utc_now
+from tools.segment import SegmentFields
 
 Embed = Callable[[list[str]], Awaitable[list[list[float]]]]
 
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 def keep_latest(old: dict[str, Any] | None, new: dict[str, Any] | None) -> dict[str, Any]:

@@ -11,7 +11,7 @@ import random
 from dataclasses import asdict
 from typing import Any
 
-from nodes.kpi_estimation.validate import validate_request as validate_segment
+from tools.segment import validate_segment
 from sight.errors import InputValidationError
 from tools import population
 

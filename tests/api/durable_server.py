@@ -16,7 +16,7 @@ import uvicorn
 from langgraph.graph import END, START, StateGraph
 
 from api.app import create_app
-from sight.registry import GraphSpec, graph_specs
+from runtime.registry import GraphSpec, graph_specs
 from sight.settings import load_settings
 
 STEPS = 8

@@ -14,7 +14,7 @@ from langgraph.graph import END, START, StateGraph
 from langgraph.runtime import Runtime
 from langgraph.types import interrupt
 
-from sight.registry import GraphSpec, graph_specs
+from runtime.registry import GraphSpec, graph_specs
 
 
 class StepState(TypedDict, total=False):

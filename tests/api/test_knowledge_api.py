@@ -13,7 +13,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from api.routes.knowledge import KnowledgeEntryCreate, KnowledgeEntryReplace, StoredEntry
+from api.knowledge.routes import KnowledgeEntryCreate, KnowledgeEntryReplace, StoredEntry
 from tests.api.conftest import headers_for
 from tools.knowledge.results import SearchResult
 

@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from api.audit_retention import run_retention
-from api.worker import utc_now
+from runtime.audit_retention import run_retention
+from sight.clock import utc_now
 from store.persona_audit import ClientInfo
 from tests.api.conftest import headers_for
 from tests.api.personas_support import (
@@ -22,7 +22,7 @@ from tests.api.personas_support import (
     repos,
     seed,
 )
-from tests.persona_factory import make_persona
+from evals.persona_generation.factory import make_persona
 
 
 @pytest.fixture(params=BOTH_DBS)

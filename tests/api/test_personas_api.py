@@ -14,9 +14,9 @@ from typing import Any
 
 import pytest
 
-from api.persona_deps import audit_repository, persona_kpi
-from api.persona_kpi import KPI_FIELDS, lookalike_segment
-from api.worker import utc_now
+from api.personas.deps import audit_repository, persona_kpi
+from api.personas.kpi import KPI_FIELDS, lookalike_segment
+from sight.clock import utc_now
 from sight.errors import ModelError
 from store.kpi_snapshots import KpiSnapshotRepository
 from store.persona_audit import PersonaAuditRepository
@@ -31,7 +31,7 @@ from tests.api.personas_support import (
     repos,
     seed,
 )
-from tests.persona_factory import RUN_ID, make_persona
+from evals.persona_generation.factory import RUN_ID, make_persona
 
 
 @pytest.fixture(params=BOTH_DBS)
@@ -156,7 +156,7 @@ class BrokenAudit(PersonaAuditRepository):
 async def test_details_when_audit_write_fails_then_response_ok_and_warning(client, app, caplog):
     [pid, _] = await seed(app)
     app.dependency_overrides[audit_repository] = lambda: BrokenAudit(app.state.resources.sessions)
-    caplog.set_level(logging.WARNING, logger="api.audit_tasks")
+    caplog.set_level(logging.WARNING, logger="runtime.audit_tasks")
 
     response = await get(client, f"/personas/{pid}/details")
     await drained(app)

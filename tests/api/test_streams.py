@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from api.streams import StreamRegistry
+from runtime.streams import StreamRegistry
 from store.run_events import RunEventRepository, UnknownRunError
 
 T0 = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
@@ -166,7 +166,7 @@ async def test_flush_when_a_run_was_deleted_then_its_rows_dropped_and_others_sto
     publish_to(registry, ["a", "gone", "b"])
     registry.get("gone").publish("values", "secret-payload")
     fake.missing.add("gone")
-    with caplog.at_level(logging.WARNING, logger="api.streams"):
+    with caplog.at_level(logging.WARNING, logger="runtime.streams"):
         await registry.flush_all()
     assert fake.runs_stored() == {"a", "b"}
     assert registry.get("gone").persisted == 2  # dropped, never retried
@@ -209,7 +209,7 @@ async def test_registry_when_run_deleted_before_flush_then_others_persisted(
         stream.publish("metadata", {"run_id": run_id})
         stream.publish("values", {"secret": "payload"})
     assert await make_run.runs.delete(deleted, "acme")
-    with caplog.at_level(logging.WARNING, logger="api.streams"):
+    with caplog.at_level(logging.WARNING, logger="runtime.streams"):
         await registry.flush_all()
     assert [seq for seq, _, _ in await events.after(kept, -1)] == [0, 1]
     assert await events.last_seq(deleted) == -1

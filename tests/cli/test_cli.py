@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from sight.cli import app
+from cli.main import app
 from sight.settings import get_settings
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "evals" / "kpi_estimation" / "example.json"

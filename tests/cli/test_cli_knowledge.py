@@ -7,7 +7,7 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from sight.cli import app
+from cli.main import app
 
 ENTRIES = [
     {"id": "module.zima_zasieg.pompa", "kind": "module", "module": "zima_zasieg",

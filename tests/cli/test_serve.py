@@ -12,7 +12,7 @@ import uvicorn
 from fastapi import FastAPI
 from typer.testing import CliRunner
 
-from sight.cli import app, is_loopback
+from cli.main import app, is_loopback
 from sight.settings import get_settings
 
 KEY = "serve-test-key-0123456789"

@@ -6,7 +6,7 @@ import json
 from types import SimpleNamespace
 
 from evals.persona_generation.suite import judge_narratives
-from tests.persona_factory import make_persona
+from evals.persona_generation.factory import make_persona
 from tests.tools.model_fakes import policy_settings
 from tools.models import ModelRouter, ScriptedChatModel
 

@@ -26,7 +26,7 @@ from langgraph.types import Command, interrupt
 
 from sight.settings import Settings, load_settings
 from store.checkpoint import FastPostgresSaver
-from store.checkpointer import libpq_url, open_checkpointer, open_pg_pool
+from store.checkpoint.factory import libpq_url, open_checkpointer, open_pg_pool
 
 ERROR, INTERRUPT, RESUME = "__error__", "__interrupt__", "__resume__"
 

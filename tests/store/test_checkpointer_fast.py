@@ -18,7 +18,7 @@ from psycopg_pool import AsyncConnectionPool, PoolTimeout
 
 from sight.settings import Settings
 from store.checkpoint import CheckpointFlushError, FastPostgresSaver, fast_postgres_saver
-from store.checkpointer import PG_CONNECTION_KWARGS, libpq_url, open_checkpointer
+from store.checkpoint.factory import PG_CONNECTION_KWARGS, libpq_url, open_checkpointer
 from tests.store.test_checkpointer_conformance import conf, pg_schema_settings, put
 
 

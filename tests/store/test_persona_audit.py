@@ -13,7 +13,7 @@ from sight.errors import InputValidationError
 from store.models import Persona, PersonaAuditEntry
 from store.persona_audit import AuditEntry, ClientInfo, PersonaAuditRepository
 from store.personas import PersonaRepository
-from tests.persona_factory import RUN_ID, make_persona
+from evals.persona_generation.factory import RUN_ID, make_persona
 
 T0 = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
 BROWSER = ClientInfo(ip_address="203.0.113.7", user_agent="Mozilla/5.0 (X11; Linux x86_64)")

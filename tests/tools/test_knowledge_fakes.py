@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from tools.knowledge.entries import KnowledgeEntry
-from tools.knowledge.text import terms
+from tools.polish_text import terms
 from tools.models.embedders import Embedder
 
 

@@ -11,7 +11,7 @@ from qdrant_client import models as qm
 
 from tools.knowledge.keyword import AVG_TERMS, KeywordIndex, document_vector, term_id
 from tools.knowledge.pack import load_pack
-from tools.knowledge.text import terms
+from tools.polish_text import terms
 
 DOCS = [
     "Ładowarka i ładowarka, a do tego bateria.",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tools.knowledge.text import (
+from tools.polish_text import (
     UNKNOWN_PREFIX,
     analyze,
     fold,

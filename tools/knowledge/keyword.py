@@ -18,7 +18,7 @@ from collections.abc import Iterable
 
 import numpy as np
 
-from tools.knowledge.text import analyze
+from tools.polish_text import analyze
 
 K1 = 1.2
 B = 0.75

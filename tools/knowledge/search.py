@@ -13,7 +13,7 @@ from store.knowledge import Hit
 from tools.knowledge.keyword import document_vector, idf, term_id
 from tools.knowledge.rerank import Candidate
 from tools.knowledge.results import SearchHit, SearchType, StageRanks, StageScores
-from tools.knowledge.text import terms
+from tools.polish_text import terms
 
 SEARCH_TYPES: tuple[SearchType, ...] = ("dense", "sparse", "hybrid", "hybrid_rerank")
 

@@ -15,7 +15,7 @@ from functools import cache
 from tools.knowledge.base import KnowledgeBase
 from tools.knowledge.pack import Module, load_pack
 from tools.knowledge.results import SearchHit
-from tools.knowledge.text import terms
+from tools.polish_text import terms
 
 
 @dataclass(frozen=True, slots=True)

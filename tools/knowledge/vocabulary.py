@@ -16,7 +16,7 @@ from rapidfuzz import fuzz
 from rapidfuzz import process as fuzzy
 
 from tools.knowledge.keyword import term_id
-from tools.knowledge.text import analyze, fold, is_known, language_of, term_of, tokens
+from tools.polish_text import analyze, fold, is_known, language_of, term_of, tokens
 
 FUZZY_MIN_LEN = 5  # shorter unknown words are not spell-corrected
 FUZZY_CUTOFF = 84.0  # rapidfuzz ratio (0-100) a correction must reach

@@ -12,13 +12,14 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+from sight.clock import utc_now
 from sight.errors import ConflictError, DuplicateEntryError, ModelError
 from store import knowledge as kstore
 from tools.knowledge.entries import KnowledgeEntry
 from tools.knowledge.keyword import document_vector
 from tools.knowledge.results import Duplicate
 from tools.knowledge.search import payload_language, payload_term_ids, searchable
-from tools.knowledge.text import sentences
+from tools.polish_text import sentences
 
 DUPLICATE_NEIGHBOURS = 5  # closest entries checked for a near-duplicate
 DUPLICATE_COSINE_FLOOR = 0.92  # below this, no lemma overlap makes two entries duplicates
@@ -155,7 +156,7 @@ class KnowledgeWrites:
         return out
 
     async def _write(self, entries, vectors, created: str | None = None) -> list[dict[str, Any]]:
-        now = datetime.now(UTC).isoformat()
+        now = utc_now().isoformat()
         if self.memory is not None:
             current = {e.id: self._payloads[e.id] for e in entries if e.id in self._payloads}
         else:

@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from tools.knowledge.text import fold
+from tools.polish_text import fold
 from tools.persona.issues import Issue, issue
 from tools.population import FEMALE, MALE, NONBINARY
 

@@ -16,7 +16,7 @@ from typing import Any
 
 import simplemma
 
-from tools.knowledge.text import fold, is_known, language_of, term_of, tokens
+from tools.polish_text import fold, is_known, language_of, term_of, tokens
 from tools.persona.issues import Issue, issue
 from tools.persona.names import first_name_sex, name_issues
 from tools.persona.occupations import occupation_issues

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from tools.knowledge.text import fold
+from tools.polish_text import fold
 from tools.persona.issues import Issue, issue
 from tools.population import EDUCATION_LEVELS, FEMALE, MALE, NONBINARY
 

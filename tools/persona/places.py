@@ -7,7 +7,7 @@ from functools import cache
 
 import simplemma
 
-from tools.knowledge.text import STOPWORDS, fold
+from tools.polish_text import STOPWORDS, fold
 from tools.population import NATIONAL, known_values, normalise_city
 
 _WORD = re.compile(r"[^\W\d_]+")

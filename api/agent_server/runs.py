@@ -1,0 +1,250 @@
+"""Runs: create (background), stream, wait, list, get, join, join-stream, cancel, delete."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Header, Query, Response
+
+from api.auth import AdminDep, EditorDep, Principal, PrincipalDep
+from api.deps import GraphsDep, ManagerDep
+from api.agent_server.assistants import assistant_id_of, resolve_graph_id
+from api.agent_server.threads import check_uuid, owned_thread
+from api.agent_server.run_responses import sse_response, wait_response
+from api.agent_server.schemas import RunCreate
+from runtime.run_manager import RunManager
+from sight.clock import utc_now
+from sight.errors import NotFoundError
+from store.runs import NewRun, RunRecord
+
+router = APIRouter(tags=["runs"])
+
+
+async def create_run(
+    body: RunCreate, thread_id: str | None, who: Principal, manager: RunManager, graphs: GraphsDep
+) -> RunRecord:
+    """Validate, store and schedule a run; nothing is stored when the request is refused."""
+    body.refuse_unsupported(stateless=thread_id is None)
+    graph_id = resolve_graph_id(graphs, body.assistant_id)
+    spec = graphs[graph_id]
+    if spec.validate_input is not None and body.input is not None and body.command is None:
+        spec.validate_input(body.input)
+    now = utc_now()
+    stateless = thread_id is None
+    if thread_id is None:
+        thread_id = str(uuid.uuid4())
+        await manager.threads.create(thread_id, who.tenant, {"graph_id": graph_id}, now=now)
+    else:
+        thread_id = check_uuid(thread_id, "thread")
+        if body.if_not_exists == "create":
+            await manager.threads.create(thread_id, who.tenant, {}, now=now, if_exists="do_nothing")
+        # Otherwise enqueue() refuses a thread the tenant does not have (404), in its transaction.
+    assistant_id = assistant_id_of(graph_id)
+    new = NewRun(
+        run_id=str(uuid.uuid4()),
+        thread_id=thread_id,
+        tenant=who.tenant,
+        assistant_id=assistant_id,
+        graph_id=graph_id,
+        metadata={**(body.metadata or {}), "assistant_id": assistant_id},
+        kwargs=body.run_kwargs(stateless=stateless),
+        multitask_strategy=body.multitask_strategy,
+    )
+    run, inflight = await manager.runs.enqueue(
+        new,
+        strategy=body.multitask_strategy,
+        thread_metadata_update={"graph_id": graph_id, "assistant_id": assistant_id},
+        now=now,
+        claim=manager.may_claim(thread_id),
+    )
+    manager.streams.open_new(run.run_id)
+    if run.status == "running":  # stored claimed: nothing else of the thread was inflight
+        manager.start_claimed(run)
+        return run
+    if body.multitask_strategy in ("interrupt", "rollback"):
+        for other in inflight:
+            await manager.cancel(other, body.multitask_strategy)
+    manager.kick(thread_id)
+    return run
+
+
+def _locations(run: RunRecord, stateless: bool) -> dict[str, str]:
+    base = f"/runs/{run.run_id}" if stateless else f"/threads/{run.thread_id}/runs/{run.run_id}"
+    return {"Content-Location": base, "Location": f"{base}/stream"}
+
+
+async def owned_run(manager: RunManager, thread_id: str, run_id: str, tenant: str) -> RunRecord:
+    """The tenant's run on that thread, or NotFoundError naming the thread or the run."""
+    thread_id = check_uuid(thread_id, "thread")
+    run = await manager.runs.get(check_uuid(run_id, "run"), tenant, thread_id=thread_id)
+    if run is None:  # one lookup when found; the thread's only to say which one is missing
+        await owned_thread(manager, thread_id, tenant)
+        raise NotFoundError(f"Run {run_id} not found")
+    return run
+
+
+@router.post("/threads/{thread_id}/runs", summary="Create a background run")
+async def create_background_run(
+    thread_id: str,
+    body: RunCreate,
+    manager: ManagerDep,
+    graphs: GraphsDep,
+    who: EditorDep,
+    response: Response,
+) -> dict[str, Any]:
+    """Start a run that continues without a client; follow it with join or join-stream."""
+    run = await create_run(body, thread_id, who, manager, graphs)
+    response.headers["Content-Location"] = _locations(run, False)["Content-Location"]
+    return run.to_api()
+
+
+@router.post("/threads/{thread_id}/runs/stream", summary="Create a run and stream it (SSE)")
+async def stream_thread_run(
+    thread_id: str, body: RunCreate, manager: ManagerDep, graphs: GraphsDep, who: EditorDep
+) -> Response:
+    """Start a run and stream its events; reconnect with join-stream and Last-Event-ID."""
+    run = await create_run(body, thread_id, who, manager, graphs)
+    return sse_response(
+        manager,
+        run,
+        after=-1,
+        headers=_locations(run, False),
+        cancel_on_disconnect=body.on_disconnect == "cancel",
+    )
+
+
+@router.post("/threads/{thread_id}/runs/wait", summary="Create a run and wait for its output")
+async def wait_thread_run(
+    thread_id: str, body: RunCreate, manager: ManagerDep, graphs: GraphsDep, who: EditorDep
+) -> Response:
+    """Start a run and return its final values (or __interrupt__ / __error__)."""
+    run = await create_run(body, thread_id, who, manager, graphs)
+    headers = _locations(run, False)
+    headers["Location"] = headers["Content-Location"] + "/join"
+    return wait_response(
+        manager, run, headers=headers, cancel_on_disconnect=body.on_disconnect == "cancel"
+    )
+
+
+@router.post("/runs/stream", summary="Stateless run, streamed (SSE)")
+async def stream_stateless_run(
+    body: RunCreate, manager: ManagerDep, graphs: GraphsDep, who: EditorDep
+) -> Response:
+    """Run on a temporary thread and stream it; the thread is deleted unless on_completion=keep."""
+    run = await create_run(body, None, who, manager, graphs)
+    return sse_response(
+        manager,
+        run,
+        after=-1,
+        headers=_locations(run, True),
+        cancel_on_disconnect=body.on_disconnect == "cancel",
+    )
+
+
+@router.post("/runs/wait", summary="Stateless run, wait for its output")
+async def wait_stateless_run(
+    body: RunCreate, manager: ManagerDep, graphs: GraphsDep, who: EditorDep
+) -> Response:
+    """Run on a temporary thread and return its final values."""
+    run = await create_run(body, None, who, manager, graphs)
+    return wait_response(
+        manager,
+        run,
+        headers=_locations(run, True),
+        cancel_on_disconnect=body.on_disconnect == "cancel",
+    )
+
+
+@router.get("/threads/{thread_id}/runs", summary="List runs")
+async def list_runs(
+    thread_id: str,
+    manager: ManagerDep,
+    who: PrincipalDep,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 10,
+    offset: Annotated[int, Query(ge=0)] = 0,
+    status: str | None = None,
+) -> list[dict[str, Any]]:
+    """List the thread's runs, newest first."""
+    thread = await owned_thread(manager, thread_id, who.tenant)
+    runs = await manager.runs.list(
+        thread.thread_id, who.tenant, limit=limit, offset=offset, status=status
+    )
+    return [run.to_api() for run in runs]
+
+
+@router.get("/threads/{thread_id}/runs/{run_id}", summary="Get a run")
+async def get_run(
+    thread_id: str, run_id: str, manager: ManagerDep, who: PrincipalDep
+) -> dict[str, Any]:
+    """Return one run and its status."""
+    return (await owned_run(manager, thread_id, run_id, who.tenant)).to_api()
+
+
+@router.get("/threads/{thread_id}/runs/{run_id}/join", summary="Wait for a run's output")
+async def join_run(thread_id: str, run_id: str, manager: ManagerDep, who: PrincipalDep) -> Response:
+    """Wait for the run to finish and return its final values."""
+    run = await owned_run(manager, thread_id, run_id, who.tenant)
+    return wait_response(manager, run)
+
+
+@router.get("/threads/{thread_id}/runs/{run_id}/stream", summary="Join a run's stream (SSE)")
+async def join_run_stream(
+    thread_id: str,
+    run_id: str,
+    manager: ManagerDep,
+    who: PrincipalDep,
+    cancel_on_disconnect: bool = False,
+    stream_mode: Annotated[list[str] | None, Query()] = None,
+    last_event_id: Annotated[str | None, Header(alias="Last-Event-ID")] = None,
+) -> Response:
+    """Reattach to a run's events: after Last-Event-ID if given (-1: from the start), else live."""
+    run = await owned_run(manager, thread_id, run_id, who.tenant)
+    if last_event_id is None:
+        after = None
+    elif last_event_id.strip() in ("-", "-1", ""):
+        after = -1
+    else:
+        try:
+            after = int(last_event_id)
+        except ValueError:
+            raise NotFoundError(f"unknown Last-Event-ID {last_event_id!r}") from None
+    return sse_response(
+        manager,
+        run,
+        after=after,
+        headers=_locations(run, False),
+        cancel_on_disconnect=cancel_on_disconnect,
+        modes=[m for m in (stream_mode or []) if m],
+    )
+
+
+@router.post("/threads/{thread_id}/runs/{run_id}/cancel", summary="Cancel a run")
+async def cancel_run(
+    thread_id: str,
+    run_id: str,
+    manager: ManagerDep,
+    who: EditorDep,
+    wait: bool = False,
+    action: Literal["interrupt", "rollback"] = "interrupt",
+) -> Response:
+    """Cancel a pending or running run (interrupt keeps its checkpoints, rollback deletes them)."""
+    run = await owned_run(manager, thread_id, run_id, who.tenant)
+    if run.status not in ("pending", "running") or not await manager.cancel(run, action):
+        raise NotFoundError("No matching runs to cancel: the run has already finished")
+    if wait:
+        return wait_response(manager, run)
+    return Response(status_code=202)
+
+
+@router.delete(
+    "/threads/{thread_id}/runs/{run_id}", status_code=204, summary="Delete a run (admin)"
+)
+async def delete_run(thread_id: str, run_id: str, manager: ManagerDep, who: AdminDep) -> Response:
+    """Delete a finished run and its events."""
+    run = await owned_run(manager, thread_id, run_id, who.tenant)
+    if run.status in ("pending", "running"):
+        await manager.cancel(run, "interrupt")
+    await manager.runs.delete(run.run_id, who.tenant)
+    manager.streams.drop(run.run_id)
+    return Response(status_code=204)

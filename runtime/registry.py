@@ -1,0 +1,66 @@
+"""Registered graphs, read from langgraph.json: one name per workflow everywhere."""
+
+from __future__ import annotations
+
+import importlib
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any, Literal
+
+from langgraph.graph import StateGraph
+
+from graphs.context import RunInfo
+
+from sight.errors import NotFoundError
+
+LANGGRAPH_JSON = Path(__file__).resolve().parent.parent / "langgraph.json"
+
+
+@dataclass(frozen=True)
+class GraphSpec:
+    """How to build, feed and check a workflow."""
+
+    name: str
+    build: Callable[[], StateGraph]
+    make_context: Callable[[Any, RunInfo], Any]
+    validate_input: Callable[[Any], Any] | None
+    # When its checkpoints are written unless a run asks otherwise (LangGraph durability);
+    # None: LangGraph's default, "async" (after every step, in the background).
+    durability: Literal["sync", "async", "exit"] | None = None
+
+    @property
+    def run_durability(self) -> str:
+        return self.durability or "async"
+
+
+def _module_name(target: str) -> str:
+    path = target.split(":", 1)[0].removeprefix("./").removesuffix(".py")
+    return path.replace("/", ".")
+
+
+@cache
+def graph_specs() -> dict[str, GraphSpec]:
+    """Import every graph module named in langgraph.json (once)."""
+    targets: dict[str, str] = json.loads(LANGGRAPH_JSON.read_text())["graphs"]
+    specs = {}
+    for name, target in targets.items():
+        module = importlib.import_module(_module_name(target))
+        specs[name] = GraphSpec(
+            name=name,
+            build=module.build_graph,
+            make_context=module.make_context,
+            validate_input=getattr(module, "validate_input_payload", None),
+            durability=getattr(module, "DURABILITY", None),
+        )
+    return specs
+
+
+def get_graph_spec(name: str) -> GraphSpec:
+    """Return a registered graph or raise NotFoundError listing the known names."""
+    specs = graph_specs()
+    if name not in specs:
+        raise NotFoundError(f"unknown graph {name!r}; registered: {', '.join(sorted(specs))}")
+    return specs[name]

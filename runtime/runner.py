@@ -1,0 +1,46 @@
+"""Run a registered graph once: validate input, stream progress, return the output."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+from runtime.registry import GraphSpec, RunInfo
+from runtime.resources import Resources
+
+ProgressFn = Callable[[str, Any], None]
+
+
+async def run_graph(
+    spec: GraphSpec,
+    payload: Any,
+    resources: Resources,
+    *,
+    thread_id: str | None = None,
+    on_progress: ProgressFn | None = None,
+) -> dict[str, Any]:
+    """Run `spec` on `payload` with the runner's checkpointer; report (mode, chunk) progress.
+
+    Input is validated before the run starts, so bad input stores nothing (not even a
+    checkpoint) and raises InputValidationError listing every problem.
+    """
+    if spec.validate_input is not None:
+        spec.validate_input(payload)
+    graph = spec.build().compile(checkpointer=resources.checkpointer, name=spec.name)
+    thread_id = thread_id or str(uuid.uuid4())
+    config = {"configurable": {"thread_id": thread_id}}
+    output: dict[str, Any] = {}
+    async for mode, chunk in graph.astream(
+        payload,
+        config,
+        context=spec.make_context(resources, RunInfo(str(uuid.uuid4()), thread_id)),
+        stream_mode=["updates", "custom", "values"],
+        durability=spec.run_durability,
+    ):
+        if mode == "values":
+            output = chunk
+        elif on_progress is not None:
+            on_progress(mode, chunk)
+    keys = graph.output_channels
+    return {k: v for k, v in output.items() if k in keys} if isinstance(keys, list) else output

@@ -1,0 +1,245 @@
+"""Validate a KPI estimation request and bring it to canonical form.
+
+Every problem is collected (not just the first) so the caller can fix the input in one go.
+Field names follow seed 000's DemographicConstraints; a nested ``demographics`` object (as in
+SegmentDefinition) is accepted too.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import re
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from typing_extensions import TypedDict  # pydantic needs it for JSON schemas on Python < 3.12
+
+from sight.errors import InputValidationError
+from tools import industry, population
+
+ALLOWED_FIELDS = {
+    "segment_id",
+    "segment_name",
+    "age_min",
+    "age_max",
+    "gender",
+    "education_levels",
+    "income_brackets",
+    "income_min_pln",
+    "income_max_pln",
+    "location",
+    "industry",
+    "demographics",
+}
+DEMOGRAPHIC_FIELDS = {"age_min", "age_max", "gender", "education_levels", "income_brackets"}
+DEFAULT_INDUSTRY = "b2b_saas"
+
+
+class SegmentFields(TypedDict, total=False):
+    """A segment: seed 000's SegmentDefinition / DemographicConstraints names plus location."""
+
+    segment_id: str
+    segment_name: str
+    age_min: int
+    age_max: int
+    gender: str | list[str]
+    education_levels: list[str]
+    income_brackets: list[str]
+    income_min_pln: float
+    income_max_pln: float
+    location: str
+    demographics: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class CanonicalSegment:
+    """A validated request: canonical segment, industry and the cache key they define."""
+
+    segment: population.Segment
+    industry: str
+    segment_id: str | None
+    segment_name: str | None
+    key: str
+
+    def canonical(self) -> dict[str, Any]:
+        """JSON-ready canonical form (what the key hashes, plus labels)."""
+        return {
+            "segment": asdict(self.segment),
+            "industry": self.industry,
+            "segment_id": self.segment_id,
+            "segment_name": self.segment_name,
+        }
+
+
+def _problem(field: str, message: str) -> dict[str, str]:
+    return {"field": field, "message": message}
+
+
+def _as_list(value: Any) -> list[Any] | None:
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, list | tuple):
+        return list(value)
+    return None
+
+
+def _check_int(raw: dict[str, Any], field: str, problems: list[dict[str, str]]) -> int | None:
+    value = raw.get(field)
+    if value is None:
+        problems.append(_problem(field, "is required (an integer age in years)"))
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float) or int(value) != value:
+        problems.append(_problem(field, f"must be a whole number, got {value!r}"))
+        return None
+    age = int(value)
+    if not population.AGE_MIN_ALLOWED <= age <= population.AGE_MAX_ALLOWED:
+        problems.append(
+            _problem(
+                field,
+                f"must be between {population.AGE_MIN_ALLOWED} and "
+                f"{population.AGE_MAX_ALLOWED}, got {age}",
+            )
+        )
+        return None
+    return age
+
+
+def _check_values(
+    raw: dict[str, Any], field: str, normalise: Any, vocabulary: list[str], problems: list
+) -> tuple[str, ...]:
+    values = _as_list(raw.get(field))
+    if values is None:
+        problems.append(_problem(field, "must be a string or a list of strings"))
+        return ()
+    canonical: list[str] = []
+    for value in values:
+        name = normalise(value) if isinstance(value, str) else None
+        if name is None:
+            problems.append(
+                _problem(field, f"unknown value {value!r}; known: {', '.join(vocabulary)}")
+            )
+        elif name not in canonical:
+            canonical.append(name)
+    return tuple(sorted(canonical))
+
+
+def _income_from_range(raw: dict[str, Any], problems: list) -> tuple[str, ...]:
+    """Map income_min_pln/income_max_pln (net PLN a month) to the brackets they overlap."""
+    low, high = raw.get("income_min_pln"), raw.get("income_max_pln")
+    for field, value in (("income_min_pln", low), ("income_max_pln", high)):
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int | float)):
+            problems.append(_problem(field, f"must be a number of PLN, got {value!r}"))
+            return ()
+        if value is not None and value < 0:
+            problems.append(_problem(field, f"income cannot be negative, got {value}"))
+            return ()
+    if low is not None and high is not None and low > high:
+        problems.append(_problem("income_min_pln", f"{low} is above income_max_pln {high}"))
+        return ()
+    return brackets_overlapping(low or 0.0, high)
+
+
+def brackets_overlapping(low: float, high: float | None) -> tuple[str, ...]:
+    """Return the canonical income brackets that the range [low, high] overlaps."""
+    chosen = []
+    for bracket in population.INCOME_BRACKETS:
+        numbers = [float(n) for n in re.findall(r"\d+", bracket)]
+        lo, hi = (
+            (0.0, numbers[0])
+            if bracket.startswith("<")
+            else ((numbers[0], math.inf) if bracket.startswith(">") else (numbers[0], numbers[1]))
+        )
+        if low < hi and (high is None or high > lo):
+            chosen.append(bracket)
+    return tuple(chosen)
+
+
+def validate_segment(raw: Any) -> CanonicalSegment:
+    """Return the canonical request or raise InputValidationError listing every problem."""
+    if not isinstance(raw, dict):
+        raise InputValidationError([_problem("input", "must be a JSON object")])
+    raw = dict(raw)
+    problems: list[dict[str, str]] = []
+    nested = raw.pop("demographics", None)
+    if nested is not None:
+        if not isinstance(nested, dict):
+            problems.append(_problem("demographics", "must be an object"))
+        else:
+            for name in sorted(set(nested) - DEMOGRAPHIC_FIELDS):
+                problems.append(_problem(f"demographics.{name}", "unknown field"))
+            raw.update({k: v for k, v in nested.items() if k in DEMOGRAPHIC_FIELDS})
+    for name in sorted(set(raw) - ALLOWED_FIELDS):
+        problems.append(
+            _problem(name, f"unknown field; allowed: {', '.join(sorted(ALLOWED_FIELDS))}")
+        )
+
+    known = population.known_values()
+    age_min = _check_int(raw, "age_min", problems)
+    age_max = _check_int(raw, "age_max", problems)
+    if age_min is not None and age_max is not None and age_min > age_max:
+        problems.append(_problem("age_min", f"{age_min} is above age_max {age_max}"))
+    genders = _check_values(raw, "gender", population.normalise_gender, known["genders"], problems)
+    education = _check_values(
+        raw, "education_levels", population.normalise_education, known["education_levels"], problems
+    )
+    income = _check_values(
+        raw, "income_brackets", population.normalise_income, known["income_brackets"], problems
+    )
+    if raw.get("income_min_pln") is not None or raw.get("income_max_pln") is not None:
+        if income:
+            problems.append(
+                _problem("income_brackets", "give income_brackets or income_min/max_pln, not both")
+            )
+        income = _income_from_range(raw, problems)
+
+    city = None
+    location = raw.get("location")
+    if location is not None and not isinstance(location, str):
+        problems.append(_problem("location", "must be a city name or 'Polska'"))
+    else:
+        city = population.normalise_city(location)
+        if city is None:
+            problems.append(
+                _problem("location", f"unknown city {location!r}; use a Polish city or 'Polska'")
+            )
+        elif city == population.NATIONAL:
+            city = None
+
+    industry_raw = raw.get("industry") or DEFAULT_INDUSTRY
+    industry_name = (
+        industry.normalise_industry(industry_raw) if isinstance(industry_raw, str) else None
+    )
+    if industry_name is None:
+        problems.append(
+            _problem(
+                "industry",
+                f"unknown industry {industry_raw!r}; known: {', '.join(industry.known_industries())}",
+            )
+        )
+    for field in ("segment_id", "segment_name"):
+        if raw.get(field) is not None and not isinstance(raw[field], str):
+            problems.append(_problem(field, "must be a string"))
+
+    if problems:
+        raise InputValidationError(problems)
+    assert age_min is not None and age_max is not None and industry_name is not None
+    segment = population.Segment(
+        age_min=age_min,
+        age_max=age_max,
+        genders=genders,
+        education_levels=education,
+        income_brackets=income,
+        city=city,
+    )
+    key_doc = json.dumps({"segment": asdict(segment), "industry": industry_name}, sort_keys=True)
+    return CanonicalSegment(
+        segment=segment,
+        industry=industry_name,
+        segment_id=raw.get("segment_id"),
+        segment_name=raw.get("segment_name"),
+        key=hashlib.sha256(key_doc.encode()).hexdigest(),
+    )
