@@ -32,7 +32,7 @@ class SuiteReport:
     metrics: dict[str, float]
     thresholds: dict[str, tuple[str, float]]
     cases: list[dict[str, Any]]
-    created_at: str = field(default_factory=utc_now.isoformat())
+    created_at: str = field(default_factory=lambda: utc_now().isoformat())
 
     def gate(self) -> dict[str, bool]:
         """Metric -> whether it meets its threshold (a missing metric fails)."""
