@@ -13,8 +13,11 @@ from fastapi.middleware.cors import CORSMiddleware
 
 from runtime.audit_retention import start_retention
 from runtime.audit_tasks import AuditTasks
+from api.auth import EXEMPT_PATHS
 from api.errors import install_error_handlers
 from api.event_stream import StreamHandoff
+from api.limits import install_body_limit
+from api.openapi import install_openapi
 from api.personas.kpi import PersonaKpi
 from api.agent_server import assistants, runs, threads
 from api.knowledge import routes as knowledge
@@ -94,6 +97,8 @@ def create_app(
     app.state.persona_kpi = PersonaKpi()
     app.state.audit_tasks = AuditTasks()
     install_error_handlers(app)
+    install_body_limit(app, settings.max_request_body_bytes)
+    install_openapi(app, exempt=EXEMPT_PATHS)
     if settings.cors_allow_origins:
         # Added after the error middleware so it wraps it: error responses keep CORS headers.
         app.add_middleware(

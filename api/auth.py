@@ -7,6 +7,7 @@ info, the OpenAPI docs) and CORS preflights go without a principal.
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 from dataclasses import dataclass
 from typing import Annotated
@@ -70,7 +71,12 @@ def authenticate(request: Request) -> Principal:
             found = api_key
     if found is None:
         raise UnauthorizedError("invalid API key")
-    return Principal(name=found.name or f"{found.role} key", role=found.role, tenant=found.tenant)
+    return Principal(name=found.name or key_id(given), role=found.role, tenant=found.tenant)
+
+
+def key_id(key: bytes) -> str:
+    """A stable, distinct name for an unnamed key (audit user id): a short hash, never the key."""
+    return "key-" + hashlib.sha256(key).hexdigest()[:12]
 
 
 PrincipalDep = Annotated[Principal, Depends(authenticate)]

@@ -1,6 +1,6 @@
 """Errors to JSON at the API boundary: status, machine ``code``, human ``detail``.
 
-Every error body carries ``detail`` (the message the LangGraph SDKs read, see PROTOCOL.md
+Every error body carries ``detail`` (the message the LangGraph SDKs read, see docs/protocol.md
 §0.2) and ``code``. Sight's own errors add ``message`` and ``details``. Unexpected exceptions
 are logged here with their traceback and answered with a bare 500: no trace reaches a client.
 """
@@ -15,6 +15,8 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from langgraph.errors import InvalidUpdateError
+from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -47,6 +49,50 @@ STATUS_BY_ERROR: dict[type[SightError], int] = {
     ModelError: 502,
     SettingsError: 500,
 }
+
+
+class ErrorBody(BaseModel):
+    """The body of every error response (4xx and 5xx)."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "detail": "1 problem(s) in the request: body.limit: Input should be less "
+                    "than or equal to 1000",
+                    "code": "invalid_request",
+                    "details": [
+                        {
+                            "field": "body.limit",
+                            "message": "Input should be less than or equal to 1000",
+                            "type": "less_than_equal",
+                        }
+                    ],
+                }
+            ]
+        }
+    )
+
+    detail: str = Field(
+        description="What went wrong and what to fix (the message the LangGraph SDKs show).",
+        examples=["Thread with ID 5f0b3c52-8d43-4c1e-9a5e-3d7f2b6a1c90 not found"],
+    )
+    code: str = Field(
+        description="Stable machine code: invalid_request, invalid_input, invalid_json, "
+        "not_found, conflict, unauthorized, forbidden, request_too_large, internal_error...",
+        examples=["not_found"],
+    )
+    message: str | None = Field(
+        default=None,
+        description="Sight's own errors: the same text as detail.",
+        examples=["Thread with ID 5f0b3c52-8d43-4c1e-9a5e-3d7f2b6a1c90 not found"],
+    )
+    details: Any = Field(
+        default=None,
+        description="Validation errors: a list of {field, message[, type]}, one per problem. "
+        "Other errors may give an object (e.g. the option or role concerned).",
+        examples=[[{"field": "input", "message": "required"}]],
+    )
 
 
 def status_for(exc: SightError) -> int:
@@ -100,6 +146,17 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     return JSONResponse(error_body(summary, "invalid_request", details=details), status_code=422)
 
 
+async def _invalid_update(request: Request, exc: Exception) -> JSONResponse:
+    # LangGraph refused a state update: the values do not fit the graph's state, or as_node
+    # names no node. Raised while the request waits, so it is the client's to fix.
+    reason = str(exc).split("\n", 1)[0]
+    field = "as_node" if reason.startswith("Node ") else "values"
+    details = [{"field": field, "message": reason}]
+    body = error_body(f"1 problem(s) in the request: {field}: {reason}", "invalid_update",
+                      details=details)
+    return JSONResponse(body, status_code=422)
+
+
 async def _http_exception(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, HTTPException)
     try:
@@ -146,5 +203,6 @@ def install_error_handlers(app: FastAPI) -> None:
     """Translate Sight errors, validation errors, HTTP errors and crashes to JSON bodies."""
     app.add_exception_handler(SightError, _sight_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(InvalidUpdateError, _invalid_update)
     app.add_exception_handler(HTTPException, _http_exception)
     app.add_middleware(UnhandledErrorMiddleware)

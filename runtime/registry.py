@@ -13,7 +13,6 @@ from typing import Any, Literal
 from langgraph.graph import StateGraph
 
 from graphs.context import RunInfo
-
 from sight.errors import NotFoundError
 
 LANGGRAPH_JSON = Path(__file__).resolve().parent.parent / "langgraph.json"

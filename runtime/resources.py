@@ -40,16 +40,26 @@ class Resources:
             self._router = ModelRouter(self.settings)
         return self._router
 
+    def qdrant(self) -> Any:
+        """The process's Qdrant client (opened on first use, closed by ``aclose``).
+
+        Embedded Qdrant admits one client per folder, so everything in the process (the
+        knowledge base, the health check) shares this one. VectorStoreBusyError when
+        another process holds the folder.
+        """
+        if self._qdrant is None:
+            from store.vectors import open_qdrant
+
+            self._qdrant = open_qdrant(self.settings)
+        return self._qdrant
 
     async def knowledge_base(self) -> Any:
         """The configured knowledge base (Qdrant opened, mirror loaded, on first use)."""
         async with self._knowledge_lock:
             if self._knowledge is None:
-                from store.vectors import open_qdrant
                 from tools.knowledge import open_knowledge_base
 
-                self._qdrant = self._qdrant or open_qdrant(self.settings)
-                self._knowledge = await open_knowledge_base(self.settings, self._qdrant)
+                self._knowledge = await open_knowledge_base(self.settings, self.qdrant())
             return self._knowledge
 
     async def aclose(self) -> None:

@@ -1,37 +1,39 @@
 """Run execution: one run at a time per thread, in arrival order; cancel; recover after a crash.
 
-A run's life: the route stores it (RunRepository.enqueue) and hands it to the thread's driver.
+A run's life: ``submit`` stores it (RunRepository.enqueue) and hands it to the thread's driver.
 When nothing else of the thread is inflight the run is stored already claimed (``running``) and
 the driver starts it at once; otherwise it is stored ``pending`` and the driver claims the
 oldest pending run of its thread when the one before ends. The driver executes the graph,
 publishes every chunk to the run's stream, stores the final run and thread status with the
 stream's last events, and only then closes the stream (the SDK checks the run's status when a
 stream ends). Runs left ``running`` or ``pending`` by a dead process are picked up again at
-start and continue from their thread's last checkpoint.
+start and continue from their thread's last checkpoint; so that no other process runs them at
+the same time, the manager holds the database's run lock (store.run_lock) while it lives.
+
+Every run this process has claimed is in ``_claims`` (registered before the claim commits)
+until its execution ends. The graph runs in a task of its own, the only part of a run a cancel
+reaches (runtime.run_cancel): storing the outcome always completes.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Mapping
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
-from langgraph.types import Command
-
-from sight.clock import utc_now
-from runtime.events import SUPPORTED_MODES, MessageAccumulator, chunk_events
-from runtime.thread_state import thread_summary
-from runtime.streams import RunStream, StreamRegistry
-from sight.errors import SightError
-from runtime.registry import GraphSpec, RunInfo
+from runtime.registry import GraphSpec
 from runtime.resources import Resources
-from store.checkpoint.rollback import delete_checkpoints_after
+from runtime.run_cancel import RunCancellation
+from runtime.run_execution import has_checkpoint_of, run_config, run_error, stream_graph
+from runtime.streams import RunStream, StreamRegistry
+from runtime.thread_state import thread_summary
+from sight.clock import utc_now
 from store.run_events import RunEventRepository
+from store.run_lock import RunLock, acquire_run_lock
 from store.run_queue import RunQueue
-from store.runs import RunRecord, RunRepository
+from store.runs import INFLIGHT, MultitaskStrategy, NewRun, RunRecord, RunRepository
 from store.threads import ThreadRepository
 
 log = logging.getLogger(__name__)
@@ -44,12 +46,7 @@ OUTCOME_NOT_STORED = {
 }
 
 
-
-class RunCancelled(Exception):
-    """Raised inside a run's task when a client cancels it (interrupt or rollback)."""
-
-
-class RunManager:
+class RunManager(RunCancellation):
     """Owns run execution for this process (one per app)."""
 
     def __init__(self, resources: Resources, graphs: Mapping[str, GraphSpec]) -> None:
@@ -59,26 +56,40 @@ class RunManager:
         self.threads = ThreadRepository(resources.sessions)
         self.runs = RunRepository(resources.sessions)
         self.queue = RunQueue(resources.sessions)
-        self.streams = StreamRegistry(RunEventRepository(resources.sessions))
+        self.streams = StreamRegistry(
+            RunEventRepository(resources.sessions), is_live=self._is_live
+        )
         self._compiled: dict[str, Any] = {}
         self._drivers: dict[str, asyncio.Task[None]] = {}
         self._rekick: set[str] = set()
         self._handoff: dict[str, RunRecord] = {}  # claimed runs for a driver winding down
+        self._claims: dict[str, asyncio.Future[None]] = {}  # done when its execution ends
         self._tasks: dict[str, asyncio.Task[bool]] = {}
-        self._cancel: dict[str, str] = {}
+        self._graphs: dict[str, asyncio.Task[None]] = {}  # runs whose graph is running
+        self._finishing: set[str] = set()  # runs past their graph, storing the outcome
+        self._cancel: dict[str, str] = {}  # cancel action asked for a claimed run
         self._purger: asyncio.Task[None] | None = None
         self._background: set[asyncio.Task[Any]] = set()
+        self._lock: RunLock | None = None
         self._stopping = False
 
     # --- lifecycle ---------------------------------------------------------------------------
     async def start(self) -> None:
-        """Start persistence and resume every run a previous process left unfinished."""
+        """Take the database's run lock, start persistence and resume every run a previous
+        process left unfinished. Raises DatabaseInUseError if another process holds the lock."""
+        self._lock = await acquire_run_lock(self.settings)
+        try:
+            unfinished = await self.runs.unfinished()
+            for run in unfinished:
+                if run.status == "running":  # its process died: claim it again
+                    await self.runs.set_status(
+                        run.run_id, "pending", utc_now(), expect=("running",)
+                    )
+        except BaseException:
+            await self._lock.release()
+            raise
         self.streams.start()
         self._purger = asyncio.create_task(self._purge_loop(), name="run-event-purger")
-        unfinished = await self.runs.unfinished()
-        for run in unfinished:
-            if run.status == "running":  # its process died: claim it again
-                await self.runs.set_status(run.run_id, "pending", utc_now(), expect=("running",))
         for thread_id in dict.fromkeys(run.thread_id for run in unfinished):
             self.kick(thread_id)
 
@@ -100,7 +111,13 @@ class RunManager:
                 pass
             except Exception:  # noqa: BLE001 - shutting down: report, keep stopping the rest
                 log.exception("task %s failed while the server stopped", task.get_name())
-        await self.streams.stop()
+        for run_id in list(self._claims):
+            self._release(run_id)
+        try:
+            await self.streams.stop()
+        finally:
+            if self._lock is not None:
+                await self._lock.release()
 
     def spawn(self, coro: Any) -> None:
         """Run a coroutine in the background, keeping a reference until it ends."""
@@ -118,6 +135,41 @@ class RunManager:
         return self._compiled[graph_id]
 
     # --- scheduling --------------------------------------------------------------------------
+    async def submit(
+        self,
+        new: NewRun,
+        *,
+        strategy: MultitaskStrategy,
+        thread_metadata_update: dict[str, Any],
+        now: datetime,
+    ) -> RunRecord:
+        """Store a run and schedule it: at once if nothing else of its thread is inflight,
+        else after those (cancelled first for 'interrupt' and 'rollback')."""
+        claim = self.may_claim(new.thread_id)
+        if claim:  # registered before the claim commits: a cancel deciding after it finds it
+            self._claim(new.run_id)
+        try:
+            run, inflight = await self.runs.enqueue(
+                new,
+                strategy=strategy,
+                thread_metadata_update=thread_metadata_update,
+                now=now,
+                claim=claim,
+            )
+        except BaseException:
+            self._release(new.run_id)
+            raise
+        self.streams.open_new(run.run_id)
+        if run.status == "running":  # stored claimed: nothing else of the thread was inflight
+            self.start_claimed(run)
+            return run
+        self._release(run.run_id)
+        if strategy in ("interrupt", "rollback"):
+            for other in inflight:
+                await self.cancel(other, strategy)
+        self.kick(run.thread_id)
+        return run
+
     def kick(self, thread_id: str) -> None:
         """Make sure the thread's driver runs (it drains the thread's pending runs)."""
         if self._stopping:
@@ -136,7 +188,9 @@ class RunManager:
 
     def start_claimed(self, run: RunRecord) -> None:
         """Execute a run stored already claimed (``running``), then drain the thread as kick."""
+        self._claim(run.run_id)
         if self._stopping:
+            self._release(run.run_id)
             return  # it stays "running" and is resumed at the next start
         if run.thread_id in self._drivers:  # a driver still winding down: it takes the run over
             self._handoff[run.thread_id] = run
@@ -147,8 +201,22 @@ class RunManager:
             self._drive(run.thread_id, self._begin(run)), name=f"thread-driver-{run.thread_id}"
         )
 
+    def _claim(self, run_id: str) -> None:
+        if run_id not in self._claims:
+            self._claims[run_id] = asyncio.get_running_loop().create_future()
+
+    def _release(self, run_id: str) -> None:
+        """This process no longer executes the run: wake whoever waits for its end."""
+        self._finishing.discard(run_id)
+        self._cancel.pop(run_id, None)
+        ended = self._claims.pop(run_id, None)
+        if ended is not None and not ended.done():
+            ended.set_result(None)
+
     def _begin(self, run: RunRecord) -> tuple[str, asyncio.Task[bool]]:
+        self._claim(run.run_id)
         task = asyncio.create_task(self._execute(run), name=f"run-{run.run_id}")
+        task.add_done_callback(lambda _: self._release(run.run_id))
         self._tasks[run.run_id] = task
         return run.run_id, task
 
@@ -162,12 +230,17 @@ class RunManager:
                 if current is None and (handed := self._handoff.pop(thread_id, None)):
                     current = self._begin(handed)
                 if current is None:
-                    run, more = await self.queue.claim_next(thread_id, utc_now())
+                    run, more = await self._claim_next(thread_id)
                     current = self._begin(run) if run is not None else None
                 if current is not None:
                     run_id, task = current
                     try:  # _execute tells whether other runs of the thread are waiting
                         more = await asyncio.shield(task) or more
+                    except asyncio.CancelledError:
+                        if self._stopping or _cancelling():
+                            raise
+                        log.error("run %s was cancelled outside its graph", run_id)
+                        return  # it stays "running" and is resumed at the next start
                     except Exception:  # noqa: BLE001 - storing the outcome failed; see the log
                         log.exception("run %s could not be completed", run_id)
                         return  # it stays "running" and is resumed at the next start
@@ -181,35 +254,27 @@ class RunManager:
             if thread_id in self._handoff:  # left early: a claimed run still waits for a driver
                 self.kick(thread_id)
 
+    async def _claim_next(self, thread_id: str) -> tuple[RunRecord | None, bool]:
+        claimed: list[str] = []
+
+        def register(run: RunRecord) -> None:
+            claimed.append(run.run_id)
+            self._claim(run.run_id)
+
+        try:
+            return await self.queue.claim_next(thread_id, utc_now(), on_claim=register)
+        except BaseException:
+            for run_id in claimed:  # the claim did not commit: the run is still pending
+                self._release(run_id)
+            raise
+
     # --- execution ---------------------------------------------------------------------------
     async def _execute(self, run: RunRecord) -> bool:
         """Run the graph and store the outcome; True if other runs of the thread may wait."""
-        stream = await self.streams.open(run.run_id)
-        status, error = "success", None
-        try:
-            graph = self.graph(run.graph_id)
-            config = self._config(run)
-            resumed = run.attempt > 1 and await self._has_checkpoint_of(graph, config, run.run_id)
-            stream.publish("metadata", {"run_id": run.run_id, "attempt": run.attempt})
-            await self._stream_graph(graph, run, config, stream, resumed)
-        except asyncio.CancelledError:
-            action = self._cancel.pop(run.run_id, None)
-            if action is None:  # the server is stopping: the run resumes at the next start
-                raise
-            status = "interrupted"
-            if action == "rollback":
-                await self._rollback(run)
-                return True
-        except Exception as exc:  # noqa: BLE001 - any failure ends the run as "error"
-            log.warning("run %s failed: %s", run.run_id, type(exc).__name__)
-            status = "error"
-            error = {"error": type(exc).__name__, "message": str(exc)}
-            if isinstance(exc, SightError):  # the typed error's code and details reach the client
-                error["code"] = exc.code
-                if exc.details is not None:
-                    error["details"] = exc.details
-            stream.error = error
-            stream.publish("error", error)
+        stream = await self.streams.open_for_execution(run.run_id)
+        status, error = await self._run_graph(run, stream)
+        if status == "rollback":
+            return await self._rollback(run)
 
         async def store(events: list[tuple[str, int, str, str]]) -> bool:
             try:
@@ -226,61 +291,57 @@ class RunManager:
             await self.resources.checkpointer.adelete_thread(run.thread_id)
         return waiting
 
+    async def _run_graph(self, run: RunRecord, stream: RunStream) -> tuple[str, Any]:
+        """Run the graph in a task of its own, the part a cancel stops; return the run's
+        status ('success', 'error', 'interrupted' or 'rollback') and error."""
+        failure: BaseException | None = None
+        # No await between the check and the registration: a cancel lands before (the graph
+        # never starts) or after (it stops the graph task).
+        if run.run_id not in self._cancel:
+            graph = asyncio.create_task(self._graph_task(run, stream), name=f"graph-{run.run_id}")
+            self._graphs[run.run_id] = graph
+            try:
+                await graph
+            except asyncio.CancelledError as exc:
+                if _cancelling():  # the server is stopping: the run resumes at the next start
+                    raise
+                failure = exc
+            except Exception as exc:  # noqa: BLE001 - any failure ends the run as "error"
+                failure = exc
+            finally:
+                del self._graphs[run.run_id]
+        self._finishing.add(run.run_id)
+        action = self._cancel.pop(run.run_id, None)
+        if action is not None:
+            return ("rollback" if action == "rollback" else "interrupted"), None
+        if failure is None:
+            return "success", None
+        log.error("run %s failed", run.run_id, exc_info=failure)
+        stream.error = error = run_error(failure, run.run_id)
+        stream.publish("error", error)
+        return "error", error
+
+    async def _graph_task(self, run: RunRecord, stream: RunStream) -> None:
+        graph = self.graph(run.graph_id)
+        config = run_config(run)
+        resumed = run.attempt > 1 and await has_checkpoint_of(graph, config, run.run_id)
+        stream.publish("metadata", {"run_id": run.run_id, "attempt": run.attempt})
+        await self._stream_graph(graph, run, config, stream, resumed)
+
     async def _stream_graph(
         self, graph: Any, run: RunRecord, config: dict[str, Any], stream: RunStream, resumed: bool
     ) -> None:
-        kwargs = run.kwargs
-        requested = set(kwargs.get("stream_mode") or ["values"])
-        modes = {SUPPORTED_MODES[m] for m in requested} | {"values"}
-        if resumed:
-            graph_input: Any = None
-        elif kwargs.get("command"):
-            graph_input = Command(**kwargs["command"])
-        else:
-            graph_input = kwargs.get("input")
-        legacy = MessageAccumulator()
-        context = self.graphs[run.graph_id].make_context(
-            self.resources, RunInfo(run.run_id, run.thread_id, run.tenant)
+        spec = self.graphs[run.graph_id]
+        await stream_graph(graph, spec, self.resources, run, config, stream, resumed=resumed)
+
+    async def _summary(self, run: RunRecord) -> tuple[str, Any, dict[str, Any]]:
+        """The thread's status, values and interrupts from its latest checkpoint."""
+        if run.graph_id not in self.graphs:
+            return "error", None, {}
+        snapshot = await self.graph(run.graph_id).aget_state(
+            {"configurable": {"thread_id": run.thread_id}}
         )
-        async for ns, mode, chunk in graph.astream(
-            graph_input,
-            config,
-            context=context,
-            stream_mode=sorted(modes),
-            subgraphs=True,
-            interrupt_before=kwargs.get("interrupt_before"),
-            interrupt_after=kwargs.get("interrupt_after"),
-            durability=kwargs.get("durability") or self.graphs[run.graph_id].run_durability,
-        ):
-            if ns and not kwargs.get("stream_subgraphs"):
-                continue
-            if mode == "values" and not ns:
-                stream.result = chunk
-            for name, payload in chunk_events(requested, ns, mode, chunk, legacy):
-                stream.publish(name, payload)
-
-    def _config(self, run: RunRecord) -> dict[str, Any]:
-        user = dict(run.kwargs.get("config") or {})
-        configurable = {
-            **(user.get("configurable") or {}),
-            **(run.kwargs.get("checkpoint") or {}),
-            "thread_id": run.thread_id,
-        }
-        metadata = {
-            **(user.get("metadata") or {}),
-            **(run.metadata or {}),
-            "run_id": run.run_id,
-            "thread_id": run.thread_id,
-            "graph_id": run.graph_id,
-            "assistant_id": run.assistant_id,
-            "run_attempt": run.attempt,
-        }
-        return {**user, "configurable": configurable, "metadata": metadata}
-
-    @staticmethod
-    async def _has_checkpoint_of(graph: Any, config: dict[str, Any], run_id: str) -> bool:
-        state = await graph.aget_state(config)
-        return bool(state.metadata) and state.metadata.get("run_id") == run_id
+        return thread_summary(snapshot)
 
     async def _finish(
         self,
@@ -291,12 +352,7 @@ class RunManager:
     ) -> bool:
         """Store the run's status, its thread's state and its last events together (one
         transaction); return whether other runs of the thread are waiting."""
-        thread_status, values, interrupts = "error", None, {}
-        if run.graph_id in self.graphs:
-            snapshot = await self.graph(run.graph_id).aget_state(
-                {"configurable": {"thread_id": run.thread_id}}
-            )
-            thread_status, values, interrupts = thread_summary(snapshot)
+        thread_status, values, interrupts = await self._summary(run)
         return await self.queue.complete(
             run,
             status=status,
@@ -327,54 +383,29 @@ class RunManager:
             thread_id, status=status, values=values, interrupts=interrupts, error=error, now=now
         )
 
-    async def _rollback(self, run: RunRecord) -> None:
-        """Delete the run, its events and every checkpoint it wrote."""
-        saver = self.resources.checkpointer
-        config = {"configurable": {"thread_id": run.thread_id, "checkpoint_ns": ""}}
-        written = [c async for c in saver.alist(config, filter={"run_id": run.run_id})]
-        if written:  # newest first: the oldest one's parent is where the thread was before
-            parent = written[-1].parent_config
-            before = parent["configurable"]["checkpoint_id"] if parent else None
-            await delete_checkpoints_after(saver, run.thread_id, before)
-        await self.runs.delete(run.run_id, run.tenant)
-        self.streams.drop(run.run_id)
-        await self.refresh_thread(run.thread_id, self.graph(run.graph_id))
+    async def update_state(
+        self,
+        thread_id: str,
+        tenant: str,
+        graph: Any,
+        config: dict[str, Any],
+        values: Any,
+        as_node: str | None,
+    ) -> dict[str, Any]:
+        """Write `values` into the thread's state as if `as_node` returned them; refused
+        (ConflictError) while a run of the thread is inflight, decided under its lock."""
+        written: dict[str, Any] = {}
 
-    # --- cancellation ------------------------------------------------------------------------
-    async def cancel(self, run: RunRecord, action: str) -> bool:
-        """Cancel a pending or running run. False when it has already finished."""
-        if run.status == "pending":
-            await self._cancel_unstarted(run, action, expect=("pending",))
-            return True
-        handed = self._handoff.get(run.thread_id)
-        if handed is not None and handed.run_id == run.run_id:  # claimed, not started yet
-            del self._handoff[run.thread_id]
-            await self._cancel_unstarted(run, action, expect=("running",))
-            return True
-        task = self._tasks.get(run.run_id)
-        if run.status != "running" or task is None:
-            return False
-        self._cancel[run.run_id] = action
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await asyncio.shield(task)
-        return True
+        async def update() -> tuple[Any, Any, dict[str, Any]]:
+            written.update(await graph.aupdate_state(config, values, as_node=as_node))
+            snapshot = await graph.aget_state({"configurable": {"thread_id": thread_id}})
+            return thread_summary(snapshot)
 
-    async def _cancel_unstarted(
-        self, run: RunRecord, action: str, *, expect: tuple[str, ...]
-    ) -> None:
-        """Cancel a run no task executes yet: delete it (rollback) or mark it interrupted."""
-        now = utc_now()
-        if action == "rollback":
-            await self.runs.delete(run.run_id, run.tenant)
-            self.streams.drop(run.run_id)
-        else:
-            await self.runs.finish(run.run_id, "interrupted", now, expect=expect)
-            stream = self.streams.get(run.run_id)
-            if stream is not None:
-                await self.streams.finish(stream)
-        if not await self.runs.inflight(run.thread_id):
-            await self.threads.set_status(run.thread_id, "idle", now)
+        await self.threads.update_when_idle(thread_id, tenant, update, now=utc_now())
+        return written
+
+    async def _is_live(self, run_id: str) -> bool:
+        return await self.runs.status(run_id) in INFLIGHT
 
     async def _purge_loop(self) -> None:
         retention = self.settings.run_event_retention_s
@@ -385,3 +416,9 @@ class RunManager:
                 await self.streams.purge(cutoff)
             except Exception:  # noqa: BLE001 - retried next minute
                 log.warning("could not purge run events", exc_info=True)
+
+
+def _cancelling() -> bool:
+    """Whether the current task itself is being cancelled (not only something it awaits)."""
+    task = asyncio.current_task()
+    return task is not None and task.cancelling() > 0

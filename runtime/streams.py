@@ -13,11 +13,11 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, TypeVar
 
-from sight.clock import utc_now
 from runtime.serialize import dumps
+from sight.clock import utc_now
 from store.run_events import RunEventRepository, UnknownRunError
 
 log = logging.getLogger(__name__)
@@ -108,8 +108,10 @@ class StreamRegistry:
         flush_interval_s: float = 0.2,
         keep_in_memory_s: float = 60.0,
         clock: Callable[[], datetime] = utc_now,
+        is_live: Callable[[str], Awaitable[bool]] | None = None,
     ) -> None:
         self._repo = events
+        self._is_live = is_live  # whether a run is still pending or running (as stored)
         self._streams: dict[str, RunStream] = {}
         # Streams that may hold unpersisted events, oldest first (a dict as an ordered set), so
         # a pass never walks the idle ones.
@@ -133,7 +135,24 @@ class StreamRegistry:
     def get(self, run_id: str) -> RunStream | None:
         return self._streams.get(run_id)
 
-    async def open(self, run_id: str) -> RunStream:
+    async def open(self, run_id: str) -> RunStream | None:
+        """Return the stream a client follows: the one held, else a new one if the run is still
+        pending or running (its task closes it), else None (it ended, or was deleted).
+
+        The new stream is registered before the run's status is read: a run deleted after the
+        read is dropped after its delete, which closes the stream, so none is left open.
+        """
+        stream = self._streams.get(run_id)
+        if stream is not None:
+            return stream
+        stream = await self.open_for_execution(run_id)
+        if self._is_live is None or await self._is_live(run_id):
+            return stream
+        if self._streams.get(run_id) is stream:  # no task will ever close it: forget it now
+            self.drop(run_id)
+        return None
+
+    async def open_for_execution(self, run_id: str) -> RunStream:
         """Return the run's stream, creating it to continue after what the database holds."""
         stream = self._streams.get(run_id)
         if stream is None:
@@ -197,18 +216,16 @@ class StreamRegistry:
             self._dirty.pop(stream, None)
             stream.close()
 
-    async def stored_after(self, run_id: str, after: int) -> list[Event]:
+    async def stored_after(self, run_id: str, after: int, limit: int | None = None) -> list[Event]:
         """Stored events with seq > after that this process does not hold (a restarted server,
-        a finished run it has forgotten); the held ones follow from ``get(run_id)``."""
+        a finished run it has forgotten), the first `limit` of them; the held ones follow from
+        ``get(run_id)``."""
         stream = self._streams.get(run_id)
         upto = stream.base_seq if stream is not None else None
         if upto is not None and after + 1 >= upto:
             return []
-        return [
-            (seq, event, data.encode())
-            for seq, event, data in await self._repo.after(run_id, after)
-            if upto is None or seq < upto
-        ]
+        rows = await self._repo.after(run_id, after, limit=limit, before=upto)
+        return [(seq, event, data.encode()) for seq, event, data in rows]
 
     async def purge(self, ended_before: datetime) -> int:
         """Delete stored events of runs that ended before the cutoff."""

@@ -6,6 +6,8 @@ Invalid settings raise :class:`~sight.errors.SettingsError` naming what to set.
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Mapping
 from functools import lru_cache
 from pathlib import Path
@@ -21,6 +23,7 @@ from pydantic import (
     model_validator,
 )
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from pydantic_settings import SettingsError as SourceParseError
 
 from sight.errors import SettingsError
 
@@ -38,8 +41,8 @@ PROVIDER_PRESETS: dict[str, dict[str, list[str]]] = {
     "fake": {"fast": ["fake/scripted"], "deep": ["fake/scripted"]},
 }
 
-# USD per 1k tokens (input, output). Input prices are seed 000's; output prices are
-# Google's public list prices; local and ollama models cost nothing to Sight.
+# USD per 1k tokens (input, output). Input prices are docs/requirements.md §9.1's; output
+# prices are Google's public list prices; local and ollama models cost nothing to Sight.
 DEFAULT_PRICES: dict[str, tuple[float, float]] = {
     "gemini/gemini-2.5-flash": (0.00005, 0.0025),
     "gemini/gemini-2.5-pro": (0.00125, 0.01),
@@ -47,15 +50,44 @@ DEFAULT_PRICES: dict[str, tuple[float, float]] = {
 
 CommaList = Annotated[list[str], NoDecode]
 ApiRole = Literal["viewer", "editor", "admin"]
+API_KEY_MIN_LENGTH = 16
 
 
 class ApiKey(BaseModel):
     """One API key: who holds it (name), what it may do (role), whose data it sees (tenant)."""
 
-    key: SecretStr = Field(min_length=16, description="The secret sent as x-api-key or bearer.")
+    key: SecretStr = Field(description="The secret sent as x-api-key or bearer (16+ characters).")
     role: ApiRole = "viewer"
     tenant: str = Field(default="default", min_length=1, max_length=64)
     name: str = Field(default="", max_length=100)
+
+    @field_validator("key")
+    @classmethod
+    def _long_enough(cls, value: SecretStr) -> SecretStr:
+        # pydantic's own min_length message speaks of "items" and cannot name the setting.
+        length = len(value.get_secret_value())
+        if length < API_KEY_MIN_LENGTH:
+            raise ValueError(
+                f"an API key must be at least {API_KEY_MIN_LENGTH} characters (this one has "
+                f"{length}); make one with `python -c 'import secrets; print(secrets.token_urlsafe(32))'`"
+            )
+        return value
+
+
+def _parse_api_keys(value: object) -> object:
+    # Parsed here rather than by pydantic-settings so an empty SIGHT_API_KEYS (docker compose's
+    # `${SIGHT_API_KEYS:-}`) means no keys, and bad JSON is reported like any other problem.
+    if not isinstance(value, str):
+        return value
+    if not value.strip():
+        return []
+    try:
+        return json.loads(value)
+    except json.JSONDecodeError as exc:
+        raise ValueError(
+            f'not valid JSON ({exc.msg} at {exc.pos}): give a list like [{{"key": "<16+ '
+            'characters>", "role": "admin"}]'
+        ) from None
 
 
 # The local preset's model: the bundled SmolLM2-135M, or SIGHT_LOCAL_MODEL_PATH when set.
@@ -252,13 +284,22 @@ class Settings(BaseSettings):
     )
 
     # --- API server ----------------------------------------------------------------------
-    api_keys: list[ApiKey] = Field(
+    api_keys: Annotated[list[ApiKey], NoDecode] = Field(
         default_factory=list,
         description=(
             'API keys (JSON list of {"key", "role": viewer|editor|admin, "tenant", "name"}). '
             "Empty: no auth, and the server binds to loopback only."
         ),
     )
+    generate_admin_key: bool = Field(
+        default=False,
+        description=(
+            "With no API keys, `sight serve` on a non-loopback address generates an admin key "
+            "on first start, saves it in data_dir/admin.key (mode 0600), prints it once and "
+            "reuses it later. Off: it refuses to start."
+        ),
+    )
+    _parse_keys = field_validator("api_keys", mode="before")(_parse_api_keys)
     cors_allow_origins: CommaList = Field(
         default_factory=list,
         description="Origins allowed by CORS, comma separated (`*` for any). Empty: no CORS.",
@@ -270,6 +311,23 @@ class Settings(BaseSettings):
     )
     sse_heartbeat_s: float = Field(
         default=5.0, gt=0, description="Seconds between SSE heartbeat comments."
+    )
+    max_request_body_bytes: int = Field(
+        default=1024 * 1024,
+        ge=1024,
+        description="Largest request body the API reads (bytes); a larger one gets a 413.",
+    )
+    max_search_ids: int = Field(
+        default=1000,
+        ge=1,
+        le=1000,
+        description="Most thread ids one `POST /threads/search` may name (`ids`); more get a 422.",
+    )
+    max_history_limit: int = Field(
+        default=1000,
+        ge=1,
+        le=1000,
+        description="Most checkpoints one thread history request may ask for (`limit`).",
     )
 
     log_level: str = Field(default="INFO", description="Python logging level.")
@@ -355,6 +413,11 @@ class Settings(BaseSettings):
     def database_url_resolved(self) -> str:
         return self.database_url or f"sqlite+aiosqlite:///{self.data_dir / 'sight.db'}"
 
+    def __repr_args__(self):  # noqa: ANN204 - pydantic's signature
+        # repr() and str() (and so logs and tracebacks) show the database URL without its password.
+        for name, value in super().__repr_args__():
+            yield name, mask_password(value) if name == "database_url" and value else value
+
     @property
     def is_postgres(self) -> bool:
         return self.database_url_resolved.startswith("postgresql")
@@ -364,17 +427,36 @@ class Settings(BaseSettings):
         return self.data_dir / "qdrant"
 
 
+def mask_password(url: str) -> str:
+    """Return ``url`` with the password of its user info replaced by ``***``."""
+    return re.sub(r"(://[^/@:]*:)[^/@]*@", r"\1***@", url)
+
+
+def _setting_name(loc: tuple[int | str, ...]) -> str:
+    """`SIGHT_API_KEYS[0].key` for an error at ("api_keys", 0, "key")."""
+    if not loc:
+        return "SIGHT_* settings"
+    name = f"SIGHT_{str(loc[0]).upper()}"
+    for part in loc[1:]:
+        name += f"[{part}]" if isinstance(part, int) else f".{part}"
+    return name
+
+
 def load_settings(**overrides: object) -> Settings:
     """Build settings from env/.env plus overrides; raise SettingsError with what to set."""
     try:
         return Settings(**overrides)  # type: ignore[arg-type]
     except ValidationError as exc:
-        problems = []
-        for err in exc.errors():
-            field = ".".join(str(p) for p in err["loc"]) or "settings"
-            env = f"SIGHT_{field.upper()}" if field != "settings" else "SIGHT_* settings"
-            problems.append(f"{env}: {err['msg'].removeprefix('Value error, ')}")
+        problems = [
+            f"{_setting_name(err['loc'])}: {err['msg'].removeprefix('Value error, ')}"
+            for err in exc.errors()
+        ]
         raise SettingsError("invalid settings: " + "; ".join(problems), details=problems) from exc
+    except SourceParseError as exc:  # a JSON setting from the environment that is not JSON
+        field = re.search(r'field "(\w+)"', str(exc))
+        name = _setting_name((field.group(1),)) if field else "SIGHT_* settings"
+        problem = f"{name}: not valid JSON"
+        raise SettingsError(f"invalid settings: {problem}", details=[problem]) from exc
 
 
 @lru_cache(maxsize=1)

@@ -1,9 +1,9 @@
 """Persona audit log: who did what to which persona, and when.
 
 Every call opens its own session: a background task that logs a "view" after the response
-must never borrow the request's session, which may be closed by then (seed 000's critical
-issue #2). Client info (IP address, user agent) is written but never read back by the methods
-clients are served from; it is scrubbed after the retention period.
+must never borrow the request's session, which may be closed by then (docs/requirements.md
+§2.6, known defect #2). Client info (IP address, user agent) is written but never read back by
+the methods clients are served from; it is scrubbed after the retention period.
 """
 
 from __future__ import annotations

@@ -69,14 +69,17 @@ class RunEventRepository:
             raise
 
     async def after(
-        self, run_id: str, seq: int, limit: int | None = None
+        self, run_id: str, seq: int, limit: int | None = None, before: int | None = None
     ) -> list[tuple[int, str, str]]:
-        """Return the run's events with a sequence number above `seq`, in order."""
+        """Return the run's events with a sequence number above `seq` (and below `before`), in
+        order, at most `limit` of them."""
         query = (
             select(RunEvent.seq, RunEvent.event, RunEvent.data)
             .where(RunEvent.run_id == run_id, RunEvent.seq > seq)
             .order_by(RunEvent.seq)
         )
+        if before is not None:
+            query = query.where(RunEvent.seq < before)
         if limit is not None:
             query = query.limit(limit)
         async with self._sessions() as session:

@@ -201,6 +201,11 @@ class RunRepository:
             row = await session.scalar(select(Run).where(*where))
         return _record(row) if row else None
 
+    async def status(self, run_id: str) -> str | None:
+        """Return the run's stored status (any tenant), or None when the run is gone."""
+        async with self._sessions() as session:
+            return await session.scalar(select(RUNS.c.status).where(RUNS.c.run_id == run_id))
+
     async def list(
         self,
         thread_id: str,

@@ -11,7 +11,7 @@ reading one tenant's threads is cheap there.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
@@ -21,10 +21,12 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from sight.errors import ConflictError, InputValidationError
-from store.models import Thread, as_utc
+from sight.errors import ConflictError, InputValidationError, NotFoundError
+from store.models import Run, Thread, as_utc
 
 ThreadStatus = Literal["idle", "busy", "interrupted", "error"]
+# What a state update leaves: the thread's status, values and interrupts.
+ThreadState = tuple[ThreadStatus, Any, dict[str, Any]]
 SORT_COLUMNS = {
     "thread_id": Thread.thread_id,
     "status": Thread.status,
@@ -184,6 +186,26 @@ class ThreadRepository:
             raise ConflictError(f"Thread with ID {thread_id} already exists")
         return _record(existing)
 
+    async def copy(
+        self, source_id: str, target_id: str, tenant: str, *, now: datetime
+    ) -> ThreadRecord | None:
+        """Store a copy of the tenant's thread under `target_id`: its metadata and state, new
+        timestamps, and idle if the original is busy (its runs are not copied). None if the
+        tenant has no thread `source_id`."""
+        now = as_utc(now)
+        async with self._sessions() as session, session.begin():
+            row = await session.scalar(select(Thread).where(*_owned(source_id, tenant)))
+            if row is None:
+                return None
+            source = _record(row)
+            status = "idle" if source.status == "busy" else source.status
+            record = ThreadRecord(
+                target_id, tenant, source.metadata, status, source.values,
+                source.interrupts, source.error, now, now, now,
+            )
+            await session.execute(Thread.__table__.insert().values(vars(record)))
+        return record
+
     async def get(self, thread_id: str, tenant: str) -> ThreadRecord | None:
         """Return the tenant's thread, or None (another tenant's thread is None too)."""
         async with self._sessions() as session:
@@ -327,6 +349,46 @@ class ThreadRepository:
                 .returning(Thread.thread_id)
             )
             return updated.first() is not None
+
+    async def update_when_idle(
+        self,
+        thread_id: str,
+        tenant: str,
+        update_state: Callable[[], Awaitable[ThreadState]],
+        *,
+        now: datetime,
+    ) -> None:
+        """Run `update_state` (it writes the thread's checkpoint and returns the thread's new
+        state) while no run of the thread is pending or running, and store what it returns.
+
+        The thread's row stays locked throughout, so no run is enqueued (nor claimed) between
+        the check and the write. Raises NotFoundError if the tenant has no such thread,
+        ConflictError while a run is inflight.
+        """
+        now = as_utc(now)
+        async with self._sessions() as session, session.begin():
+            if not await lock_thread_row(session, thread_id, tenant):
+                raise NotFoundError(f"Thread with ID {thread_id} not found")
+            inflight = await session.scalar(
+                select(Run.run_id)
+                .where(Run.thread_id == thread_id, Run.status.in_(("pending", "running")))
+                .limit(1)
+            )
+            if inflight is not None:
+                raise ConflictError(f"Thread {thread_id} has in-flight runs: wait or cancel them")
+            status, values, interrupts = await update_state()
+            await session.execute(
+                update(Thread)
+                .where(Thread.thread_id == thread_id)
+                .values(
+                    status=status,
+                    values=values,
+                    interrupts=interrupts,
+                    error=None,
+                    updated_at=now,
+                    state_updated_at=now,
+                )
+            )
 
     async def set_status(self, thread_id: str, status: ThreadStatus, now: datetime) -> bool:
         """Set the thread's status and bump updated_at. False if the thread is gone."""

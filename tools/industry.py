@@ -1,10 +1,11 @@
 """Industry benchmarks for persona KPI estimates (conversion, retention, NPS, LTV, CAC).
 
 Figures live in ``data/industry_benchmarks.json``, each with its source. ``b2b_saas`` holds
-the seed's values verbatim; the other industries are rough and marked ``illustrative``.
+the values of docs/requirements.md §1.5 verbatim; the other industries are rough and marked
+``illustrative``.
 
-LTV follows the seed: ``avg_monthly_income x ltv_income_share x ltv_years``, where
-``avg_monthly_income`` is the segment's average personal monthly NET income in PLN (see
+LTV follows docs/requirements.md §1.5: ``avg_monthly_income x ltv_income_share x ltv_years``,
+where ``avg_monthly_income`` is the segment's average personal monthly NET income in PLN (see
 ``tools.population.average_monthly_income``) and ``ltv_income_share`` is the part of one month's
 income spent with the company per year. CAC = LTV x ``cac_share_of_ltv``.
 """

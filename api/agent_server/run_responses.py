@@ -3,17 +3,39 @@
 from __future__ import annotations
 
 import asyncio
+import re
 from typing import Any
 
-from api.event_stream import JSON_HEARTBEAT, PushResponse
-from runtime.serialize import dumps
-from api.event_stream import frame
-from runtime.streams import RunStream
+from api.event_stream import JSON_HEARTBEAT, PushResponse, frame
 from runtime.run_manager import RunManager
+from runtime.serialize import dumps
+from runtime.streams import RunStream
+from sight.errors import InputValidationError
 from store.runs import RunRecord
 
 ALWAYS_SENT = {"metadata", "error"}
 NOTHING_BEFORE = 2**62
+# Stored events are replayed this many at a time: a long run's log is never loaded whole.
+REPLAY_PAGE = 500
+EVENT_ID = re.compile(r"[0-9]{1,19}")
+
+
+def parse_last_event_id(value: str) -> int:
+    """The seq a Last-Event-ID header names (-1 for "from the start"); 422 if it names none."""
+    text = value.strip()
+    if text in ("", "-", "-1"):
+        return -1
+    if EVENT_ID.fullmatch(text) and int(text) <= NOTHING_BEFORE:
+        return int(text)
+    raise InputValidationError(
+        [
+            {
+                "field": "Last-Event-ID",
+                "message": f"{value[:40]!r} is not an event id: send the id of the last event "
+                "received (an integer >= 0), or -1 to replay the stream from the start",
+            }
+        ]
+    )
 
 
 def wanted(event: str, modes: list[str] | None) -> bool:
@@ -55,13 +77,15 @@ class RunFrames:
         self._modes = modes
         self._stream: RunStream | None = None
         self._started = False
+        self._replaying = True  # stored events may be left to send before the held ones
 
     async def read(self, timeout: float) -> bytes | None:
         if not self._started:
             self._started = True
-            first = await self._start()
-            if first:
-                return first
+            await self._start()
+        while self._replaying:
+            if page := await self._replay_page():
+                return page
         deadline = asyncio.get_running_loop().time() + timeout
         while (stream := self._stream) is not None:
             if held := stream.held_after(self._after):
@@ -76,12 +100,19 @@ class RunFrames:
                 return b""
         return None
 
-    async def _start(self) -> bytes:
-        manager, run = self._manager, self._run
-        self._stream = stream = await _stream_of(manager, run)
+    async def _start(self) -> None:
+        self._stream = stream = await _stream_of(self._manager, self._run)
         if self._after is None:
             self._after = stream.next_seq - 1 if stream is not None else NOTHING_BEFORE
-        stored = await manager.streams.stored_after(run.run_id, self._after)
+            self._replaying = False
+
+    async def _replay_page(self) -> bytes:
+        """The next page of stored events the client wants (b"" when none of the page is)."""
+        assert self._after is not None
+        stored = await self._manager.streams.stored_after(
+            self._run.run_id, self._after, limit=REPLAY_PAGE
+        )
+        self._replaying = len(stored) == REPLAY_PAGE
         if stored:
             self._after = stored[-1][0]
         return self._encode(stored)

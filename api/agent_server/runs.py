@@ -11,14 +11,39 @@ from api.auth import AdminDep, EditorDep, Principal, PrincipalDep
 from api.deps import GraphsDep, ManagerDep
 from api.agent_server.assistants import assistant_id_of, resolve_graph_id
 from api.agent_server.threads import check_uuid, owned_thread
-from api.agent_server.run_responses import sse_response, wait_response
-from api.agent_server.schemas import RunCreate
+from api.agent_server.run_responses import parse_last_event_id, sse_response, wait_response
+from api.agent_server.schemas import SSE_RESPONSES, RunCreate, RunId, ThreadId
+from api.limits import MAX_OFFSET
 from runtime.run_manager import RunManager
 from sight.clock import utc_now
-from sight.errors import NotFoundError
-from store.runs import NewRun, RunRecord
+from sight.errors import InputValidationError, NotFoundError
+from store.runs import NewRun, RunRecord, RunStatus
 
 router = APIRouter(tags=["runs"])
+
+
+async def check_resumable(manager: RunManager, thread_id: str | None, tenant: str) -> None:
+    """Refuse a run with nothing to start from (LangGraph would fail it: EmptyInputError): no
+    input, command or checkpoint, on a new thread or one with no checkpoint nor run before it."""
+    if thread_id is not None:
+        thread_id = check_uuid(thread_id, "thread")
+        if await manager.threads.get(thread_id, tenant) is not None and (
+            await manager.runs.inflight(thread_id)
+            or await manager.resources.checkpointer.aget_tuple(
+                {"configurable": {"thread_id": thread_id, "checkpoint_ns": ""}}
+            )
+        ):
+            return
+    where = "the thread has no state to continue" if thread_id else "a stateless run starts anew"
+    raise InputValidationError(
+        [
+            {
+                "field": "input",
+                "message": f"required: {where} (send input, or a command to resume an "
+                "interrupted thread)",
+            }
+        ]
+    )
 
 
 async def create_run(
@@ -30,6 +55,8 @@ async def create_run(
     spec = graphs[graph_id]
     if spec.validate_input is not None and body.input is not None and body.command is None:
         spec.validate_input(body.input)
+    if body.continues_thread:
+        await check_resumable(manager, thread_id, who.tenant)
     now = utc_now()
     stateless = thread_id is None
     if thread_id is None:
@@ -51,27 +78,18 @@ async def create_run(
         kwargs=body.run_kwargs(stateless=stateless),
         multitask_strategy=body.multitask_strategy,
     )
-    run, inflight = await manager.runs.enqueue(
+    return await manager.submit(
         new,
         strategy=body.multitask_strategy,
         thread_metadata_update={"graph_id": graph_id, "assistant_id": assistant_id},
         now=now,
-        claim=manager.may_claim(thread_id),
     )
-    manager.streams.open_new(run.run_id)
-    if run.status == "running":  # stored claimed: nothing else of the thread was inflight
-        manager.start_claimed(run)
-        return run
-    if body.multitask_strategy in ("interrupt", "rollback"):
-        for other in inflight:
-            await manager.cancel(other, body.multitask_strategy)
-    manager.kick(thread_id)
-    return run
 
 
-def _locations(run: RunRecord, stateless: bool) -> dict[str, str]:
-    base = f"/runs/{run.run_id}" if stateless else f"/threads/{run.thread_id}/runs/{run.run_id}"
-    return {"Content-Location": base, "Location": f"{base}/stream"}
+def _locations(run: RunRecord, follow: str = "stream") -> dict[str, str]:
+    # A stateless run lives on a thread too (deleted when it ends, unless on_completion=keep).
+    base = f"/threads/{run.thread_id}/runs/{run.run_id}"
+    return {"Content-Location": base, "Location": f"{base}/{follow}"}
 
 
 async def owned_run(manager: RunManager, thread_id: str, run_id: str, tenant: str) -> RunRecord:
@@ -86,7 +104,7 @@ async def owned_run(manager: RunManager, thread_id: str, run_id: str, tenant: st
 
 @router.post("/threads/{thread_id}/runs", summary="Create a background run")
 async def create_background_run(
-    thread_id: str,
+    thread_id: ThreadId,
     body: RunCreate,
     manager: ManagerDep,
     graphs: GraphsDep,
@@ -95,13 +113,17 @@ async def create_background_run(
 ) -> dict[str, Any]:
     """Start a run that continues without a client; follow it with join or join-stream."""
     run = await create_run(body, thread_id, who, manager, graphs)
-    response.headers["Content-Location"] = _locations(run, False)["Content-Location"]
+    response.headers["Content-Location"] = _locations(run)["Content-Location"]
     return run.to_api()
 
 
-@router.post("/threads/{thread_id}/runs/stream", summary="Create a run and stream it (SSE)")
+@router.post(
+    "/threads/{thread_id}/runs/stream",
+    summary="Create a run and stream it (SSE)",
+    responses=SSE_RESPONSES,
+)
 async def stream_thread_run(
-    thread_id: str, body: RunCreate, manager: ManagerDep, graphs: GraphsDep, who: EditorDep
+    thread_id: ThreadId, body: RunCreate, manager: ManagerDep, graphs: GraphsDep, who: EditorDep
 ) -> Response:
     """Start a run and stream its events; reconnect with join-stream and Last-Event-ID."""
     run = await create_run(body, thread_id, who, manager, graphs)
@@ -109,25 +131,26 @@ async def stream_thread_run(
         manager,
         run,
         after=-1,
-        headers=_locations(run, False),
+        headers=_locations(run),
         cancel_on_disconnect=body.on_disconnect == "cancel",
     )
 
 
 @router.post("/threads/{thread_id}/runs/wait", summary="Create a run and wait for its output")
 async def wait_thread_run(
-    thread_id: str, body: RunCreate, manager: ManagerDep, graphs: GraphsDep, who: EditorDep
+    thread_id: ThreadId, body: RunCreate, manager: ManagerDep, graphs: GraphsDep, who: EditorDep
 ) -> Response:
     """Start a run and return its final values (or __interrupt__ / __error__)."""
     run = await create_run(body, thread_id, who, manager, graphs)
-    headers = _locations(run, False)
-    headers["Location"] = headers["Content-Location"] + "/join"
     return wait_response(
-        manager, run, headers=headers, cancel_on_disconnect=body.on_disconnect == "cancel"
+        manager,
+        run,
+        headers=_locations(run, "join"),
+        cancel_on_disconnect=body.on_disconnect == "cancel",
     )
 
 
-@router.post("/runs/stream", summary="Stateless run, streamed (SSE)")
+@router.post("/runs/stream", summary="Stateless run, streamed (SSE)", responses=SSE_RESPONSES)
 async def stream_stateless_run(
     body: RunCreate, manager: ManagerDep, graphs: GraphsDep, who: EditorDep
 ) -> Response:
@@ -137,7 +160,7 @@ async def stream_stateless_run(
         manager,
         run,
         after=-1,
-        headers=_locations(run, True),
+        headers=_locations(run),
         cancel_on_disconnect=body.on_disconnect == "cancel",
     )
 
@@ -151,19 +174,19 @@ async def wait_stateless_run(
     return wait_response(
         manager,
         run,
-        headers=_locations(run, True),
+        headers=_locations(run, "join"),
         cancel_on_disconnect=body.on_disconnect == "cancel",
     )
 
 
 @router.get("/threads/{thread_id}/runs", summary="List runs")
 async def list_runs(
-    thread_id: str,
+    thread_id: ThreadId,
     manager: ManagerDep,
     who: PrincipalDep,
-    limit: Annotated[int, Query(ge=1, le=1000)] = 10,
-    offset: Annotated[int, Query(ge=0)] = 0,
-    status: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=1000, description="Page size.")] = 10,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET, description="Runs to skip.")] = 0,
+    status: Annotated[RunStatus | None, Query(description="Only runs in this status.")] = None,
 ) -> list[dict[str, Any]]:
     """List the thread's runs, newest first."""
     thread = await owned_thread(manager, thread_id, who.tenant)
@@ -175,45 +198,50 @@ async def list_runs(
 
 @router.get("/threads/{thread_id}/runs/{run_id}", summary="Get a run")
 async def get_run(
-    thread_id: str, run_id: str, manager: ManagerDep, who: PrincipalDep
+    thread_id: ThreadId, run_id: RunId, manager: ManagerDep, who: PrincipalDep
 ) -> dict[str, Any]:
     """Return one run and its status."""
     return (await owned_run(manager, thread_id, run_id, who.tenant)).to_api()
 
 
 @router.get("/threads/{thread_id}/runs/{run_id}/join", summary="Wait for a run's output")
-async def join_run(thread_id: str, run_id: str, manager: ManagerDep, who: PrincipalDep) -> Response:
+async def join_run(
+    thread_id: ThreadId, run_id: RunId, manager: ManagerDep, who: PrincipalDep
+) -> Response:
     """Wait for the run to finish and return its final values."""
     run = await owned_run(manager, thread_id, run_id, who.tenant)
     return wait_response(manager, run)
 
 
-@router.get("/threads/{thread_id}/runs/{run_id}/stream", summary="Join a run's stream (SSE)")
+@router.get(
+    "/threads/{thread_id}/runs/{run_id}/stream",
+    summary="Join a run's stream (SSE)",
+    responses=SSE_RESPONSES,
+)
 async def join_run_stream(
-    thread_id: str,
-    run_id: str,
+    thread_id: ThreadId,
+    run_id: RunId,
     manager: ManagerDep,
     who: PrincipalDep,
     cancel_on_disconnect: bool = False,
     stream_mode: Annotated[list[str] | None, Query()] = None,
-    last_event_id: Annotated[str | None, Header(alias="Last-Event-ID")] = None,
+    last_event_id: Annotated[
+        str | None,
+        Header(
+            alias="Last-Event-ID",
+            description="Replay the events after this id (-1: from the start); none: only "
+            "the events still to come.",
+        ),
+    ] = None,
 ) -> Response:
     """Reattach to a run's events: after Last-Event-ID if given (-1: from the start), else live."""
     run = await owned_run(manager, thread_id, run_id, who.tenant)
-    if last_event_id is None:
-        after = None
-    elif last_event_id.strip() in ("-", "-1", ""):
-        after = -1
-    else:
-        try:
-            after = int(last_event_id)
-        except ValueError:
-            raise NotFoundError(f"unknown Last-Event-ID {last_event_id!r}") from None
+    after = None if last_event_id is None else parse_last_event_id(last_event_id)
     return sse_response(
         manager,
         run,
         after=after,
-        headers=_locations(run, False),
+        headers=_locations(run),
         cancel_on_disconnect=cancel_on_disconnect,
         modes=[m for m in (stream_mode or []) if m],
     )
@@ -221,8 +249,8 @@ async def join_run_stream(
 
 @router.post("/threads/{thread_id}/runs/{run_id}/cancel", summary="Cancel a run")
 async def cancel_run(
-    thread_id: str,
-    run_id: str,
+    thread_id: ThreadId,
+    run_id: RunId,
     manager: ManagerDep,
     who: EditorDep,
     wait: bool = False,
@@ -240,7 +268,9 @@ async def cancel_run(
 @router.delete(
     "/threads/{thread_id}/runs/{run_id}", status_code=204, summary="Delete a run (admin)"
 )
-async def delete_run(thread_id: str, run_id: str, manager: ManagerDep, who: AdminDep) -> Response:
+async def delete_run(
+    thread_id: ThreadId, run_id: RunId, manager: ManagerDep, who: AdminDep
+) -> Response:
     """Delete a finished run and its events."""
     run = await owned_run(manager, thread_id, run_id, who.tenant)
     if run.status in ("pending", "running"):

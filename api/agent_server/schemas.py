@@ -3,14 +3,58 @@ known options Sight does not support are refused when set, never silently ignore
 
 from __future__ import annotations
 
-from typing import Any, Literal
+import uuid
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from fastapi import Path
+from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema, field_validator
 
+from api.limits import MAX_OFFSET
 from runtime.events import SUPPORTED_MODES
 from sight.errors import UnsupportedOptionError
 
 Strategy = Literal["reject", "enqueue", "interrupt", "rollback"]
+# Documented as UUIDs; the routes check them (422 naming the id) before any lookup.
+UUID_FORMAT = {"format": "uuid"}
+ThreadId = Annotated[
+    str,
+    Path(
+        description="The thread's id (a UUID).",
+        examples=["5f0b3c52-8d43-4c1e-9a5e-3d7f2b6a1c90"],
+        json_schema_extra=UUID_FORMAT,
+    ),
+]
+RunId = Annotated[
+    str,
+    Path(
+        description="The run's id (a UUID).",
+        examples=["1ef9c3a2-7b4d-6e10-8f2a-5c3d9e7b1a04"],
+        json_schema_extra=UUID_FORMAT,
+    ),
+]
+# What a state update writes; checked by StateUpdate (pydantic's own union errors are cryptic).
+StateValues = Annotated[
+    Any,
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "object"},
+                {"type": "array", "items": {"type": "object"}},
+                {"type": "null"},
+            ]
+        }
+    ),
+]
+# Runs may set these RunnableConfig numbers; anything else in `config` is passed as given.
+CONFIG_BOUNDS = {"recursion_limit": (1, 10_000), "max_concurrency": (1, 1_000)}
+# The body of a streamed route: Server-Sent Events (docs/protocol.md).
+SSE_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "Server-Sent Events: `event:` the stream mode, `data:` its JSON, `id:` "
+        "the event's sequence number (send it back as Last-Event-ID to resume).",
+        "content": {"text/event-stream": {"schema": {"type": "string"}}},
+    }
+}
 
 
 class Body(BaseModel):
@@ -97,6 +141,28 @@ class RunCreate(Body):
             )
         return modes or ["values"]
 
+    @field_validator("config")
+    @classmethod
+    def _config_numbers(cls, value: dict[str, Any] | None) -> dict[str, Any] | None:
+        for key, (low, high) in CONFIG_BOUNDS.items():
+            number = (value or {}).get(key)
+            if number is None:
+                continue
+            if isinstance(number, bool) or not isinstance(number, int) or not low <= number <= high:
+                raise ValueError(f"{key} must be an integer from {low} to {high}; got {number!r}")
+        return value
+
+    @property
+    def continues_thread(self) -> bool:
+        """True when the run gives no input, command or checkpoint: it goes on from the
+        thread's current state, so it needs a thread with one."""
+        return (
+            self.input is None
+            and self.command is None
+            and not self.checkpoint
+            and not self.checkpoint_id
+        )
+
     def refuse_unsupported(self, *, stateless: bool) -> None:
         """Raise UnsupportedOptionError for any set option Sight does not implement."""
         unsupported = {
@@ -145,7 +211,9 @@ class RunCreate(Body):
 
 
 class ThreadCreate(Body):
-    thread_id: str | None = Field(default=None, description="UUID; generated when absent.")
+    thread_id: str | None = Field(
+        default=None, description="UUID; generated when absent.", json_schema_extra=UUID_FORMAT
+    )
     metadata: dict[str, Any] = Field(default_factory=dict, description="Thread metadata.")
     if_exists: Literal["raise", "do_nothing"] = Field(default="raise")
     graph_id: str | None = Field(default=None, description="Stored as metadata.graph_id.")
@@ -161,10 +229,14 @@ class ThreadPatch(Body):
 class ThreadSearch(Body):
     metadata: dict[str, Any] | None = None
     values: dict[str, Any] | None = None
-    ids: list[str] | None = None
+    ids: list[uuid.UUID] | None = Field(
+        default=None,
+        max_length=1000,
+        description="Only these threads (at most SIGHT_MAX_SEARCH_IDS, 1000 by default).",
+    )
     status: Literal["idle", "busy", "interrupted", "error"] | None = None
     limit: int = Field(default=10, ge=1, le=1000)
-    offset: int = Field(default=0, ge=0)
+    offset: int = Field(default=0, ge=0, le=MAX_OFFSET)
     sort_by: Literal["thread_id", "status", "created_at", "updated_at", "state_updated_at"] = (
         "updated_at"
     )
@@ -180,10 +252,24 @@ class ThreadCount(Body):
 
 
 class StateUpdate(Body):
-    values: Any = Field(default=None, description="Values to write as if a node returned them.")
+    values: StateValues = Field(
+        default=None,
+        description="Values to write as if a node returned them (an object of state keys).",
+        examples=[{"topic": "zima"}],
+    )
     as_node: str | None = Field(default=None, description="Node the update is attributed to.")
     checkpoint: dict[str, Any] | None = None
     checkpoint_id: str | None = None
+
+
+    @field_validator("values")
+    @classmethod
+    def _values(cls, value: Any) -> Any:
+        if value is None or isinstance(value, dict):
+            return value
+        if isinstance(value, list) and all(isinstance(item, dict) for item in value):
+            return value
+        raise ValueError("must be an object of state keys and values (or a list of them)")
 
 
 class StateAtCheckpoint(Body):
@@ -192,7 +278,9 @@ class StateAtCheckpoint(Body):
 
 
 class HistoryRequest(Body):
-    limit: int = Field(default=10, ge=1, le=1000)
+    limit: int = Field(
+        default=10, ge=1, le=1000, description="At most SIGHT_MAX_HISTORY_LIMIT (1000 by default)."
+    )
     before: str | dict[str, Any] | None = None
     metadata: dict[str, Any] | None = None
     checkpoint: dict[str, Any] | None = None
@@ -204,7 +292,7 @@ class AssistantSearch(Body):
     graph_id: str | None = None
     name: str | None = None
     limit: int = Field(default=10, ge=1, le=1000)
-    offset: int = Field(default=0, ge=0)
+    offset: int = Field(default=0, ge=0, le=MAX_OFFSET)
     sort_by: Literal["assistant_id", "graph_id", "name", "created_at", "updated_at"] | None = None
     sort_order: Literal["asc", "desc"] | None = None
     select: list[str] | None = None

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Path, Query, Request, Response
 
 from api.auth import AdminDep, EditorDep, PrincipalDep
 from api.deps import ManagerDep
@@ -15,19 +15,21 @@ from api.agent_server.schemas import (
     StateUpdate,
     ThreadCount,
     ThreadCreate,
+    ThreadId,
     ThreadPatch,
     ThreadSearch,
 )
+from api.limits import check_at_most
 from runtime.thread_state import EMPTY_STATE, checkpoint_of, thread_state
 from runtime.run_manager import RunManager
 from sight.clock import utc_now
 from sight.errors import (
     BadRequestError,
-    ConflictError,
     InputValidationError,
     NotFoundError,
     UnsupportedOptionError,
 )
+from store.checkpoint.copy import copy_thread_checkpoints
 from store.threads import ThreadRecord
 
 router = APIRouter(tags=["threads"])
@@ -82,11 +84,13 @@ async def search_threads(
     """Search the tenant's threads by metadata, values, ids and status."""
     if body.extract:
         raise UnsupportedOptionError("extract", "not implemented")
+    if body.ids is not None:
+        check_at_most("ids", len(body.ids), manager.settings.max_search_ids, "SIGHT_MAX_SEARCH_IDS")
     found, total = await manager.threads.search(
         who.tenant,
         metadata=body.metadata,
         values=body.values,
-        ids=body.ids,
+        ids=None if body.ids is None else [str(i) for i in body.ids],
         status=body.status,
         limit=body.limit,
         offset=body.offset,
@@ -109,42 +113,41 @@ async def count_threads(body: ThreadCount, manager: ManagerDep, who: PrincipalDe
 
 
 @router.get("/threads/{thread_id}", summary="Get a thread")
-async def get_thread(thread_id: str, manager: ManagerDep, who: PrincipalDep) -> dict[str, Any]:
+async def get_thread(
+    thread_id: ThreadId, manager: ManagerDep, who: PrincipalDep
+) -> dict[str, Any]:
     """Return one thread."""
     return (await owned_thread(manager, thread_id, who.tenant)).to_api()
 
 
 @router.patch("/threads/{thread_id}", summary="Update thread metadata")
 async def patch_thread(
-    thread_id: str, body: ThreadPatch, manager: ManagerDep, who: EditorDep, request: Request
+    thread_id: ThreadId, body: ThreadPatch, manager: ManagerDep, who: EditorDep, request: Request
 ) -> Any:
     """Merge metadata into the thread's metadata."""
     if body.ttl is not None:
         raise UnsupportedOptionError("ttl", "not implemented")
-    await owned_thread(manager, thread_id, who.tenant)
     thread = await manager.threads.patch_metadata(
-        thread_id, who.tenant, body.metadata, now=utc_now()
+        check_uuid(thread_id, "thread"), who.tenant, body.metadata, now=utc_now()
     )
+    if thread is None:  # never the tenant's, or deleted meanwhile
+        raise NotFoundError(f"Thread with ID {thread_id} not found")
     if "return=minimal" in request.headers.get("prefer", ""):
         return Response(status_code=204)
-    assert thread is not None
     return thread.to_api()
 
 
 @router.delete("/threads/{thread_id}", status_code=204, summary="Delete a thread (admin)")
-async def delete_thread(thread_id: str, manager: ManagerDep, who: AdminDep) -> Response:
-    """Delete a thread, its runs, their events and its checkpoints."""
-    thread = await owned_thread(manager, thread_id, who.tenant)
-    for run in await manager.runs.inflight(thread.thread_id):
-        await manager.cancel(run, "interrupt")
-    await manager.threads.delete(thread.thread_id, who.tenant)
-    await manager.resources.checkpointer.adelete_thread(thread.thread_id)
+async def delete_thread(thread_id: ThreadId, manager: ManagerDep, who: AdminDep) -> Response:
+    """Delete a thread, its runs, their events and its checkpoints (its runs stop first)."""
+    if not await manager.delete_thread(check_uuid(thread_id, "thread"), who.tenant):
+        raise NotFoundError(f"Thread with ID {thread_id} not found")
     return Response(status_code=204)
 
 
 @router.get("/threads/{thread_id}/state", summary="Current state")
 async def get_state(
-    thread_id: str, manager: ManagerDep, who: PrincipalDep, subgraphs: bool = False
+    thread_id: ThreadId, manager: ManagerDep, who: PrincipalDep, subgraphs: bool = False
 ) -> dict[str, Any]:
     """Return the thread's latest state (values, next, tasks, interrupts, checkpoint)."""
     thread = await owned_thread(manager, thread_id, who.tenant)
@@ -156,7 +159,7 @@ async def get_state(
 
 @router.post("/threads/{thread_id}/state/checkpoint", summary="State at a checkpoint")
 async def get_state_at(
-    thread_id: str, body: StateAtCheckpoint, manager: ManagerDep, who: PrincipalDep
+    thread_id: ThreadId, body: StateAtCheckpoint, manager: ManagerDep, who: PrincipalDep
 ) -> dict[str, Any]:
     """Return the thread's state at a given checkpoint."""
     thread = await owned_thread(manager, thread_id, who.tenant)
@@ -169,31 +172,40 @@ async def get_state_at(
 
 @router.get("/threads/{thread_id}/state/{checkpoint_id}", summary="State at a checkpoint id")
 async def get_state_at_id(
-    thread_id: str, checkpoint_id: str, manager: ManagerDep, who: PrincipalDep
+    thread_id: ThreadId,
+    checkpoint_id: Annotated[
+        str, Path(description="A checkpoint id (a UUID).", json_schema_extra={"format": "uuid"})
+    ],
+    manager: ManagerDep,
+    who: PrincipalDep,
 ) -> dict[str, Any]:
     """Return the thread's state at a checkpoint id (deprecated form)."""
+    checkpoint_id = check_uuid(checkpoint_id, "checkpoint")
     body = StateAtCheckpoint(checkpoint={"checkpoint_id": checkpoint_id})
     return await get_state_at(thread_id, body, manager, who)
 
 
 @router.post("/threads/{thread_id}/state", summary="Update state")
 async def update_state(
-    thread_id: str, body: StateUpdate, manager: ManagerDep, who: EditorDep
+    thread_id: ThreadId, body: StateUpdate, manager: ManagerDep, who: EditorDep
 ) -> dict[str, Any]:
     """Write values into the thread's state as if a node returned them (409 while running)."""
     thread = await owned_thread(manager, thread_id, who.tenant)
     graph = _graph(manager, thread)
     if graph is None:
         raise BadRequestError(f"Thread {thread_id} has no assigned graph ID: run it first")
-    if await manager.runs.inflight(thread.thread_id):
-        raise ConflictError(f"Thread {thread_id} has in-flight runs: wait or cancel them")
     checkpoint = dict(body.checkpoint or {})
     if body.checkpoint_id:
         checkpoint["checkpoint_id"] = body.checkpoint_id
-    config = await graph.aupdate_state(
-        _config(thread.thread_id, checkpoint), body.values, as_node=body.as_node
+    # 409 while a run is inflight, decided under the thread's lock with the write.
+    config = await manager.update_state(
+        thread.thread_id,
+        who.tenant,
+        graph,
+        _config(thread.thread_id, checkpoint),
+        body.values,
+        as_node=body.as_node,
     )
-    await manager.refresh_thread(thread.thread_id, graph)
     public = checkpoint_of(config)
     return {
         "checkpoint": public,
@@ -205,6 +217,8 @@ async def update_state(
 async def _history(
     thread_id: str, body: HistoryRequest, manager: RunManager, tenant: str
 ) -> list[dict[str, Any]]:
+    limit = manager.settings.max_history_limit
+    check_at_most("limit", body.limit, limit, "SIGHT_MAX_HISTORY_LIMIT")
     thread = await owned_thread(manager, thread_id, tenant)
     graph = _graph(manager, thread)
     if graph is None:
@@ -225,7 +239,7 @@ async def _history(
 
 @router.post("/threads/{thread_id}/history", summary="State history")
 async def post_history(
-    thread_id: str, body: HistoryRequest, manager: ManagerDep, who: PrincipalDep
+    thread_id: ThreadId, body: HistoryRequest, manager: ManagerDep, who: PrincipalDep
 ) -> list[dict[str, Any]]:
     """Return past states, newest first."""
     return await _history(thread_id, body, manager, who.tenant)
@@ -233,13 +247,34 @@ async def post_history(
 
 @router.get("/threads/{thread_id}/history", summary="State history (GET)")
 async def get_history(
-    thread_id: str,
+    thread_id: ThreadId,
     manager: ManagerDep,
     who: PrincipalDep,
-    limit: int = 10,
-    before: str | None = None,
+    limit: Annotated[
+        int, Query(ge=1, le=1000, description="Checkpoints to return, newest first.")
+    ] = 10,
+    before: Annotated[str | None, Query(description="Only checkpoints before this id.")] = None,
 ) -> list[dict[str, Any]]:
     """Return past states, newest first."""
     return await _history(
         thread_id, HistoryRequest(limit=limit, before=before), manager, who.tenant
     )
+
+
+@router.post("/threads/{thread_id}/copy", summary="Copy a thread")
+async def copy_thread(thread_id: ThreadId, manager: ManagerDep, who: EditorDep) -> dict[str, Any]:
+    """Copy the thread to a new one of the tenant: metadata, state and every checkpoint (its
+    runs are not copied). Returns the new thread; runs on it leave the original untouched."""
+    source = await owned_thread(manager, thread_id, who.tenant)
+    target_id = str(uuid.uuid4())
+    # Checkpoints first: until the row exists nobody can see them, so a failure leaves nothing.
+    await copy_thread_checkpoints(manager.resources.checkpointer, source.thread_id, target_id)
+    try:
+        copied = await manager.threads.copy(source.thread_id, target_id, who.tenant, now=utc_now())
+    except BaseException:
+        await manager.resources.checkpointer.adelete_thread(target_id)
+        raise
+    if copied is None:  # deleted meanwhile
+        await manager.resources.checkpointer.adelete_thread(target_id)
+        raise NotFoundError(f"Thread with ID {thread_id} not found")
+    return copied.to_api()

@@ -14,7 +14,7 @@ OTHER_ID = "0b7e4d21-9a3c-5f18-8e6d-4c2a1b9f7e30"
 
 
 class Kpi(BaseModel):
-    """The persona's look-alike segment KPIs (seed 000's six cards) with CAC/LTV and confidence."""
+    """The persona's look-alike segment KPIs (docs/requirements.md §1.6) with CAC/LTV and confidence."""
 
     model_config = ConfigDict(extra="ignore")
 
@@ -49,7 +49,14 @@ class Kpi(BaseModel):
     )
     data_sources: list[dict[str, Any]] = described(
         "Where every figure comes from.",
-        [{"kind": "benchmark", "figure": "nps", "source": "seed 000", "illustrative": True}],
+        [
+            {
+                "kind": "benchmark",
+                "figure": "nps",
+                "source": "Sight requirements (docs/requirements.md §1.5)",
+                "illustrative": True,
+            }
+        ],
     )
     computed_at: datetime = described(
         "When these KPIs were computed (UTC).", "2026-11-23T10:15:00Z"

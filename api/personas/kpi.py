@@ -4,8 +4,8 @@ Recomputing once under concurrent requests takes two guards: an in-process lock 
 (one request of this process runs the workflow, the others wait and re-read the fresh
 snapshot it stored), and the workflow's own lease on the segment key (across processes, one
 run computes and the others reuse its snapshot). Storing on the persona is a compare-and-set
-on the snapshot's time, so a slow recompute never overwrites a newer snapshot (seed 000's
-critical issue #1).
+on the snapshot's time, so a slow recompute never overwrites a newer snapshot
+(docs/requirements.md §1.7, known defect #1).
 """
 
 from __future__ import annotations

@@ -13,6 +13,7 @@ from fastapi import APIRouter, Path, Query, Response
 
 from api.auth import PrincipalDep
 from api.deps import ResourcesDep, SettingsDep
+from api.limits import MAX_OFFSET
 from api.personas.deps import (
     AuditDep,
     AuditTasksDep,
@@ -70,7 +71,9 @@ async def list_personas(
     ] = None,
     include_deleted: IncludeDeleted = False,
     limit: Annotated[int, Query(ge=1, le=100, description="Page size.", examples=[20])] = 20,
-    offset: Annotated[int, Query(ge=0, description="Personas to skip.", examples=[0])] = 0,
+    offset: Annotated[
+        int, Query(ge=0, le=MAX_OFFSET, description="Personas to skip.", examples=[0])
+    ] = 0,
 ) -> list[PersonaSummary]:
     """List the tenant's personas, newest first (X-Pagination-Total / X-Pagination-Next)."""
     found, total = await personas.list(
@@ -214,7 +217,9 @@ async def persona_audit(
         ),
     ] = None,
     limit: Annotated[int, Query(ge=1, le=200, description="Page size.", examples=[20])] = 20,
-    offset: Annotated[int, Query(ge=0, description="Entries to skip.", examples=[0])] = 0,
+    offset: Annotated[
+        int, Query(ge=0, le=MAX_OFFSET, description="Entries to skip.", examples=[0])
+    ] = 0,
     include_deleted: IncludeDeleted = False,
 ) -> list[AuditEntryOut]:
     """Return the persona's actions, newest first (no IP address or user agent is served)."""

@@ -1,8 +1,10 @@
 """Meta routes: liveness (/ok), server info (/info) and a per-component health check (/health).
 
 /ok and /info answer without a key (load balancers, Studio, agent-chat-ui probe them);
-/health touches the backends, so it needs a principal. No health check costs money: models
-are checked by configuration and reachability, never by a completion.
+/health touches the backends, so it needs a principal, and only admins see each component's
+detail (file paths, URLs). No health check costs money: models are checked by configuration
+and reachability, never by a completion. The vector store is asked through the client the
+server holds: embedded Qdrant admits one client per folder.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from importlib.metadata import PackageNotFoundError, version
 from typing import get_args
 
 import httpx
-from fastapi import APIRouter, FastAPI, Request, Response
+from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, Field
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
@@ -23,7 +25,6 @@ from api.deps import ResourcesDep
 from sight.errors import ModelError
 from runtime.resources import Resources
 from sight.settings import Role, Settings
-from store.vectors import open_qdrant
 from tools.models import parse_model_ref
 from tools.models.classify import describe_error
 from tools.models.factory import local_model_path
@@ -61,8 +62,9 @@ class InfoResponse(BaseModel):
 
 class ComponentHealth(BaseModel):
     ok: bool = Field(description="True when the component works.", examples=[True])
-    detail: str = Field(
-        description="What was checked, or what is wrong and how to fix it.",
+    detail: str | None = Field(
+        default=None,
+        description="What was checked, or what is wrong and how to fix it (admin keys only).",
         examples=["sqlite answers SELECT 1"],
     )
 
@@ -99,7 +101,7 @@ async def ok() -> OkResponse:
 
 @router.get("/info", summary="Server info")
 async def info(request: Request) -> InfoResponse:
-    """Describe the server the way the LangGraph Agent Server does (PROTOCOL.md §2)."""
+    """Describe the server the way the LangGraph Agent Server does (docs/protocol.md §2)."""
     return InfoResponse(
         version=_version("sight", request.app.version),
         langgraph_py_version=_version("langgraph", "unknown"),
@@ -112,36 +114,30 @@ async def info(request: Request) -> InfoResponse:
     "/health",
     summary="Component health",
     responses={503: {"model": HealthResponse, "description": "At least one component failed."}},
+    response_model_exclude_none=True,
 )
-async def health(
-    request: Request, response: Response, resources: ResourcesDep, _: PrincipalDep
-) -> HealthResponse:
-    """Check database, checkpointer, vector store and every model role; 503 if one fails."""
-    components = await check_components(resources, _qdrant_lock(request.app))
+async def health(response: Response, resources: ResourcesDep, who: PrincipalDep) -> HealthResponse:
+    """Check database, checkpointer, vector store and every model role; 503 if one fails.
+
+    Only admin keys see each component's detail; other keys get ``ok`` per component.
+    """
+    components = await check_components(resources)
     all_ok = all(c.ok for c in components.values())
     if not all_ok:
         response.status_code = 503
+    if not who.has_role("admin"):
+        components = {name: ComponentHealth(ok=c.ok) for name, c in components.items()}
     return HealthResponse(ok=all_ok, components=components)
 
 
-def _qdrant_lock(app: FastAPI) -> asyncio.Lock:
-    # Embedded Qdrant admits one open client per folder: concurrent checks take turns.
-    lock = getattr(app.state, "qdrant_health_lock", None)
-    if lock is None:
-        lock = app.state.qdrant_health_lock = asyncio.Lock()
-    return lock
-
-
-async def check_components(
-    resources: Resources, qdrant_lock: asyncio.Lock
-) -> dict[str, ComponentHealth]:
+async def check_components(resources: Resources) -> dict[str, ComponentHealth]:
     """Run every check concurrently, each under a timeout; secrets never reach a detail."""
     settings = resources.settings
     secrets = _secrets(settings)
     checks = {
         "database": _check_database(resources),
         "checkpointer": _check_checkpointer(resources),
-        "vector_store": _check_vector_store(settings, qdrant_lock),
+        "vector_store": _check_vector_store(resources),
         "models": _check_models(resources),
     }
 
@@ -180,14 +176,10 @@ async def _check_checkpointer(resources: Resources) -> Check:
     return True, f"{type(resources.checkpointer).__name__} reads checkpoints"
 
 
-async def _check_vector_store(settings: Settings, lock: asyncio.Lock) -> Check:
+async def _check_vector_store(resources: Resources) -> Check:
+    settings = resources.settings
     where = settings.qdrant_url or f"embedded at {settings.qdrant_path}"
-    async with lock:
-        client = open_qdrant(settings)
-        try:
-            collections = (await client.get_collections()).collections
-        finally:
-            await client.close()
+    collections = (await resources.qdrant().get_collections()).collections
     return True, f"qdrant {where}: {len(collections)} collection(s)"
 
 

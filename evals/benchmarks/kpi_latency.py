@@ -1,4 +1,4 @@
-"""KPI estimation latency through the graph (goal P95 <= 30 ms; seed 000 allows 300 ms).
+"""KPI estimation latency through the graph (goal P95 <= 30 ms; requirements §1.8 allow 300 ms).
 
 Scenarios, each measured in this run:
 - baseline: the node functions called in a row, no graph, no database (pure arithmetic);

@@ -11,8 +11,8 @@ from typing import Any
 from langgraph.runtime import Runtime
 
 from nodes.kpi_estimation.state import KpiContext, KpiInput, KpiState
-from tools.segment import validate_segment
 from tools import industry, population
+from tools.segment import validate_segment
 
 # A KPI within this relative distance of the industry average is "on par".
 ON_PAR_TOLERANCE = 0.02
@@ -48,6 +48,11 @@ def estimate_segment_size(state: KpiState, runtime: Runtime[KpiContext]) -> dict
     details = asdict(estimate)
     details["seed_heuristic_size"] = seed.size
     details["methods"] = {name: f.method for name, f in estimate.factors.items()}
+    details["location"] = population.location_label(segment)
+    # Say how a free-text income range or location was read (partial brackets, classes).
+    for name in ("income_mapping", "location_mapping"):
+        if state["request"].get(name) is not None:
+            details[name] = state["request"][name]
     runtime.stream_writer({"step": "estimate_segment_size", "size": estimate.size})
     return {"segment_size": details}
 
@@ -130,6 +135,13 @@ def score_confidence(state: KpiState) -> dict[str, Any]:
     ):
         score -= CONFIDENCE_PENALTY_DERIVED
         reasons.append(f"-{CONFIDENCE_PENALTY_DERIVED:g}: income shares come from a derived table")
+    segment = state["request"]["segment"]
+    if segment.get("settlement_classes") or segment.get("voivodeships"):
+        score -= CONFIDENCE_PENALTY_DERIVED
+        reasons.append(
+            f"-{CONFIDENCE_PENALTY_DERIVED:g}: persons by settlement class or voivodeship come "
+            "from derived tables"
+        )
     illustrative = sorted(k for k, src in bench.sources.items() if src.illustrative)
     if illustrative:
         score -= CONFIDENCE_PENALTY_ILLUSTRATIVE

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from typing_extensions import TypedDict  # pydantic needs it for JSON schemas on Python < 3.12
@@ -12,7 +12,6 @@ from typing_extensions import TypedDict  # pydantic needs it for JSON schemas on
 from sight.clock import utc_now
 from store.kpi_snapshots import KpiSnapshotRepository
 from tools.segment import SegmentFields
-
 
 
 class KpiInput(SegmentFields, total=False):

@@ -44,17 +44,24 @@ def validate_input(state: PersonaState, runtime: Runtime[PersonaContext]) -> dic
     }
 
 
+def _pln(low: float, high: float | None) -> str:
+    if high is None:
+        return f"powyżej {low:.0f} PLN"
+    return f"do {high:.0f} PLN" if low == 0 else f"{low:.0f}-{high:.0f} PLN"
+
+
 def describe_segment(segment: dict[str, Any]) -> str:
     """Say in Polish who is in the segment (for the knowledge base query and the prompt)."""
     parts = [f"wiek {segment['age_min']}-{segment['age_max']}"]
-    for label, key in (
-        ("płeć", "genders"),
-        ("wykształcenie", "education_levels"),
-        ("dochód", "income_brackets"),
-    ):
+    for label, key in (("płeć", "genders"), ("wykształcenie", "education_levels")):
         if segment[key]:
             parts.append(f"{label}: {', '.join(segment[key])}")
-    parts.append(f"miejsce: {segment['city'] or population.NATIONAL}")
+    # Segments stored before income ranges existed lack the key.
+    ranges = segment.get("income_ranges") or ()
+    income = [_pln(low, high) for low, high in ranges] or segment["income_brackets"]
+    if income:
+        parts.append(f"dochód netto: {', '.join(income)}")
+    parts.append(f"miejsce: {population.location_label(population.Segment(**segment))}")
     return "; ".join(parts)
 
 

@@ -131,6 +131,14 @@ def validate_set(state: PersonaState, runtime: Runtime[PersonaContext]) -> dict[
         "psychographics": _psychographics([s for s, _ in kept]) if kept else {},
         "usage": ctx.models.usage.as_dict() if ctx.models is not None else None,
         "notes": _notes(drafts),
+        # How each segment's free-text income and location were read.
+        "segment_readings": {
+            seg["segment_id"]: {
+                k: seg[k] for k in ("income_mapping", "location_mapping") if k in seg
+            }
+            for seg in request["segments"]
+            if "income_mapping" in seg or "location_mapping" in seg
+        },
     }
     runtime.stream_writer(
         {

@@ -5,7 +5,7 @@ from __future__ import annotations
 import operator
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated, Any
 
 from typing_extensions import TypedDict  # pydantic needs it for JSON schemas on Python < 3.12

@@ -11,9 +11,9 @@ import random
 from dataclasses import asdict
 from typing import Any
 
-from tools.segment import validate_segment
 from sight.errors import InputValidationError
 from tools import population
+from tools.segment import validate_segment
 
 MAX_PER_SEGMENT = 1000
 MAX_SEGMENTS = 20
@@ -65,11 +65,14 @@ def _segment(raw: Any, i: int, problems: list[dict[str, str]]) -> dict[str, Any]
             _problem(where, "the population tables hold nobody in this segment; widen it")
         )
         return None
+    canonical = request.canonical()
     return {
         "segment_id": request.segment_id or f"segment_{i + 1}",
         "segment_name": request.segment_name or request.segment_id or f"Segment {i + 1}",
         "segment": asdict(request.segment),
         "count": count,
+        # How free-text income and location were read, when they were.
+        **{k: canonical[k] for k in ("income_mapping", "location_mapping") if k in canonical},
     }
 
 

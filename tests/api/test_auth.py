@@ -130,6 +130,24 @@ async def test_request_when_no_keys_configured_then_anonymous_admin(client: http
     assert response.json() == {"name": "anonymous", "role": "admin", "tenant": "default"}
 
 
+UNNAMED = ["unnamed-editor-key-one-0123", "unnamed-editor-key-two-0123"]
+
+
+@pytest.mark.parametrize("api_keys", [[{"key": key, "role": "editor"} for key in UNNAMED]])
+async def test_request_when_two_keys_unnamed_then_each_has_its_own_stable_name(
+    client: httpx.AsyncClient,
+):
+    first, again, second = [
+        (await client.get("/probe/any", headers={"x-api-key": key})).json()
+        for key in (UNNAMED[0], UNNAMED[0], UNNAMED[1])
+    ]
+
+    assert first["name"] == again["name"]
+    assert first["name"] != second["name"]
+    assert first["name"].startswith("key-")
+    assert not any(key in first["name"] + second["name"] for key in UNNAMED)
+
+
 @pytest.mark.parametrize("path", ["/ok", "/info", "/openapi.json", "/docs"])
 async def test_exempt_route_when_no_key_then_answers(client: httpx.AsyncClient, path: str):
     response = await client.get(path)

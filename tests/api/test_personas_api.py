@@ -45,7 +45,7 @@ def api_keys() -> list[dict[str, str]]:
     return keys_with_other_tenant()
 
 
-# --- details: the seed's three critical issues ---------------------------------------------
+# --- details: the three known defects of docs/requirements.md §1.6, §1.7, §2.6 ----------------
 
 
 async def test_details_then_kpi_has_six_cards_cac_ltv_ratio_audit_and_rag(client, app):

@@ -88,7 +88,7 @@ async def test_health_when_no_key_then_401(client: httpx.AsyncClient):
 
 
 async def test_health_when_all_components_work_then_200_listing_each(client: httpx.AsyncClient):
-    response = await client.get("/health", headers=headers_for("viewer"))
+    response = await client.get("/health", headers=headers_for("admin"))
 
     assert response.status_code == 200, response.text
     body = response.json()
@@ -115,7 +115,7 @@ async def test_health_when_called_concurrently_then_each_answers(
     indirect=True,
 )
 async def test_health_when_ollama_unreachable_then_503_naming_it(client: httpx.AsyncClient):
-    response = await client.get("/health", headers=headers_for("viewer"))
+    response = await client.get("/health", headers=headers_for("admin"))
 
     assert response.status_code == 503
     body = response.json()
@@ -142,7 +142,7 @@ async def test_health_when_ollama_unreachable_then_503_naming_it(client: httpx.A
 async def test_health_when_ollama_reachable_then_pulled_models_ok(
     client: httpx.AsyncClient, ollama_tags: str
 ):
-    response = await client.get("/health", headers=headers_for("viewer"))
+    response = await client.get("/health", headers=headers_for("admin"))
 
     assert response.status_code == 503
     components = response.json()["components"]
@@ -159,7 +159,7 @@ async def test_health_when_ollama_reachable_then_pulled_models_ok(
     "settings_overrides", [{"model_deep": ["gemini/gemini-2.5-pro"], "google_api_key": "g-secret"}]
 )
 async def test_health_when_gemini_key_set_then_ok_without_calling(client: httpx.AsyncClient):
-    response = await client.get("/health", headers=headers_for("viewer"))
+    response = await client.get("/health", headers=headers_for("admin"))
 
     assert response.status_code == 200, response.text
     assert "not called" in response.json()["components"]["model_deep"]["detail"]
@@ -170,28 +170,53 @@ async def test_health_when_gemini_key_set_then_ok_without_calling(client: httpx.
 async def test_health_when_local_gguf_removed_then_503(client: httpx.AsyncClient, tmp_path: Path):
     gguf = tmp_path / "tiny.gguf"
 
-    ok = await client.get("/health", headers=headers_for("viewer"))
+    ok = await client.get("/health", headers=headers_for("admin"))
     gguf.unlink()
-    gone = await client.get("/health", headers=headers_for("viewer"))
+    gone = await client.get("/health", headers=headers_for("admin"))
 
     assert ok.status_code == 200 and "GGUF at" in ok.json()["components"]["model_fast"]["detail"]
     assert gone.status_code == 503
     assert "not available" in gone.json()["components"]["model_fast"]["detail"]
 
 
-async def test_health_when_vector_store_held_elsewhere_then_503_naming_it(
+async def test_health_when_knowledge_base_in_use_then_vector_store_ok(
+    client: httpx.AsyncClient, app
+):
+    await app.state.resources.knowledge_base()  # the server now holds the embedded folder
+
+    response = await client.get("/health", headers=headers_for("admin"))
+
+    assert response.status_code == 200, response.text
+    assert response.json()["components"]["vector_store"]["ok"] is True
+
+
+async def test_health_when_vector_store_held_by_another_process_then_503_saying_what_to_do(
     client: httpx.AsyncClient, api_settings: Settings
 ):
-    holder = open_qdrant(api_settings)  # embedded Qdrant: one client per folder
+    holder = open_qdrant(api_settings)  # stands in for another process on the same folder
     try:
-        response = await client.get("/health", headers=headers_for("viewer"))
+        response = await client.get("/health", headers=headers_for("admin"))
     finally:
         await holder.close()
 
     assert response.status_code == 503
     vector_store = response.json()["components"]["vector_store"]
     assert vector_store["ok"] is False
-    assert "already accessed" in vector_store["detail"]
+    assert "open in another process" in vector_store["detail"]
+    assert "SIGHT_QDRANT_URL" in vector_store["detail"]
+
+
+async def test_health_when_not_admin_then_status_only_without_paths(
+    client: httpx.AsyncClient, api_settings: Settings
+):
+    viewer = await client.get("/health", headers=headers_for("viewer"))
+    admin = await client.get("/health", headers=headers_for("admin"))
+
+    assert viewer.status_code == admin.status_code == 200
+    assert viewer.json()["components"]["database"] == {"ok": True}
+    assert all(set(c) == {"ok"} for c in viewer.json()["components"].values())
+    assert str(api_settings.data_dir) not in viewer.text
+    assert str(api_settings.data_dir) in admin.text
 
 
 async def test_openapi_when_generated_then_system_fields_described_with_examples(

@@ -38,9 +38,9 @@ def test_run_when_input_not_json_then_usage_error(cli_env: Path):
     assert "not valid JSON" in result.output + result.stderr
 
 
-def test_run_when_unknown_graph_then_lists_registered(cli_env: Path):
+def test_run_when_unknown_graph_then_exit_2_listing_registered(cli_env: Path):
     result = CliRunner().invoke(app, ["run", "no_such_graph", "--input", "{}"])
-    assert result.exit_code == 1
+    assert result.exit_code == 2  # a usage error, as the README says
     assert "kpi_estimation" in result.stderr
 
 
@@ -70,7 +70,45 @@ def test_eval_when_metric_under_threshold_then_exit_1(cli_env: Path, monkeypatch
     assert json.loads((cli_env / "out" / "kpi_estimation.json").read_text())["passed"] is False
 
 
-def test_eval_when_unknown_suite_then_error_lists_known(cli_env: Path):
+def test_eval_when_unknown_suite_then_exit_2_listing_known(cli_env: Path):
     result = CliRunner().invoke(app, ["eval", "nope"])
-    assert result.exit_code == 1
+    assert result.exit_code == 2  # 1 means a metric under its threshold
     assert "kpi_estimation" in result.stderr
+
+
+def _no_traceback(result) -> bool:
+    return "Traceback" not in result.output + result.stderr and isinstance(
+        result.exception, SystemExit
+    )
+
+
+@pytest.mark.parametrize(
+    ("make", "value", "says"),
+    [
+        (lambda d: None, "@missing.json", "file not found: missing.json"),
+        (lambda d: None, "missing.json", "file not found: missing.json"),
+        (lambda d: (d / "folder").mkdir(), "@folder", "folder is a directory"),
+        (lambda d: (d / "latin2.json").write_bytes(b'{"location": "\xb3\xf3d\xbc"}'),
+         "@latin2.json", "latin2.json is not UTF-8"),
+    ],
+    ids=["at-missing", "path-missing", "at-directory", "not-utf8"],
+)
+def test_run_when_input_file_unusable_then_exit_2_saying_why_without_traceback(
+    cli_env: Path, make, value: str, says: str
+):
+    make(cli_env)
+
+    result = CliRunner().invoke(app, ["run", "kpi_estimation", "--input", value])
+
+    assert result.exit_code == 2
+    text = " ".join((result.output + result.stderr).split())
+    assert says in text
+    assert "not valid JSON" not in text
+    assert _no_traceback(result)
+
+
+def test_eval_when_option_malformed_then_exit_2(cli_env: Path):
+    result = CliRunner().invoke(app, ["eval", "kpi_estimation", "--option", "generate_n"])
+
+    assert result.exit_code == 2
+    assert "KEY=VALUE" in result.stderr

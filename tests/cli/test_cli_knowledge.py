@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+from collections.abc import Iterator
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from cli.main import app
+from sight.settings import get_settings
+from store.vectors import open_qdrant
+from tools.polish_text import sentences
 
 ENTRIES = [
     {"id": "module.zima_zasieg.pompa", "kind": "module", "module": "zima_zasieg",
@@ -60,3 +66,46 @@ def test_knowledge_load_when_pack_invalid_then_exit_2_and_nothing_stored(cli_env
     assert result.exit_code == 2
     assert "kind" in result.stderr and "text" in result.stderr
     assert not (cli_env / "data" / "qdrant").exists()
+
+
+@pytest.fixture
+def held_store(cli_env: Path) -> Iterator[Path]:
+    """The embedded Qdrant folder held open, as a running `sight serve` holds it."""
+    settings = get_settings()
+    holder = open_qdrant(settings)
+    yield settings.qdrant_path
+    asyncio.run(holder.close())
+
+
+@pytest.mark.parametrize(
+    ("args", "advice"),
+    [
+        (["knowledge", "search", "zima"], "curl -s http://127.0.0.1:8000/knowledge/search"),
+        (["knowledge", "load"], "run the load, then start it again"),
+    ],
+    ids=["search", "load"],
+)
+def test_knowledge_when_store_open_in_another_process_then_exit_2_saying_what_to_do(
+    held_store: Path, args: list[str], advice: str
+):
+    result = CliRunner().invoke(app, args)
+
+    assert result.exit_code == 2
+    text = " ".join(result.stderr.split())
+    assert f"the knowledge base at {held_store.resolve()} is open in another process" in text
+    assert "sight serve" in text and "SIGHT_QDRANT_URL" in text
+    assert advice in text
+    assert "Traceback" not in result.output + result.stderr
+    assert isinstance(result.exception, SystemExit)
+
+
+def test_knowledge_load_when_not_a_terminal_then_plain_progress_lines_with_counts(cli_env: Path):
+    pack = write_pack(cli_env / "pack", ENTRIES)
+    passages = sum(2 + len(sentences(e["text"])) for e in ENTRIES)
+
+    result = CliRunner().invoke(app, ["knowledge", "load", "--pack", str(pack)])
+
+    assert result.exit_code == 0, result.output
+    assert f"embedding: 0/{passages} passages (0%)" in result.stderr
+    assert f"embedding: {passages}/{passages} passages (100%)" in result.stderr
+    assert "\x1b[" not in result.stderr  # no bar escape codes in a log

@@ -2,69 +2,14 @@
 
 from __future__ import annotations
 
-import asyncio
 import uuid
-from collections.abc import AsyncIterator
-from datetime import UTC, datetime
-from pathlib import Path
 
-import pytest
-
-from sight.clock import utc_now
 from runtime.run_manager import RunManager
-from runtime.resources import open_resources
+from sight.clock import utc_now
 from store.run_events import RunEventRepository
-from store.runs import NewRun, RunRecord
-from tests.api import sample_graphs
-from tests.api.conftest import sdk_test_settings
+from store.runs import RunRecord
 from tests.api.sample_graphs import gate
-
-
-@pytest.fixture
-async def manager(tmp_path: Path) -> AsyncIterator[RunManager]:
-    async with open_resources(sdk_test_settings(tmp_path)) as resources:
-        manager = RunManager(resources, sample_graphs.test_graphs())
-        await manager.start()
-        try:
-            yield manager
-        finally:
-            await manager.stop()
-
-
-async def new_thread(manager: RunManager) -> str:
-    thread_id = str(uuid.uuid4())
-    await manager.threads.create(thread_id, "acme", {}, now=utc_now())
-    return thread_id
-
-
-async def store_run(
-    manager: RunManager, thread_id: str, graph: str, topic: str, *, claim: bool
-) -> RunRecord:
-    new = NewRun(
-        str(uuid.uuid4()),
-        thread_id,
-        "acme",
-        str(uuid.uuid4()),
-        graph,
-        metadata={},
-        kwargs={"input": {"topic": topic}, "stream_mode": ["values"]},
-        multitask_strategy="enqueue",
-    )
-    run, _ = await manager.runs.enqueue(
-        new, strategy="enqueue", thread_metadata_update={}, now=utc_now(), claim=claim
-    )
-    manager.streams.open_new(run.run_id)
-    return run
-
-
-async def status_of(manager: RunManager, run: RunRecord) -> str:
-    return (await manager.runs.get(run.run_id, "acme")).status
-
-
-async def wait_status(manager: RunManager, run: RunRecord, wanted: str) -> None:
-    async with asyncio.timeout(10):
-        while await status_of(manager, run) != wanted:
-            await asyncio.sleep(0.01)
+from tests.runtime.support import new_thread, status_of, store_run, wait_status
 
 
 async def test_claimed_run_when_started_then_outcome_and_all_events_stored_together(manager):

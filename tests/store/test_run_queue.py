@@ -124,3 +124,104 @@ async def test_complete_when_run_deleted_meanwhile_then_no_events_and_no_error(
     )
     assert waiting is False
     assert await RunEventRepository(sessions).after(run.run_id, -1) == []
+
+
+# --- cancel: decided on the stored status, under the thread's lock --------------------------
+
+
+async def test_claim_next_when_run_claimed_then_on_claim_told_the_claimed_run(
+    queue, runs, thread_id
+):
+    run, _ = await enqueue(runs, thread_id)
+    seen = []
+
+    claimed, _ = await queue.claim_next(thread_id, T0 + timedelta(seconds=1), on_claim=seen.append)
+
+    assert seen == [claimed] and claimed.run_id == run.run_id
+    assert (await runs.get(run.run_id, "acme")).status == "running"
+
+
+async def test_cancel_when_pending_then_interrupted_and_thread_idle(queue, runs, threads, thread_id):
+    run, _ = await enqueue(runs, thread_id)
+    seen = []
+
+    def decide(stored):
+        seen.append(stored)
+        return "interrupted"
+
+    found = await queue.cancel(thread_id, "acme", decide, now=T0, run_id=run.run_id)
+
+    assert [r.status for r in found] == ["pending"] and seen == found
+    stored = await runs.get(run.run_id, "acme")
+    assert stored.status == "interrupted" and stored.ended_at is not None
+    assert (await threads.get(thread_id, "acme")).status == "idle"
+
+
+async def test_cancel_when_rollback_step_then_run_deleted(queue, runs, thread_id):
+    run, _ = await enqueue(runs, thread_id)
+
+    await queue.cancel(thread_id, "acme", lambda _: "delete", now=T0, run_id=run.run_id)
+
+    assert await runs.get(run.run_id, "acme") is None
+
+
+async def test_cancel_when_decide_leaves_it_then_run_and_busy_thread_untouched(
+    queue, runs, threads, thread_id
+):
+    run, _ = await enqueue(runs, thread_id)
+    claimed, _ = await queue.claim_next(thread_id, T0 + timedelta(seconds=1))
+
+    found = await queue.cancel(thread_id, "acme", lambda _: None, now=T0, run_id=run.run_id)
+
+    assert [r.status for r in found] == ["running"]  # read after the claim, as stored
+    assert (await runs.get(run.run_id, "acme")).status == "running"
+    assert (await threads.get(thread_id, "acme")).status == "busy"
+
+
+async def test_cancel_when_other_tenant_or_run_gone_then_none_or_nothing(queue, runs, thread_id):
+    run, _ = await enqueue(runs, thread_id)
+
+    def never(_):
+        raise AssertionError("nothing to decide")
+
+    assert await queue.cancel(thread_id, "globex", never, now=T0, run_id=run.run_id) is None
+    assert await queue.cancel(thread_id, "acme", never, now=T0, run_id=str(uuid.uuid4())) == []
+    assert (await runs.get(run.run_id, "acme")).status == "pending"
+
+
+async def test_cancel_when_deleting_thread_then_every_inflight_run_decided_and_all_gone(
+    queue, runs, threads, thread_id
+):
+    first, _ = await enqueue(runs, thread_id, at=T0)
+    second, _ = await enqueue(runs, thread_id, at=T0 + timedelta(seconds=1))
+    await queue.claim_next(thread_id, T0 + timedelta(seconds=2))
+    seen = []
+
+    def decide(stored):
+        seen.append((stored.run_id, stored.status))
+        return "interrupted"
+
+    found = await queue.cancel(thread_id, "acme", decide, now=T0, delete_thread=True)
+
+    assert seen == [(first.run_id, "running"), (second.run_id, "pending")]
+    assert [r.run_id for r in found] == [first.run_id, second.run_id]
+    assert await threads.get(thread_id, "acme") is None
+    assert await runs.get(first.run_id, "acme") is None
+    assert await runs.get(second.run_id, "acme") is None
+
+
+async def test_discard_when_others_queued_then_run_deleted_and_thread_busy(
+    queue, runs, threads, thread_id
+):
+    await enqueue(runs, thread_id, at=T0)
+    await enqueue(runs, thread_id, at=T0 + timedelta(seconds=1))
+    first, _ = await queue.claim_next(thread_id, T0 + timedelta(seconds=2))
+
+    waiting = await queue.discard(
+        first, thread_status="idle", values={"v": 0}, interrupts={}, now=T0
+    )
+
+    assert waiting is True
+    assert await runs.get(first.run_id, "acme") is None
+    thread = await threads.get(thread_id, "acme")
+    assert thread.status == "busy" and thread.values == {"v": 0}

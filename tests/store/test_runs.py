@@ -200,3 +200,12 @@ async def test_get_and_delete_when_other_tenant_then_none_and_false(runs, thread
     assert await runs.delete(run.run_id, "acme") is True
     assert await runs.get(run.run_id, "acme") is None
     assert await runs.delete(run.run_id, "acme") is False
+
+
+async def test_status_then_as_stored_for_any_tenant_and_none_once_deleted(runs, thread_id):
+    run, _ = await enqueue(runs, thread_id)
+    assert await runs.status(run.run_id) == "pending"
+    await runs.finish(run.run_id, "success", LATER)
+    assert await runs.status(run.run_id) == "success"
+    await runs.delete(run.run_id, "acme")
+    assert await runs.status(run.run_id) is None

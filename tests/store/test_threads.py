@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from sight.errors import ConflictError, InputValidationError
+from sight.errors import ConflictError, InputValidationError, NotFoundError
 from store.run_events import RunEventRepository
 from store.runs import NewRun, RunRepository
 from store.threads import ThreadRepository
@@ -211,3 +211,45 @@ async def test_delete_then_thread_runs_and_events_gone(sessions, threads):
     assert await runs.get(run_id, "acme") is None
     assert await events.last_seq(run_id) == -1
     assert await threads.delete(thread_id, "acme") is False
+
+
+async def test_update_when_idle_then_state_written_and_stored(threads):
+    thread_id = tid()
+    await threads.create(thread_id, "acme", now=T0)
+
+    async def update():
+        return "interrupted", {"v": 1}, {"t": [{"value": "?"}]}
+
+    await threads.update_when_idle(thread_id, "acme", update, now=T0 + timedelta(seconds=1))
+
+    thread = await threads.get(thread_id, "acme")
+    assert (thread.status, thread.values, thread.interrupts) == (
+        "interrupted",
+        {"v": 1},
+        {"t": [{"value": "?"}]},
+    )
+    assert thread.state_updated_at == T0 + timedelta(seconds=1)
+
+
+async def test_update_when_idle_when_run_inflight_or_thread_not_owned_then_refused_unwritten(
+    sessions, threads
+):
+    thread_id = tid()
+    await threads.create(thread_id, "acme", now=T0)
+    await RunRepository(sessions).enqueue(
+        NewRun(tid(), thread_id, "acme", tid(), "kpi"),
+        strategy="enqueue",
+        thread_metadata_update={},
+        now=T0,
+    )
+    written = []
+
+    async def update():
+        written.append(True)
+        return "idle", {}, {}
+
+    with pytest.raises(ConflictError):
+        await threads.update_when_idle(thread_id, "acme", update, now=T0)
+    with pytest.raises(NotFoundError):
+        await threads.update_when_idle(thread_id, "globex", update, now=T0)
+    assert written == []

@@ -46,7 +46,7 @@ def test_b2b_saas_when_loaded_then_holds_the_seed_values_exactly():
     assert (b.ltv_income_share, b.ltv_years) == (0.3, 3)
     assert (b.cac_share_of_ltv, b.confidence) == (0.15, 0.70)
     assert (b.average_conversion_rate, b.average_retention_rate, b.average_nps) == (0.10, 0.80, 40)
-    assert all(s.source.startswith("Sight seed 000") for s in b.sources.values())
+    assert all(s.source.startswith("Sight requirements") for s in b.sources.values())
 
 
 def test_ltv_when_seed_formula_then_monthly_income_x_0_3_x_3_and_cac_15_percent():

@@ -108,3 +108,48 @@ async def test_each_run_has_its_own_usage(tmp_path) -> None:
 
     assert first.usage.total_tokens == 10
     assert second.usage.total_tokens == 0
+
+
+async def test_when_attempts_time_out_then_prompt_tokens_are_charged_and_budget_stops_run(
+    tmp_path,
+) -> None:
+    settings = policy_settings(tmp_path, model_timeout_s=0.01, model_max_retries=1)
+    router, fakes = scripted_router(settings, a=["late", "late"], b=["never"])
+    fakes["fake/a"].delay_s = 30.0  # far beyond the timeout: every attempt is cut off
+    models = router.for_run("r", budget=150)
+    prompt = "x" * 400  # estimated at 100 tokens
+
+    with pytest.raises(BudgetExceededError):
+        await models.ainvoke("fast", prompt)
+
+    a = models.usage.by_model["fake/a"]
+    assert (a.failures, a.input_tokens, a.output_tokens) == (2, 200, 0)
+    assert fakes["fake/b"].calls == []  # the timeouts spent the budget before the fallback
+
+
+async def test_when_attempt_fails_with_reported_usage_then_that_usage_is_charged(tmp_path) -> None:
+    from langchain_core.exceptions import ModelRefusalError
+
+    refusal = ModelRefusalError(raw_message=_answer("", 300, 40))
+    settings = policy_settings(tmp_path, prices_per_1k={"fake/a": (1.0, 2.0)})
+    router, _ = scripted_router(settings, a=[refusal], b=[_answer("ok", 10, 5)])
+    models = router.for_run("r", budget=None)
+
+    await models.ainvoke("fast", "hi")
+
+    a = models.usage.by_model["fake/a"]
+    assert (a.failures, a.calls, a.input_tokens, a.output_tokens) == (1, 0, 300, 40)
+    assert a.cost_usd == pytest.approx(0.3 + 0.08)
+    assert models.usage.total_tokens == 355
+
+
+async def test_when_attempt_refused_without_usage_then_nothing_is_charged(tmp_path) -> None:
+    router, _ = scripted_router(
+        policy_settings(tmp_path), a=[ollama_error(401)], b=[_answer("ok", 10, 5)]
+    )
+    models = router.for_run("r", budget=None)
+
+    await models.ainvoke("fast", "x" * 400)
+
+    assert models.usage.by_model["fake/a"].total_tokens == 0
+    assert models.usage.total_tokens == 15

@@ -7,9 +7,11 @@ from collections import Counter
 import numpy as np
 import pytest
 
-from tools import population
-from tools.persona import psychographics
+from tools import population, regions
+from tools.location import resolve_location
+from tools.persona import places, psychographics
 from tools.persona.fidelity import check_dimension, fidelity_report, total_variation
+from tools.persona.places import place_of, place_weights
 from tools.persona.sampling import (
     OTHER_PLACE,
     sample_demographics,
@@ -146,3 +148,93 @@ def test_fidelity_when_a_segment_kept_nobody_then_it_fails_and_empty_run_is_unas
     assert fidelity_report({})["passed"] is None
     fixed = report["segments"]["kept"]["education"]
     assert fixed["tested"] is False and "fits" not in fixed and "tvd_ok" not in fixed
+
+
+# --- places by settlement class and voivodeship --------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("segment", "classes", "voivodeships"),
+    [
+        (population.Segment(25, 60, settlement_classes=("wieś",)), {"wieś"}, None),
+        (population.Segment(25, 60, voivodeships=("mazowieckie",)), None, {"mazowieckie"}),
+        (
+            population.Segment(20, 40, settlement_classes=("miasto do 20 tys.",),
+                               voivodeships=("wielkopolskie",)),  # fmt: skip
+            {"miasto do 20 tys."},
+            {"wielkopolskie"},
+        ),
+    ],
+)
+def test_sample_when_class_or_voivodeship_then_every_place_consistent(
+    segment, classes, voivodeships
+):
+    people = sample_demographics(segment, 200, np.random.default_rng(4), year=2026)
+    places = [place_of(p.location) for p in people]
+    assert all(place is not None for place in places)
+    assert classes is None or {p.settlement_class for p in places} == classes
+    assert voivodeships is None or {p.voivodeship for p in places} == voivodeships
+    assert all(not violations(p.as_dict(), segment) for p in people)
+
+
+def test_sample_when_village_segment_then_villages_named_as_villages():
+    segment = population.Segment(30, 50, settlement_classes=("wieś",))
+    people = sample_demographics(segment, 50, np.random.default_rng(2), year=2026)
+    assert all(p.location.startswith("wieś ") and ", woj. " in p.location for p in people)
+    assert len({p.location.split(", woj. ")[1] for p in people}) >= 10  # all over Poland
+
+
+def test_sample_when_voivodeship_then_its_capital_in_proportion():
+    segment = population.Segment(18, 100, voivodeships=("mazowieckie",))
+    shares = target_marginals(segment)["location"]
+    assert sum(shares.values()) == pytest.approx(1.0)
+    assert 0.3 < shares["Warszawa"] < 0.4  # Warsaw: about a third of Mazowsze
+    assert "Kraków" not in shares and shares["Radom"] > 0
+    people = sample_demographics(segment, 200, np.random.default_rng(8), year=2026)
+    warsaw = sum(p.location == "Warszawa" for p in people) / len(people)
+    assert warsaw == pytest.approx(shares["Warszawa"], abs=0.01)
+
+
+def test_sample_when_same_seed_then_same_places():
+    segment = population.Segment(25, 60, settlement_classes=("mała miejscowość",))
+    draw = lambda: [p.location for p in sample_demographics(segment, 30,  # noqa: E731
+                                                            np.random.default_rng(6), year=2026)]
+    assert draw() == draw()
+
+
+def test_violations_when_place_outside_class_or_voivodeship_then_named():
+    segment = population.Segment(25, 60, settlement_classes=("wieś",),
+                                 voivodeships=("podlaskie",))  # fmt: skip
+    person = {"age": 40, "gender": "kobieta", "education": "średnie",
+              "income_bracket": "<3000 PLN", "location": "wieś Raszyn, woj. mazowieckie"}
+    assert violations(person, segment) == [
+        "location 'wieś Raszyn, woj. mazowieckie' is not in wieś; woj. podlaskie"
+    ]
+    assert "not a place of the tables" in violations({**person, "location": "Gotham"}, segment)[0]
+    assert violations({**person, "location": "wieś Białowieża, woj. podlaskie"}, segment) == []
+
+
+def test_places_when_listed_then_every_class_and_voivodeship_has_somewhere_to_live():
+    for kind in regions.CLASSES[:3]:
+        for voivodeship in regions.voivodeships():
+            weights = place_weights(kind, voivodeship)
+            assert weights and sum(weights.values()) == pytest.approx(1.0), (kind, voivodeship)
+
+
+@pytest.mark.parametrize(
+    ("location", "segment_location"),
+    [
+        ("Kraków", "Kraków"),
+        ("Kalisz", "Kalisz"),
+        ("wieś Raszyn, woj. mazowieckie", "wieś, mazowieckie"),
+        ("Płońsk, woj. mazowieckie", None),
+        ("Sopot, woj. pomorskie", "miasto 20-99 tys., pomorskie"),
+        (OTHER_PLACE, None),
+    ],
+)
+def test_segment_location_when_persona_place_then_a_location_the_validator_reads(
+    location, segment_location
+):
+    assert places.segment_location(location) == segment_location
+    if segment_location is not None:
+        assert resolve_location(segment_location).city or resolve_location(segment_location)

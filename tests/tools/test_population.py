@@ -5,8 +5,10 @@ from __future__ import annotations
 import json
 import math
 
+import numpy as np
 import pytest
 
+from tools import income_ranges, regions
 from tools import population as pop
 from tools.population import (
     EDUCATION_LEVELS,
@@ -15,6 +17,7 @@ from tools.population import (
     Segment,
     average_monthly_income,
     estimate_segment_size,
+    income_mapping,
     joint_cells,
     normalise_city,
     normalise_education,
@@ -253,3 +256,126 @@ def test_known_values_when_called_then_lists_every_dimension():
     known = pop.known_values()
     assert known["age_range"] == [pop.AGE_MIN_ALLOWED, pop.AGE_MAX_ALLOWED] == [15, 100]
     assert "Kraków" in known["cities"] and "wyższe" in known["education_levels"]
+
+
+# --- settlement classes and voivodeships ---------------------------------------------------
+
+WOMEN_GRADUATES_EARNING_7_10K = {
+    "age_min": 25,
+    "age_max": 44,
+    "genders": ("kobieta",),
+    "education_levels": ("wyższe",),
+    "income_ranges": ((7000, 10000),),
+}
+
+
+def test_regions_data_when_loaded_then_voivodeships_sum_to_the_national_total(data):
+    national = sum(b["kobieta"] + b["mężczyzna"] for b in data["age_sex"]["bins"])
+    totals = regions.transcribed_voivodeship_totals()
+    assert len(totals) == 16
+    assert sum(totals.values()) == pytest.approx(national, abs=16 * 500)
+    doc = regions.regions_data()
+    assert doc["source"]["publisher"].startswith("GUS") and "approximate" in doc["about"]
+    assert "Derived" in doc["notes"] and doc["derived"] is True
+    assert all(c["voivodeship"] in totals for c in data["cities"]["cities"])
+
+
+def test_regional_table_when_summed_over_classes_or_voivodeships_then_the_census_cells(data):
+    table = regions.persons_table()  # (class, voivodeship, bin, sex)
+    census = np.array([[b["kobieta"], b["mężczyzna"]] for b in data["age_sex"]["bins"]])
+    assert table.sum((0, 1)) == pytest.approx(census, rel=1e-9)
+    shares = table.sum((1, 2, 3)) / table.sum()
+    assert shares.sum() == pytest.approx(1.0)
+    assert 0.38 < shares[0] < 0.42  # wieś: about 40% of Poles
+    fitted = table.sum((0, 2, 3))
+    transcribed = np.array(list(regions.transcribed_voivodeship_totals().values()))
+    assert fitted == pytest.approx(transcribed * census.sum() / transcribed.sum(), rel=1e-6)
+
+
+@pytest.mark.parametrize("field", ["settlement_classes", "voivodeships"])
+def test_estimate_when_summed_over_every_class_or_voivodeship_then_equals_national(field):
+    names = regions.CLASSES if field == "settlement_classes" else regions.voivodeships()
+    national = estimate_segment_size(Segment(**WOMEN_GRADUATES_EARNING_7_10K)).raw_size
+    parts = [
+        estimate_segment_size(Segment(**WOMEN_GRADUATES_EARNING_7_10K, **{field: (n,)})).raw_size
+        for n in names
+    ]
+    assert sum(parts) == pytest.approx(national, rel=1e-9)
+    assert all(p > 0 for p in parts)
+
+
+def test_estimate_when_village_then_fewer_graduates_and_lower_incomes_than_big_cities():
+    def graduates(kind: str) -> float:
+        estimate = estimate_segment_size(Segment(25, 34, (), ("wyższe",), settlement_classes=(kind,)))
+        return estimate.factors["education"].factor
+
+    village, metropolis = "wieś", "miasto 500 tys. i więcej"
+    assert graduates(village) < 0.8 * graduates(metropolis)
+    income_village, _ = average_monthly_income(Segment(30, 50, settlement_classes=(village,)))
+    income_city, _ = average_monthly_income(Segment(30, 50, settlement_classes=(metropolis,)))
+    assert income_village < income_city
+
+
+def test_estimate_when_class_given_then_location_factor_is_its_share_and_derived_named():
+    everyone = estimate_segment_size(Segment(18, 100))
+    village = estimate_segment_size(Segment(18, 100, settlement_classes=("na wsi",)))
+    location = village.factors["location"]
+    assert village.raw_size == pytest.approx(everyone.raw_size * location.factor)
+    assert 0.37 < location.factor < 0.42 and location.method == "table"
+    assert "GUS" in location.source and "derived" in location.note
+
+
+def test_estimate_when_class_and_voivodeship_then_within_both():
+    both = estimate_segment_size(Segment(18, 100, settlement_classes=("wieś",),
+                                         voivodeships=("mazowieckie",))).raw_size  # fmt: skip
+    village = estimate_segment_size(Segment(18, 100, settlement_classes=("wieś",))).raw_size
+    mazovia = estimate_segment_size(Segment(18, 100, voivodeships=("mazowieckie",))).raw_size
+    assert 0 < both < min(village, mazovia)
+
+
+def test_segment_when_city_and_class_then_raises():
+    with pytest.raises(ValueError, match="cannot be combined"):
+        Segment(20, 30, city="Kraków", settlement_classes=("wieś",))
+
+
+def test_segment_when_class_or_voivodeship_alias_then_canonical():
+    segment = Segment(20, 30, settlement_classes=["na wsi"], voivodeships=["Mazowsze"])
+    assert segment.settlement_classes == ("wieś",) and segment.voivodeships == ("mazowieckie",)
+
+
+# --- income ranges onto brackets -----------------------------------------------------------
+
+
+def test_estimate_when_range_covers_part_of_a_bracket_then_that_part_of_its_people():
+    def size(**income) -> float:
+        return estimate_segment_size(Segment(30, 50, **income)).raw_size
+
+    lower = size(income_brackets=("5000-7500 PLN",))
+    upper = size(income_brackets=("7500-10000 PLN",))
+    assert size(income_ranges=((7000, 10000),)) == pytest.approx(0.2 * lower + upper)
+    assert size(income_ranges=((7000, 10000),)) < size(income_brackets=("5000-7500 PLN",
+                                                                        "7500-10000 PLN"))  # fmt: skip
+
+
+def test_income_shares_when_open_top_range_then_pareto_tail_with_the_representative_mean(data):
+    mean = data["income"]["representative_monthly_net_pln"][">10000 PLN"]
+    [whole] = income_ranges.bracket_shares(((10000.0, None),))
+    assert whole.share == pytest.approx(1.0) and whole.mean_pln == pytest.approx(mean)
+    [above] = income_ranges.bracket_shares(((20000.0, None),))
+    assert 0 < above.share < 0.1 and above.mean_pln > 20000
+
+
+def test_average_income_when_partial_bracket_then_mean_of_the_counted_part():
+    value, source = average_monthly_income(Segment(35, 44, income_ranges=((7000, 7500),)))
+    assert value == pytest.approx(7250)
+    assert "counted in part" in source
+
+
+def test_income_mapping_when_ranges_then_requested_brackets_and_shares():
+    mapping = income_mapping(Segment(30, 50, income_ranges=((0, 4000),)))
+    assert mapping["ranges_pln"] == [[0.0, 4000.0]]
+    assert [(b["bracket"], b["share_counted"]) for b in mapping["brackets"]] == [
+        ("<3000 PLN", 1.0),
+        ("3000-5000 PLN", 0.5),
+    ]
+    assert income_mapping(Segment(30, 50, income_brackets=("<3000 PLN",))) is None

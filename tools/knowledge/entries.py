@@ -12,7 +12,7 @@ KINDS: tuple[str, ...] = Kind.__args__  # type: ignore[attr-defined]
 Language = Literal["pl", "en"]
 MAX_TEXT_CHARS = 4000  # one chunk; longer knowledge is split by whoever writes it
 
-# The ten customer archetypes of seed 002 (slug -> Polish name).
+# The ten customer archetypes of docs/requirements.md §4.2 (slug -> Polish name).
 ARCHETYPES: dict[str, str] = {
     "zdobywca_statusu": "Zdobywca Statusu",
     "straznik_rodziny": "Strażnik Rodziny",

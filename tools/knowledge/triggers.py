@@ -1,4 +1,4 @@
-"""Keyword-triggered knowledge modules (seed 002): spot the words, pull the module's chunks.
+"""Keyword-triggered knowledge modules (docs/requirements.md §4.3): spot the words, pull chunks.
 
 A trigger is a word or short phrase in its base form ("firma", "ładowarka domowa"); it fires
 when its lemmas occur in the text in order, whatever their inflection ("w firmie", "ładowarkę
@@ -83,7 +83,7 @@ async def pull_modules(
 ) -> list[PulledModule]:
     """Detect the modules ``text`` activates and fetch each one's chunks, best for the text first.
 
-    This is the co-pilot's dynamic context enrichment (seed 002): a salesperson's note that
+    This is the co-pilot's dynamic context enrichment (docs/requirements.md §4.4): a note that
     mentions "firma" and "leasing" brings the company-car and financing modules into the prompt.
     """
     pulled = []

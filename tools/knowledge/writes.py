@@ -8,7 +8,7 @@ locks, and the set of entries embedded by another embedder.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -23,6 +23,10 @@ from tools.polish_text import sentences
 
 DUPLICATE_NEIGHBOURS = 5  # closest entries checked for a near-duplicate
 DUPLICATE_COSINE_FLOOR = 0.92  # below this, no lemma overlap makes two entries duplicates
+EMBED_BATCH = 64  # passages per embedder call: a bulk load reports progress after each
+
+# Told (passages embedded so far, passages to embed) while a bulk load runs.
+LoadProgress = Callable[[int, int], None]
 
 
 class KnowledgeWrites:
@@ -101,11 +105,18 @@ class KnowledgeWrites:
                     self.vocabulary.remove_document(payload_term_ids(previous))
             self._stale.discard(entry_id)
 
-    async def load(self, entries: Sequence[KnowledgeEntry], *, batch: int = 64) -> dict[str, int]:
+    async def load(
+        self,
+        entries: Sequence[KnowledgeEntry],
+        *,
+        batch: int = 64,
+        progress: LoadProgress | None = None,
+    ) -> dict[str, int]:
         """Upsert entries in bulk, re-embedding only those whose content changed.
 
         Entries stored by another embedder are embedded again, the given ones and any others in
         the knowledge base (from their stored text). A repeated id: the last one wins.
+        ``progress`` hears (passages embedded, passages to embed) after each embedder call.
         """
         async with self._write_lock:
             stats = {"added": 0, "updated": 0, "unchanged": 0, "reembedded": 0}
@@ -129,9 +140,19 @@ class KnowledgeWrites:
                 todo.append(KnowledgeEntry.model_validate(
                     {k: v for k, v in stored.items() if k in KnowledgeEntry.model_fields}))
             stats["reembedded"] = len(others)
+            total = sum(len(_passages(entry)) for entry in todo)
+            done = 0
+
+            def advance(embedded: int) -> None:
+                nonlocal done
+                done += embedded
+                if progress is not None:
+                    progress(done, total)
+
+            advance(0)
             for start in range(0, len(todo), batch):
                 part = todo[start : start + batch]
-                await self._write(part, await self._embed(part))
+                await self._write(part, await self._embed(part, advance))
             return stats
 
     async def _exists(self, entry_id: str) -> bool:
@@ -139,11 +160,20 @@ class KnowledgeWrites:
             return entry_id in self.memory
         return await kstore.get(self.client, self.name, entry_id) is not None
 
-    async def _embed(self, entries: Sequence[KnowledgeEntry]) -> list[kstore.Vectors]:
-        """Every vector of each entry, from one batch of embedder calls."""
-        per_entry = [[e.searchable_text(), e.title, *sentences(e.text)] for e in entries]
+    async def _embed(
+        self, entries: Sequence[KnowledgeEntry], advance: Callable[[int], None] | None = None
+    ) -> list[kstore.Vectors]:
+        """Every vector of each entry, in embedder calls of EMBED_BATCH passages."""
+        per_entry = [_passages(e) for e in entries]
         flat = [t for texts in per_entry for t in texts]
-        embedded = await self._call_embedder(lambda: self.embedder.embed_documents(flat))
+        embedded: list[list[float]] = []
+        for start in range(0, len(flat), EMBED_BATCH):
+            part = flat[start : start + EMBED_BATCH]
+            embedded += await self._call_embedder(
+                lambda part=part: self.embedder.embed_documents(part)
+            )
+            if advance is not None:
+                advance(len(part))
         if len(embedded) != len(flat):
             raise ModelError(f"embedder {self.embedder.spec!r} returned {len(embedded)} vectors "
                              f"for {len(flat)} texts")
@@ -185,3 +215,8 @@ class KnowledgeWrites:
                     self.vocabulary.add_document(searchable(payload), payload_language(payload))
         self._stale.difference_update(p["id"] for p in payloads)
         return payloads
+
+
+def _passages(entry: KnowledgeEntry) -> list[str]:
+    """The texts embedded for an entry: the whole chunk, its title, each sentence."""
+    return [entry.searchable_text(), entry.title, *sentences(entry.text)]

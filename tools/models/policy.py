@@ -9,9 +9,10 @@ an object is bound to another event loop, or that the loop is closed, is a progr
 error and is raised as is, never turned into a fallback.
 
 The budget is checked before a call queues for its slot and again once it holds the slot,
-right before the model is called; tokens are accounted before the slot is freed. So a queue
-of calls stops once the budget is spent, and the budget can be overshot only by calls
-already in flight when it is spent. A local model (one ``Llama``) is waited for before the
+right before the model is called; tokens are accounted before the slot is freed, those of
+failed attempts too (see :func:`tools.models.usage.failed_attempt_tokens`). So a queue of
+calls stops once the budget is spent, and the budget can be overshot only by calls already
+in flight when it is spent. A local model (one ``Llama``) is waited for before the
 call timeout starts, and runs one call at a time whatever ``max_concurrency`` says.
 
 Inside a LangGraph node, calls stream tokens to the ``messages`` stream mode (the models get
@@ -43,7 +44,13 @@ from tools.models.structured import (
     with_repair_request,
     with_schema_instruction,
 )
-from tools.models.usage import RunUsage, TokenBudget, call_cost, token_counts
+from tools.models.usage import (
+    RunUsage,
+    TokenBudget,
+    call_cost,
+    failed_attempt_tokens,
+    token_counts,
+)
 
 if TYPE_CHECKING:
     from tools.models.router import ModelRouter
@@ -155,8 +162,11 @@ class RunModels:
                     try:
                         async with asyncio.timeout(router.settings.model_timeout_s):
                             message = await model.ainvoke(prompt, config, **kwargs)
-                    except Exception:
-                        self.usage.add_failure(ref)
+                    except Exception as exc:
+                        # Charged like an answer: a timed-out or refused call still used tokens.
+                        failed_in, failed_out = failed_attempt_tokens(exc, prompt)
+                        cost = call_cost(router.settings.prices_per_1k, ref, failed_in, failed_out)
+                        self.usage.add_failure(ref, failed_in, failed_out, cost)
                         raise
                     # Accounted before the slot is freed, so the next queued call sees it.
                     tokens_in, tokens_out = token_counts(message, prompt)

@@ -1,4 +1,9 @@
-"""Token and cost accounting for one run, and the run's token budget."""
+"""Token and cost accounting for one run, and the run's token budget.
+
+A failed attempt is charged too: what the provider reported if the error carries it (a
+refusal keeps the answer, and its usage, in ``raw_message``), and for a timeout at least the
+prompt's estimated tokens, since the model read it before the call was cut off.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +13,7 @@ from dataclasses import dataclass, field
 from langchain_core.messages import AIMessage, BaseMessage
 
 from sight.errors import BudgetExceededError
+from tools.models.classify import retry_reason
 
 # Used only when a provider reports no usage: ~4 characters per token.
 _CHARS_PER_TOKEN = 4
@@ -45,9 +51,15 @@ class RunUsage:
         usage.output_tokens += output_tokens
         usage.cost_usd += cost_usd
 
-    def add_failure(self, ref: str) -> None:
-        """Record one failed attempt (it spent no reported tokens)."""
-        self._model(ref).failures += 1
+    def add_failure(
+        self, ref: str, input_tokens: int = 0, output_tokens: int = 0, cost_usd: float = 0.0
+    ) -> None:
+        """Record one failed attempt and what it consumed (see ``failed_attempt_tokens``)."""
+        usage = self._model(ref)
+        usage.failures += 1
+        usage.input_tokens += input_tokens
+        usage.output_tokens += output_tokens
+        usage.cost_usd += cost_usd
 
     @property
     def input_tokens(self) -> int:
@@ -90,13 +102,45 @@ class RunUsage:
         }
 
 
+def estimate_tokens(chars: int) -> int:
+    """Tokens of a text of ``chars`` characters, for providers that report none."""
+    return -(-chars // _CHARS_PER_TOKEN)
+
+
 def token_counts(message: AIMessage, prompt: list[BaseMessage]) -> tuple[int, int]:
     """Return (input, output) tokens of a call; estimate them if the provider reported none."""
     usage = message.usage_metadata
     if usage:
         return int(usage.get("input_tokens") or 0), int(usage.get("output_tokens") or 0)
-    chars_in = sum(len(m.text) for m in prompt)
-    return -(-chars_in // _CHARS_PER_TOKEN), -(-len(message.text) // _CHARS_PER_TOKEN)
+    return estimate_tokens(sum(len(m.text) for m in prompt)), estimate_tokens(len(message.text))
+
+
+def _reported_usage(exc: BaseException) -> Mapping[str, object] | None:
+    """Usage the provider reported with an error: on the error or on the message it carries."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        for holder in (current, getattr(current, "raw_message", None)):
+            usage = getattr(holder, "usage_metadata", None)
+            if isinstance(usage, Mapping) and usage:
+                return usage
+        current = current.__cause__ or current.__context__
+    return None
+
+
+def failed_attempt_tokens(exc: BaseException, prompt: list[BaseMessage]) -> tuple[int, int]:
+    """(input, output) tokens a failed attempt consumed, as far as anyone can tell.
+
+    The provider's report when the error carries one; for a timeout, the prompt's estimate
+    (the output is unknown, so none); otherwise nothing (refused or unreachable: no work done).
+    """
+    usage = _reported_usage(exc)
+    if usage is not None:
+        return int(usage.get("input_tokens") or 0), int(usage.get("output_tokens") or 0)
+    if retry_reason(exc) == "timeout":
+        return estimate_tokens(sum(len(m.text) for m in prompt)), 0
+    return 0, 0
 
 
 def call_cost(

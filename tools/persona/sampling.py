@@ -8,9 +8,12 @@ conditional marginals) far closer than 200 independent draws would: independent 
 a total variation distance of ~0.05 on a five-category dimension, systematic ones well under
 0.01. The exact age is uniform inside the cell's part of its 5-year bin (the tables' grain).
 
-A segment without a city gets places of residence the same way, from the cities' shares of
-the national population plus the rest of the country; like KPI estimation this assumes a
-city's demographic structure is the national one.
+A segment without a location gets places of residence the same way, from the cities' shares
+of the national population plus the rest of the country; like KPI estimation this assumes a
+city's demographic structure is the national one. A segment of settlement classes or
+voivodeships draws (class, voivodeship) cells by how many of the segment's people live there,
+then a place of that cell (``places.place_weights``): a "wieś" persona lives in a village, a
+"mazowieckie" one somewhere in Mazowsze. Place is drawn independently of the other dimensions.
 """
 
 from __future__ import annotations
@@ -21,7 +24,10 @@ from typing import Any
 
 import numpy as np
 
-from tools import population
+from tools import population, regions
+from tools.persona.places import place_of, place_weights
+from tools.population_data import SEXES, national_bins
+from tools.strata import selection, sexes_of
 
 OTHER_PLACE = "mniejsza miejscowość lub wieś"
 
@@ -57,10 +63,46 @@ def systematic_indices(weights: np.ndarray, n: int, rng: np.random.Generator) ->
     return np.minimum(np.searchsorted(cumulative, points, side="right"), len(weights) - 1)
 
 
+def _cell_weights(segment: population.Segment) -> dict[tuple[str, str], float]:
+    """The segment's people per (class, voivodeship) cell it covers."""
+    table = regions.persons_table()  # (class, voivodeship, bin, sex)
+    inside = np.array(
+        [
+            max(0, min(b["hi"], segment.age_max) - max(b["lo"], segment.age_min) + 1)
+            / (b["hi"] - b["lo"] + 1)
+            for b in national_bins()
+        ]
+    )
+    sexes = sexes_of(segment)
+    picked = np.array([1.0 if s in sexes or population.NONBINARY in sexes else 0.0 for s in SEXES])
+    education, income = selection(segment)
+    # P(education and income in the segment | class, bin, sex), independent given the cell.
+    kept = regions.class_shares("education") @ education
+    kept = kept * (regions.class_shares("income") @ income)
+    weights = np.einsum("cvbs,b,s,cbs->cv", table, inside, picked, kept)
+    voivodeships = regions.voivodeships()
+    return {
+        (c, v): float(weights[i, j])
+        for i, c in enumerate(regions.CLASSES)
+        for j, v in enumerate(voivodeships)
+        if (not segment.settlement_classes or c in segment.settlement_classes)
+        and (not segment.voivodeships or v in segment.voivodeships)
+        and weights[i, j] > 0
+    }
+
+
 def place_shares(segment: population.Segment) -> dict[str, float]:
     """Return each place of residence's share of the segment (one city: that city only)."""
     if segment.city is not None:
         return {segment.city: 1.0}
+    if segment.regional:
+        cells = _cell_weights(segment)
+        total = sum(cells.values())
+        shares: dict[str, float] = {}
+        for (kind, voivodeship), weight in cells.items():
+            for place, share in place_weights(kind, voivodeship).items():
+                shares[place] = shares.get(place, 0.0) + weight / total * share
+        return shares
     cities = population.city_populations()
     national = population.national_population()
     shares = {name: size / national for name, size in cities.items()}
@@ -137,4 +179,13 @@ def violations(person: dict[str, Any], segment: population.Segment) -> list[str]
             problems.append(f"{field} {person[field]!r} not in {list(allowed)}")
     if segment.city is not None and person["location"] != segment.city:
         problems.append(f"location {person['location']!r} is not {segment.city}")
+    if segment.regional:
+        place = place_of(person["location"])
+        where = population.location_label(segment)
+        if place is None:
+            problems.append(f"location {person['location']!r} is not a place of the tables")
+        elif place.settlement_class not in (segment.settlement_classes or regions.CLASSES) or (
+            place.voivodeship not in (segment.voivodeships or regions.voivodeships())
+        ):
+            problems.append(f"location {person['location']!r} is not in {where}")
     return problems
