@@ -31,6 +31,7 @@ from sight.errors import (
     SettingsError,
     SightError,
     UnauthorizedError,
+    UnavailableError,
     UnsupportedOptionError,
 )
 
@@ -48,6 +49,7 @@ STATUS_BY_ERROR: dict[type[SightError], int] = {
     BudgetExceededError: 429,
     ModelError: 502,
     SettingsError: 500,
+    UnavailableError: 503,
 }
 
 

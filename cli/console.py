@@ -24,7 +24,8 @@ USAGE_CODES = frozenset({"invalid_input", "invalid_settings", "bad_request", "ve
 
 def fail(exc: SightError, *, usage: bool = False) -> NoReturn:
     """Print a Sight error (with its problem table) and exit 2 for usage errors, else 1."""
-    console.print(f"[bold red]error[/] {escape(f'[{exc.code}]')} {escape(exc.message)}", soft_wrap=True)
+    code = escape(f"[{exc.code}]")
+    console.print(f"[bold red]error[/] {code} {escape(exc.message)}", soft_wrap=True)
     if isinstance(exc.details, list) and exc.details and isinstance(exc.details[0], dict):
         table = Table("field", "problem")
         for problem in exc.details:

@@ -47,7 +47,8 @@ def knowledge_load(
 
     async def main() -> dict[str, Any]:
         data = load_pack(pack or PACK_DIR)
-        console.print(f"pack [bold]{escape(data.name)}[/] {data.version}: {len(data.entries)} entries")
+        name = escape(data.name)
+        console.print(f"pack [bold]{name}[/] {data.version}: {len(data.entries)} entries")
         async with open_resources(get_settings()) as resources:
             with console.status("opening the knowledge base (loads the embedder)"):
                 kb = await resources.knowledge_base()
@@ -81,7 +82,9 @@ def knowledge_search(
     async def main() -> Any:
         async with open_resources(get_settings()) as resources:
             kb = await resources.knowledge_base()
-            return await kb.search(query, limit=limit, search_type=search_type)  # type: ignore[arg-type]
+            return await kb.search(
+                query, limit=limit, search_type=search_type  # type: ignore[arg-type]
+            )
 
     try:
         result = asyncio.run(main())

@@ -49,7 +49,8 @@ class PlainProgress:
             return
         self.last_tenth, self.last_shown = tenth, now
         elapsed = now - self.started
-        line = f"{self.what}: {done}/{total} {self.unit} ({done * 100 // max(total, 1)}%), {_clock(elapsed)} elapsed"
+        share = done * 100 // max(total, 1)
+        line = f"{self.what}: {done}/{total} {self.unit} ({share}%), {_clock(elapsed)} elapsed"
         if 0 < done < total:
             line += f", about {_clock(elapsed / done * (total - done))} left"
         self.console.print(line, soft_wrap=True, highlight=False)
@@ -67,8 +68,9 @@ def progress(console: Console, what: str, unit: str) -> Iterator[Advance]:
         MofNCompleteColumn(),
         TextColumn(unit),
         TimeElapsedColumn(),
-        TextColumn("left"),
+        TextColumn("elapsed,"),
         TimeRemainingColumn(),
+        TextColumn("left"),
     )
     with Progress(*columns, console=console, transient=False) as bar:
         task = bar.add_task(what, total=None)

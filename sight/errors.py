@@ -96,6 +96,12 @@ class ForbiddenError(SightError):
     code = "forbidden"
 
 
+class UnavailableError(SightError):
+    """A backend the request needs is held or down; retrying later may work (HTTP 503)."""
+
+    code = "unavailable"
+
+
 class UnsupportedOptionError(SightError):
     """A request option Sight does not support: refused, never silently ignored."""
 

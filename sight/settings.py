@@ -69,7 +69,8 @@ class ApiKey(BaseModel):
         if length < API_KEY_MIN_LENGTH:
             raise ValueError(
                 f"an API key must be at least {API_KEY_MIN_LENGTH} characters (this one has "
-                f"{length}); make one with `python -c 'import secrets; print(secrets.token_urlsafe(32))'`"
+                f"{length}); make one with "
+                "`python -c 'import secrets; print(secrets.token_urlsafe(32))'`"
             )
         return value
 

@@ -7,11 +7,11 @@ from pathlib import Path
 from portalocker.exceptions import LockException
 from qdrant_client import AsyncQdrantClient
 
-from sight.errors import SightError
+from sight.errors import UnavailableError
 from sight.settings import Settings
 
 
-class VectorStoreBusyError(SightError):
+class VectorStoreBusyError(UnavailableError):
     """The embedded Qdrant folder is held by another process (one client per folder)."""
 
     code = "vector_store_busy"

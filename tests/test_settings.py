@@ -87,6 +87,42 @@ def test_settings_when_secret_then_not_in_repr():
     assert settings.google_api_key.get_secret_value() == "AIza-very-secret"
 
 
+def test_settings_when_database_url_has_password_then_masked_in_repr_and_str():
+    settings = load_settings(database_url="postgresql://sight:pa55w0rd@db:5432/sight", _env_file=None)
+
+    assert "pa55w0rd" not in repr(settings) and "pa55w0rd" not in str(settings)
+    assert "postgresql+psycopg://sight:***@db:5432/sight" in repr(settings)
+    assert settings.database_url_resolved == "postgresql+psycopg://sight:pa55w0rd@db:5432/sight"
+
+
+@pytest.mark.parametrize("value", ["", "[]"])
+def test_settings_when_api_keys_env_empty_then_no_keys(monkeypatch, value):
+    monkeypatch.setenv("SIGHT_API_KEYS", value)  # docker compose's ${SIGHT_API_KEYS:-}
+
+    assert load_settings(_env_file=None).api_keys == []
+
+
+@pytest.mark.parametrize(
+    ("env", "expected"),
+    [
+        ('[{"key": "short"}]', "SIGHT_API_KEYS[0].key: an API key must be at least 16 characters"),
+        ("[{key: 1}]", "SIGHT_API_KEYS: not valid JSON"),
+        ("{not json", "SIGHT_MAX_CONCURRENCY: not valid JSON"),
+    ],
+)
+def test_settings_when_json_setting_bad_then_error_names_setting_in_plain_words(
+    monkeypatch, env, expected
+):
+    name = "SIGHT_MAX_CONCURRENCY" if "MAX_CONCURRENCY" in expected else "SIGHT_API_KEYS"
+    monkeypatch.setenv(name, env)
+
+    with pytest.raises(SettingsError) as info:
+        load_settings(_env_file=None)
+
+    assert expected in str(info.value)
+    assert "items" not in str(info.value)
+
+
 async def test_qdrant_when_no_url_then_embedded_store_in_data_dir(tmp_path):
     settings = load_settings(data_dir=tmp_path, _env_file=None)
     client = open_qdrant(settings)

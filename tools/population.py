@@ -80,8 +80,9 @@ class Segment:
     """A demographic segment with canonical values; empty tuples and ``city=None`` mean "all".
 
     Location is one city, or settlement classes and/or voivodeships (each set is a union).
-    ``income_ranges`` (net PLN a month, ``high`` None when open) count parts of brackets;
-    empty, the ``income_brackets`` count whole. Aliases are canonicalised on construction;
+    ``income_ranges`` (net PLN a month, ``high`` None when open) count parts of brackets and
+    decide ``income_brackets`` (the brackets they touch); without ranges the brackets count
+    whole. ``Segment(**asdict(segment)) == segment``. Aliases are canonicalised on construction;
     unknown values or ages outside [AGE_MIN_ALLOWED, AGE_MAX_ALLOWED] raise ValueError
     (validate user input first).
     """
@@ -121,9 +122,12 @@ class Segment:
         object.__setattr__(self, "city", None if city == NATIONAL else city)
         if self.city and (self.settlement_classes or self.voivodeships):
             problems.append("a city cannot be combined with settlement classes or voivodeships")
-        brackets, ranges = income_ranges.canonical_income(
-            self.income_brackets, _canonical_ranges(self.income_ranges, problems)
-        )
+        brackets, ranges = self.income_brackets, _canonical_ranges(self.income_ranges, problems)
+        if ranges:  # the ranges decide; brackets given beside them must be the ones they touch
+            brackets, ranges = income_ranges.canonical_income((), ranges)
+            stray = sorted(set(self.income_brackets) - set(brackets))
+            if stray:
+                problems.append(f"income brackets {stray} lie outside income_ranges")
         object.__setattr__(self, "income_brackets", brackets)
         object.__setattr__(self, "income_ranges", ranges)
         if problems:

@@ -259,6 +259,9 @@ def validate_segment(raw: Any) -> CanonicalSegment:
         ranges = _income_from_range(raw, problems)
         low, high = raw.get("income_min_pln"), raw.get("income_max_pln")
         texts = [f"income_min_pln={low}, income_max_pln={high}"]
+    if ranges:  # brackets and ranges together mean their union
+        bounds = [income_ranges.bracket_bounds(b) for b in brackets]
+        ranges, brackets = income_ranges.merge_ranges([*ranges, *bounds]), ()
     location = _location(raw, problems)
 
     industry_raw = raw.get("industry") or DEFAULT_INDUSTRY

@@ -86,10 +86,13 @@ async def create_run(
     )
 
 
-def _locations(run: RunRecord, follow: str = "stream") -> dict[str, str]:
-    # A stateless run lives on a thread too (deleted when it ends, unless on_completion=keep).
+def _locations(run: RunRecord, follow: str = "stream", stateless: bool = False) -> dict[str, str]:
     base = f"/threads/{run.thread_id}/runs/{run.run_id}"
-    return {"Content-Location": base, "Location": f"{base}/{follow}"}
+    # A stateless run is named without its thread (the SDKs then report none, as with the
+    # official server) but followed on it: Location is what the SDKs reconnect to, and the
+    # thread lives until the run ends (or on, with on_completion=keep).
+    named = f"/runs/{run.run_id}" if stateless else base
+    return {"Content-Location": named, "Location": f"{base}/{follow}"}
 
 
 async def owned_run(manager: RunManager, thread_id: str, run_id: str, tenant: str) -> RunRecord:
@@ -160,7 +163,7 @@ async def stream_stateless_run(
         manager,
         run,
         after=-1,
-        headers=_locations(run),
+        headers=_locations(run, stateless=True),
         cancel_on_disconnect=body.on_disconnect == "cancel",
     )
 
@@ -174,7 +177,7 @@ async def wait_stateless_run(
     return wait_response(
         manager,
         run,
-        headers=_locations(run, "join"),
+        headers=_locations(run, "join", stateless=True),
         cancel_on_disconnect=body.on_disconnect == "cancel",
     )
 

@@ -22,8 +22,8 @@ from sqlalchemy.engine import make_url
 
 from api.auth import PrincipalDep
 from api.deps import ResourcesDep
-from sight.errors import ModelError
 from runtime.resources import Resources
+from sight.errors import ModelError
 from sight.settings import Role, Settings
 from tools.models import parse_model_ref
 from tools.models.classify import describe_error

@@ -188,3 +188,43 @@ async def test_kpi_when_processes_race_on_postgres_then_computed_once(postgres_u
     computed = [int(p.communicate(timeout=60)[0].strip()) for p in procs]
     assert all(p.returncode == 0 for p in procs)
     assert sum(computed) == 1
+
+
+async def test_kpi_when_income_range_and_nested_class_location_then_estimated_with_mappings():
+    payload = {
+        "age_min": 25,
+        "age_max": 44,
+        "income_brackets": ["7000-10000 PLN"],
+        "demographics": {"location": "małe miasto"},
+    }
+    snapshot, path = await _run(payload, KpiContext())
+    assert path[-1] == "save_snapshot"
+    details = snapshot["segment_size_details"]
+    shares = {b["bracket"]: b["share_counted"] for b in details["income_mapping"]["brackets"]}
+    assert shares == {"5000-7500 PLN": 0.2, "7500-10000 PLN": 1.0}
+    assert details["location"] == "miasto do 20 tys."
+    assert details["location_mapping"]["settlement_classes"] == ["miasto do 20 tys."]
+    assert 0.11 < details["factors"]["location"]["factor"] < 0.16
+    assert snapshot["request"]["segment"]["income_ranges"] == [[7000.0, 10000.0]]
+    expected = population.Segment(
+        25, 44, income_ranges=((7000, 10000),), settlement_classes=("miasto do 20 tys.",)
+    )
+    assert snapshot["segment_size"] == population.estimate_segment_size(expected).size
+    assert any("settlement class" in r for r in snapshot["confidence_reasons"])
+
+
+async def test_kpi_when_voivodeship_written_as_region_then_its_share():
+    national, _ = await _run({"age_min": 18, "age_max": 100}, KpiContext())
+    silesia, _ = await _run({"age_min": 18, "age_max": 100, "location": "na Śląsku"}, KpiContext())
+    share = silesia["segment_size_details"]["factors"]["location"]["factor"]
+    assert 0.10 < share < 0.13  # śląskie: about 4.4 M of 38 M
+    assert silesia["segment_size"] == pytest.approx(national["segment_size"] * share, rel=1e-3)
+    assert silesia["request"]["segment"]["voivodeships"] == ["śląskie"]
+
+
+async def test_kpi_when_location_unknown_then_error_lists_classes_voivodeships_and_cities():
+    with pytest.raises(InputValidationError) as info:
+        await _run({**SEED_SEGMENT, "location": "Atlantyda"}, KpiContext())
+    [problem] = info.value.problems
+    assert problem["field"] == "location"
+    assert all(w in problem["message"] for w in ("wieś", "mazowieckie", "Warszawa"))

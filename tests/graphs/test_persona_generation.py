@@ -327,3 +327,37 @@ async def test_generate_when_a_batch_fails_then_resume_rewrites_only_that_batch(
 
     assert len(out["personas"]) == 26
     assert first_calls == 26 and len(model.calls) == 27  # the 25 written ones were not redone
+
+
+async def test_generate_when_segments_written_as_marketers_do_then_personas_in_matching_places(
+    tmp_path,
+):
+    from tools.persona.places import place_of
+
+    village = {
+        "segment_id": "wies",
+        "demographics": {"age_min": 30, "age_max": 60, "location": "na wsi",
+                         "income_brackets": ["powyżej 5000 zł"]},
+        "count": 5,
+    }  # fmt: skip
+    silesia = {"segment_id": "slask", "age_min": 25, "age_max": 45,
+               "location": "województwo śląskie", "income_brackets": ["5-7 tys. zł"],
+               "count": 5}  # fmt: skip
+    router, _ = _router(tmp_path)
+    values, _, _ = await _run(
+        {"segments": [village, silesia], "seed": 7}, PersonaContext(models=router.for_run("r"))
+    )
+    personas, report = values["personas"], values["report"]
+    assert len(personas) == 10 and report["constraint_satisfaction"]["rate"] == 1.0
+    for p in personas:
+        place = place_of(p["location"])
+        if p["segment_id"] == "wies":
+            assert place.settlement_class == "wieś" and p["location"].startswith("wieś ")
+            assert p["income_bracket"] in ("5000-7500 PLN", "7500-10000 PLN", ">10000 PLN")
+        else:
+            assert place.voivodeship == "śląskie"
+            assert p["income_bracket"] == "5000-7500 PLN"
+    readings = report["segment_readings"]
+    assert readings["wies"]["location_mapping"]["settlement_classes"] == ["wieś"]
+    assert readings["slask"]["income_mapping"]["ranges_pln"] == [[5000.0, 7000.0]]
+    assert personas[0]["segment"]["settlement_classes"] in (["wieś"], [])

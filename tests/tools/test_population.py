@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+from dataclasses import asdict
 
 import numpy as np
 import pytest
@@ -379,3 +380,24 @@ def test_income_mapping_when_ranges_then_requested_brackets_and_shares():
         ("3000-5000 PLN", 0.5),
     ]
     assert income_mapping(Segment(30, 50, income_brackets=("<3000 PLN",))) is None
+
+
+@pytest.mark.parametrize(
+    "segment",
+    [
+        Segment(30, 55, income_ranges=((7000, 10000),)),
+        Segment(30, 55, income_ranges=((0, 3000), (7000, None))),
+        Segment(30, 55, ("kobieta",), settlement_classes=("wieś",), voivodeships=("podlaskie",)),
+        Segment(30, 55, city="Kraków", income_brackets=("<3000 PLN",)),
+    ],
+)
+def test_segment_when_rebuilt_from_its_dict_then_equal_and_same_size(segment):
+    # Workflows store asdict(segment) and rebuild it: the stored ranges must still decide.
+    rebuilt = Segment(**json.loads(json.dumps(asdict(segment))))
+    assert rebuilt == segment
+    assert estimate_segment_size(rebuilt).raw_size == estimate_segment_size(segment).raw_size
+
+
+def test_segment_when_brackets_outside_its_ranges_then_raises():
+    with pytest.raises(ValueError, match="outside income_ranges"):
+        Segment(30, 55, income_brackets=("<3000 PLN",), income_ranges=((7000, 10000),))
