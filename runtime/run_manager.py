@@ -12,7 +12,7 @@ the same time, the manager holds the database's run lock (store.run_lock) while 
 
 Every run this process has claimed is in ``_claims`` (registered before the claim commits)
 until its execution ends. The graph runs in a task of its own, the only part of a run a cancel
-reaches (runtime.run_cancel): storing the outcome always completes.
+reaches (runtime.run_control): storing the outcome always completes.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from typing import Any
 
 from runtime.registry import GraphSpec
 from runtime.resources import Resources
-from runtime.run_cancel import RunCancellation
+from runtime.run_control import RunControl
 from runtime.run_execution import has_checkpoint_of, run_config, run_error, stream_graph
 from runtime.streams import RunStream, StreamRegistry
 from runtime.thread_state import thread_summary
@@ -46,7 +46,7 @@ OUTCOME_NOT_STORED = {
 }
 
 
-class RunManager(RunCancellation):
+class RunManager(RunControl):
     """Owns run execution for this process (one per app)."""
 
     def __init__(self, resources: Resources, graphs: Mapping[str, GraphSpec]) -> None:
@@ -363,46 +363,6 @@ class RunManager(RunCancellation):
             now=utc_now(),
             events=events,
         )
-
-    async def refresh_thread(
-        self,
-        thread_id: str,
-        graph: Any,
-        error: dict[str, Any] | None = None,
-        now: datetime | None = None,
-    ) -> None:
-        """Store the thread's status, values and interrupts from its latest checkpoint."""
-        now = now or utc_now()
-        snapshot = await graph.aget_state({"configurable": {"thread_id": thread_id}})
-        status, values, interrupts = thread_summary(snapshot)
-        if error is not None:
-            status = "error"
-        if await self.runs.inflight(thread_id):
-            status = "busy"
-        await self.threads.set_state(
-            thread_id, status=status, values=values, interrupts=interrupts, error=error, now=now
-        )
-
-    async def update_state(
-        self,
-        thread_id: str,
-        tenant: str,
-        graph: Any,
-        config: dict[str, Any],
-        values: Any,
-        as_node: str | None,
-    ) -> dict[str, Any]:
-        """Write `values` into the thread's state as if `as_node` returned them; refused
-        (ConflictError) while a run of the thread is inflight, decided under its lock."""
-        written: dict[str, Any] = {}
-
-        async def update() -> tuple[Any, Any, dict[str, Any]]:
-            written.update(await graph.aupdate_state(config, values, as_node=as_node))
-            snapshot = await graph.aget_state({"configurable": {"thread_id": thread_id}})
-            return thread_summary(snapshot)
-
-        await self.threads.update_when_idle(thread_id, tenant, update, now=utc_now())
-        return written
 
     async def _is_live(self, run_id: str) -> bool:
         return await self.runs.status(run_id) in INFLIGHT

@@ -95,6 +95,12 @@ async def acquire_run_lock(settings: Settings) -> RunLock:
     return RunLock(fd=fd)
 
 
+async def check_run_lock(settings: Settings) -> None:
+    """Raise DatabaseInUseError if another process holds the database's run lock (the CLI
+    asks before serving, to say so in one line; the run manager takes the lock for real)."""
+    await (await acquire_run_lock(settings)).release()
+
+
 def sqlite_lock_path(settings: Settings) -> Path:
     """The lock file next to the SQLite database file."""
     database = Path(settings.database_url_resolved.removeprefix("sqlite+aiosqlite:///"))

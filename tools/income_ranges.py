@@ -185,16 +185,9 @@ def bracket_shares(ranges: tuple[Range, ...]) -> list[BracketShare]:
     return found
 
 
-def canonical_income(
-    brackets: tuple[str, ...], ranges: tuple[Range, ...]
-) -> tuple[tuple[str, ...], tuple[Range, ...]]:
-    """Return (brackets, ranges) in canonical form; ranges that cover whole brackets vanish.
-
-    Brackets and ranges together mean their union.
-    """
-    if not ranges:
-        return brackets, ()
-    merged = merge_ranges([*ranges, *(bracket_bounds(b) for b in brackets)])
+def canonical_income(ranges: tuple[Range, ...]) -> tuple[tuple[str, ...], tuple[Range, ...]]:
+    """Return (brackets touched, merged ranges); ranges covering only whole brackets vanish."""
+    merged = merge_ranges(list(ranges))
     shares = bracket_shares(merged)
     used = tuple(s.bracket for s in shares)
     if all(math.isclose(s.share, 1.0, abs_tol=1e-12) for s in shares):

@@ -124,7 +124,7 @@ class Segment:
             problems.append("a city cannot be combined with settlement classes or voivodeships")
         brackets, ranges = self.income_brackets, _canonical_ranges(self.income_ranges, problems)
         if ranges:  # the ranges decide; brackets given beside them must be the ones they touch
-            brackets, ranges = income_ranges.canonical_income((), ranges)
+            brackets, ranges = income_ranges.canonical_income(ranges)
             stray = sorted(set(self.income_brackets) - set(brackets))
             if stray:
                 problems.append(f"income brackets {stray} lie outside income_ranges")

@@ -226,16 +226,6 @@ def persons(classes: tuple[str, ...] = (), voivodeship_names: tuple[str, ...] = 
     return result
 
 
-def class_voivodeship_persons() -> dict[tuple[str, str], float]:
-    """Total persons per (class, voivodeship) cell of the fitted table."""
-    totals = persons_table().sum((2, 3))
-    return {
-        (c, v): float(totals[i, j])
-        for i, c in enumerate(CLASSES)
-        for j, v in enumerate(voivodeships())
-    }
-
-
 def transcribed_voivodeship_totals() -> dict[str, int]:
     """The voivodeship populations as transcribed in the data file."""
     return {v["name"]: v["population"] for v in regions_data()["voivodeships"]}
@@ -249,11 +239,6 @@ def known_places() -> dict[str, list[str]]:
         "class_words": ["małe miasto", "średnie miasto", "duże miasto", "na wsi", *groups],
         "voivodeships": list(voivodeships()),
     }
-
-
-def city_voivodeship(city: str) -> str:
-    """The voivodeship of a city in the city table."""
-    return city_rows()[city]["voivodeship"]
 
 
 def folded_name(value: str) -> str:

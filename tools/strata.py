@@ -40,6 +40,7 @@ class Strata:
 
 
 def sexes_of(segment: Segment) -> tuple[str, ...]:
+    """The sex labels the segment's persons are counted under."""
     # The census records two sexes, so women + men already count everyone.
     if not segment.genders or {FEMALE, MALE} <= set(segment.genders):
         return SEXES
@@ -53,16 +54,20 @@ def city_share(city: str | None) -> float:
     return city_rows()[city]["population"] / data()["cities"]["national_total"]
 
 
-def strata(segment: Segment, *, sexes: bool = True, location: bool = True) -> Strata:
-    """Persons in the segment's ages (and sexes, and location), by class x age bin x sex."""
-    bins = national_bins()
-    inside = np.array(
+def age_fractions(segment: Segment) -> np.ndarray:
+    """The part of each 5-year age bin inside the segment's ages (uniform within a bin)."""
+    return np.array(
         [
             max(0, min(b["hi"], segment.age_max) - max(b["lo"], segment.age_min) + 1)
             / (b["hi"] - b["lo"] + 1)
-            for b in bins
+            for b in national_bins()
         ]
     )
+
+
+def strata(segment: Segment, *, sexes: bool = True, location: bool = True) -> Strata:
+    """Persons in the segment's ages (and sexes, and location), by class x age bin x sex."""
+    inside = age_fractions(segment)
     if location and segment.regional:
         base = regions.persons(segment.settlement_classes, segment.voivodeships)
     else:

@@ -134,6 +134,41 @@ async def test_delete_thread_when_run_claimed_but_not_started_then_nothing_writt
     assert await checkpoints_of(manager, thread_id) == []  # no run wrote after the delete
 
 
+async def test_interrupt_strategy_when_new_run_arrives_as_current_one_ends_then_both_complete(
+    app: FastAPI, http: httpx.AsyncClient
+):
+    manager = manager_of(app)
+    thread_id = await new_thread(http)
+    original, arrivals = manager.queue.complete, []
+
+    async def complete(*args: Any, **kwargs: Any) -> Any:
+        if not arrivals:  # the first run stores its outcome as the second one arrives
+            arrivals.append(
+                asyncio.create_task(
+                    http.post(
+                        f"/threads/{thread_id}/runs",
+                        json={
+                            "assistant_id": "quick",
+                            "input": {"topic": "u"},
+                            "multitask_strategy": "interrupt",
+                        },
+                        headers=EDITOR,
+                    )
+                )
+            )
+            await asyncio.sleep(0)  # the request takes its first steps meanwhile
+        return await original(*args, **kwargs)
+
+    manager.queue.complete = complete  # type: ignore[method-assign]
+    first = await start_run(http, thread_id, "quick", "t")
+
+    await until(lambda: arrivals, "the first run's outcome to be stored")
+    second = (await arrivals[0]).json()
+    await wait_status(manager, await manager.runs.get(second["run_id"], "acme"), "success")
+    assert await status_of(manager, await manager.runs.get(first["run_id"], "acme")) == "success"
+    assert (await manager.threads.get(thread_id, "acme")).status == "idle"
+
+
 # --- joins of runs gone since they were read ---------------------------------------------------
 
 

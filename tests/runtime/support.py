@@ -34,13 +34,19 @@ def new_run(thread_id: str, graph: str, topic: str, **kwargs: Any) -> NewRun:
 
 
 async def store_run(
-    manager: RunManager, thread_id: str, graph: str, topic: str, *, claim: bool
+    manager: RunManager,
+    thread_id: str,
+    graph: str,
+    topic: str,
+    *,
+    claim: bool,
+    **kwargs: Any,
 ) -> RunRecord:
     """Store a run as the route's enqueue would, without scheduling it."""
     run, _ = await manager.runs.enqueue(
-        new_run(thread_id, graph, topic),
+        new_run(thread_id, graph, topic, **kwargs),
         strategy="enqueue",
-        thread_metadata_update={},
+        thread_metadata_update={"graph_id": graph},
         now=utc_now(),
         claim=claim,
     )
@@ -49,20 +55,12 @@ async def store_run(
 
 
 async def submit(
-    manager: RunManager,
-    thread_id: str,
-    graph: str,
-    topic: str,
-    strategy: str = "enqueue",
-    **kwargs: Any,
+    manager: RunManager, thread_id: str, graph: str, topic: str, **kwargs: Any
 ) -> RunRecord:
-    """Store and schedule a run as the routes do."""
-    return await manager.submit(
-        new_run(thread_id, graph, topic, **kwargs),
-        strategy=strategy,
-        thread_metadata_update={"graph_id": graph},
-        now=utc_now(),
-    )
+    """Store a run pending and let the thread's driver claim it."""
+    run = await store_run(manager, thread_id, graph, topic, claim=False, **kwargs)
+    manager.kick(thread_id)
+    return run
 
 
 async def status_of(manager: RunManager, run: RunRecord) -> str | None:

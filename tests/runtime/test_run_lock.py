@@ -11,7 +11,7 @@ from runtime.resources import open_resources
 from runtime.run_manager import RunManager
 from sight.settings import Settings
 from store.checkpoint.factory import libpq_url
-from store.run_lock import DatabaseInUseError
+from store.run_lock import DatabaseInUseError, check_run_lock
 from tests.api import sample_graphs
 from tests.api.conftest import fresh_schema_url, sdk_test_settings
 
@@ -26,11 +26,14 @@ async def test_second_manager_when_first_runs_on_same_database_then_refused_unti
         try:
             with pytest.raises(DatabaseInUseError) as refused:
                 await RunManager(resources, graphs).start()
+            with pytest.raises(DatabaseInUseError):
+                await check_run_lock(db_manager_settings)  # what the CLI asks before serving
         finally:
             await first.stop()
         assert refused.value.code == "database_in_use"
         assert "only one process may serve a database" in refused.value.message
 
+        await check_run_lock(db_manager_settings)
         again = RunManager(resources, graphs)
         await again.start()  # the lock went with the first manager
         await again.stop()

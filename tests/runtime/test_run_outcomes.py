@@ -38,7 +38,9 @@ def build_raising(exc: Exception):  # noqa: ANN201
 async def raising_manager(manager_settings: Settings) -> AsyncIterator[RunManager]:
     graphs = {
         **sample_graphs.test_graphs(),
-        "leaky": GraphSpec("leaky", build_raising(RuntimeError(SECRET)), lambda r, _=None: None, None),
+        "leaky": GraphSpec(
+            "leaky", build_raising(RuntimeError(SECRET)), lambda r, _=None: None, None
+        ),
         "budget": GraphSpec(
             "budget",
             build_raising(BudgetExceededError("run", 10, 12)),

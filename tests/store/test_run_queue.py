@@ -141,7 +141,9 @@ async def test_claim_next_when_run_claimed_then_on_claim_told_the_claimed_run(
     assert (await runs.get(run.run_id, "acme")).status == "running"
 
 
-async def test_cancel_when_pending_then_interrupted_and_thread_idle(queue, runs, threads, thread_id):
+async def test_cancel_when_pending_then_interrupted_and_thread_idle(
+    queue, runs, threads, thread_id
+):
     run, _ = await enqueue(runs, thread_id)
     seen = []
 

@@ -307,8 +307,8 @@ def test_estimate_when_summed_over_every_class_or_voivodeship_then_equals_nation
 
 def test_estimate_when_village_then_fewer_graduates_and_lower_incomes_than_big_cities():
     def graduates(kind: str) -> float:
-        estimate = estimate_segment_size(Segment(25, 34, (), ("wyższe",), settlement_classes=(kind,)))
-        return estimate.factors["education"].factor
+        segment = Segment(25, 34, (), ("wyższe",), settlement_classes=(kind,))
+        return estimate_segment_size(segment).factors["education"].factor
 
     village, metropolis = "wieś", "miasto 500 tys. i więcej"
     assert graduates(village) < 0.8 * graduates(metropolis)
@@ -353,9 +353,9 @@ def test_estimate_when_range_covers_part_of_a_bracket_then_that_part_of_its_peop
 
     lower = size(income_brackets=("5000-7500 PLN",))
     upper = size(income_brackets=("7500-10000 PLN",))
-    assert size(income_ranges=((7000, 10000),)) == pytest.approx(0.2 * lower + upper)
-    assert size(income_ranges=((7000, 10000),)) < size(income_brackets=("5000-7500 PLN",
-                                                                        "7500-10000 PLN"))  # fmt: skip
+    partial = size(income_ranges=((7000, 10000),))
+    assert partial == pytest.approx(0.2 * lower + upper)
+    assert partial < size(income_brackets=("5000-7500 PLN", "7500-10000 PLN"))
 
 
 def test_income_shares_when_open_top_range_then_pareto_tail_with_the_representative_mean(data):

@@ -230,7 +230,7 @@ def test_validate_when_income_text_unreadable_then_problem_lists_brackets_and_ex
         ("miasto powyżej 500 tys.", ("miasto 500 tys. i więcej",)),
         ("miasto 500 tys. i więcej", ("miasto 500 tys. i więcej",)),
         ("miasta 20-99 tys.", ("miasto 20-99 tys.",)),
-        ("miasta powyżej 100 tys. mieszkańców", ("miasto 100-499 tys.", "miasto 500 tys. i więcej")),
+        ("miasta powyżej 100 tys.", ("miasto 100-499 tys.", "miasto 500 tys. i więcej")),
     ],
 )
 def test_resolve_location_when_settlement_class_words_then_gus_classes(text, classes):

@@ -26,8 +26,8 @@ import numpy as np
 
 from tools import population, regions
 from tools.persona.places import place_of, place_weights
-from tools.population_data import SEXES, national_bins
-from tools.strata import selection, sexes_of
+from tools.population_data import SEXES
+from tools.strata import age_fractions, selection, sexes_of
 
 OTHER_PLACE = "mniejsza miejscowość lub wieś"
 
@@ -66,13 +66,7 @@ def systematic_indices(weights: np.ndarray, n: int, rng: np.random.Generator) ->
 def _cell_weights(segment: population.Segment) -> dict[tuple[str, str], float]:
     """The segment's people per (class, voivodeship) cell it covers."""
     table = regions.persons_table()  # (class, voivodeship, bin, sex)
-    inside = np.array(
-        [
-            max(0, min(b["hi"], segment.age_max) - max(b["lo"], segment.age_min) + 1)
-            / (b["hi"] - b["lo"] + 1)
-            for b in national_bins()
-        ]
-    )
+    inside = age_fractions(segment)
     sexes = sexes_of(segment)
     picked = np.array([1.0 if s in sexes or population.NONBINARY in sexes else 0.0 for s in SEXES])
     education, income = selection(segment)

@@ -1,4 +1,5 @@
-"""Cancelling runs and deleting threads, decided on the stored status under the thread's lock.
+"""Acting on runs and threads from outside a run's execution: cancel a run, delete a thread,
+update a thread's state. Each is decided on the stored status under the thread's row lock.
 
 What a cancel does depends on where the run is, read in one locked step (RunQueue.cancel), so a
 claim, an enqueue or a completion cannot slip in between the decision and its effect:
@@ -17,12 +18,15 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Mapping
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
+from runtime.thread_state import thread_summary
 from sight.clock import utc_now
 from store.checkpoint.rollback import delete_run_checkpoints
 from store.run_queue import CancelStep, RunQueue
-from store.runs import RunRecord
+from store.runs import RunRecord, RunRepository
+from store.threads import ThreadRepository
 
 if TYPE_CHECKING:
     from runtime.resources import Resources
@@ -32,12 +36,14 @@ if TYPE_CHECKING:
 Plan = Literal["stored", "task", "ended"]
 
 
-class RunCancellation:
-    """The cancel side of RunManager (it provides the state used here)."""
+class RunControl:
+    """Cancels, thread deletes and state updates of RunManager (it provides the state used here)."""
 
     resources: Resources
     graphs: Mapping[str, Any]
     queue: RunQueue
+    runs: RunRepository
+    threads: ThreadRepository
     streams: StreamRegistry
     _handoff: dict[str, RunRecord]
     _claims: dict[str, asyncio.Future[None]]
@@ -50,7 +56,6 @@ class RunCancellation:
         def _release(self, run_id: str) -> None: ...
         def graph(self, graph_id: str) -> Any: ...
         async def _summary(self, run: RunRecord) -> tuple[str, Any, dict[str, Any]]: ...
-        async def refresh_thread(self, thread_id: str, graph: Any) -> None: ...
 
     async def cancel(self, run: RunRecord, action: str) -> bool:
         """Cancel a pending or running run (`action`: interrupt or rollback) and return once it
@@ -140,3 +145,43 @@ class RunCancellation:
         )
         self.streams.drop(run.run_id)
         return waiting
+
+    async def refresh_thread(
+        self,
+        thread_id: str,
+        graph: Any,
+        error: dict[str, Any] | None = None,
+        now: datetime | None = None,
+    ) -> None:
+        """Store the thread's status, values and interrupts from its latest checkpoint."""
+        now = now or utc_now()
+        snapshot = await graph.aget_state({"configurable": {"thread_id": thread_id}})
+        status, values, interrupts = thread_summary(snapshot)
+        if error is not None:
+            status = "error"
+        if await self.runs.inflight(thread_id):
+            status = "busy"
+        await self.threads.set_state(
+            thread_id, status=status, values=values, interrupts=interrupts, error=error, now=now
+        )
+
+    async def update_state(
+        self,
+        thread_id: str,
+        tenant: str,
+        graph: Any,
+        config: dict[str, Any],
+        values: Any,
+        as_node: str | None,
+    ) -> dict[str, Any]:
+        """Write `values` into the thread's state as if `as_node` returned them; refused
+        (ConflictError) while a run of the thread is inflight, decided under its lock."""
+        written: dict[str, Any] = {}
+
+        async def update() -> tuple[Any, Any, dict[str, Any]]:
+            written.update(await graph.aupdate_state(config, values, as_node=as_node))
+            snapshot = await graph.aget_state({"configurable": {"thread_id": thread_id}})
+            return thread_summary(snapshot)
+
+        await self.threads.update_when_idle(thread_id, tenant, update, now=utc_now())
+        return written
