@@ -1,11 +1,11 @@
 """Estimate how many people in Poland fit a demographic segment.
 
-The estimate follows the seed's shape (base population x age x gender x education x income x
+The estimate follows the shape of docs/requirements.md §1.4 (base population x age x gender x education x income x
 location, minimum 1,000) but reads each filter from Polish tables: census counts by age and
 sex, split by settlement class and voivodeship (``tools.regions``), education and income
 shares by age band, sex and settlement class, city populations. It sums over class x age bin x
 sex, so the joint shape of the tables is kept instead of multiplying national marginals.
-Dimensions without a table use the seed's flat factors and say so (method ``"fallback"``).
+Dimensions without a table use the requirements' flat factors and say so (method ``"fallback"``).
 """
 
 from __future__ import annotations
@@ -223,7 +223,7 @@ def estimate_segment_size(segment: Segment, *, use_tables: bool = True) -> Segme
 
     Factors are chained conditionals (gender within the age range, location within those
     sexes, education within that, ...), so their product times the national total is the
-    size. With ``use_tables=False`` compute the seed's flat heuristic instead, for comparison.
+    size. With ``use_tables=False`` compute the requirements' flat heuristic instead, for comparison.
     """
     if not use_tables:
         return seed_estimate(segment)
@@ -248,7 +248,7 @@ def estimate_segment_size(segment: Segment, *, use_tables: bool = True) -> Segme
             ratio[1],
             "fallback",
             f"{SEED_SOURCE}; {age_src}",
-            "no table for 'osoba niebinarna': the seed's flat 2% of the "
+            "no table for 'osoba niebinarna': the requirements' flat 2% of the "
             "age-filtered total, with both sexes' pooled education/income shares",
         )
     income_note = (

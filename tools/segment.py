@@ -1,7 +1,7 @@
 """Validate a KPI estimation request and bring it to canonical form.
 
 Every problem is collected (not just the first) so the caller can fix the input in one go.
-Field names follow seed 000's DemographicConstraints; a nested ``demographics`` object (as in
+Field names follow docs/requirements.md §1.3 (DemographicConstraints); a nested ``demographics`` object (as in
 SegmentDefinition) is accepted too, location included. Incomes may be brackets or any net
 monthly PLN range ("7000-10000 PLN", "powyżej 8000 zł"); locations a city, a settlement class
 or a voivodeship as people write them ("małe miasto", "na Śląsku"). The result says how each
@@ -49,7 +49,7 @@ DEFAULT_INDUSTRY = "b2b_saas"
 
 
 class SegmentFields(TypedDict, total=False):
-    """A segment: seed 000's SegmentDefinition / DemographicConstraints names plus location."""
+    """A segment: SegmentDefinition / DemographicConstraints names (docs/requirements.md §1.3) plus location."""
 
     segment_id: str
     segment_name: str

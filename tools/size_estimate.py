@@ -1,4 +1,4 @@
-"""A segment-size estimate's result types, and the seed's flat heuristic it is compared with."""
+"""A segment-size estimate's result types, and the requirements' flat heuristic it is compared with."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from tools.population_data import data, national_bins
 if TYPE_CHECKING:
     from tools.population import Segment
 
-SEED_SOURCE = "seed 000 heuristics"
+SEED_SOURCE = "Sight requirements heuristics (docs/requirements.md §1.4)"
 
 
 @dataclass(frozen=True)
@@ -27,7 +27,7 @@ class FactorUsed:
 
 @dataclass(frozen=True)
 class SegmentSizeEstimate:
-    """Segment size (>= the seed's minimum of 1,000) and the factors that produced it.
+    """Segment size (>= the requirements' minimum of 1,000) and the factors that produced it.
 
     ``raw_size`` (before clamping) = ``base_population`` x the product of the factors.
     """
@@ -40,7 +40,7 @@ class SegmentSizeEstimate:
 
 
 def finish(raw: float, base: int, factors: dict[str, FactorUsed]) -> SegmentSizeEstimate:
-    """Round ``raw`` and clamp it to the seed's minimum segment size."""
+    """Round ``raw`` and clamp it to the requirements' minimum segment size."""
     minimum = data()["seed_fallback"]["minimum_segment_size"]
     return SegmentSizeEstimate(max(round(raw), minimum), raw, base, round(raw) < minimum, factors)
 
@@ -58,7 +58,7 @@ def _location(segment: Segment) -> tuple[float, str]:
 
 
 def seed_estimate(segment: Segment) -> SegmentSizeEstimate:
-    """Estimate with seed 000's flat factors (for comparison with the tables)."""
+    """Estimate with the requirements' flat factors (docs/requirements.md §1.4) (for comparison with the tables)."""
     seed = data()["seed_fallback"]
     span = segment.age_max - segment.age_min + 1
 

@@ -41,7 +41,7 @@ def validate_input(state: KpiState, runtime: Runtime[KpiContext]) -> dict[str, A
 
 
 def estimate_segment_size(state: KpiState, runtime: Runtime[KpiContext]) -> dict[str, Any]:
-    """Size the segment from the population tables (the seed's flat factors as fallback)."""
+    """Size the segment from the population tables (the requirements' flat factors as fallback, docs/requirements.md §1.4)."""
     segment = _segment(state)
     estimate = population.estimate_segment_size(segment)
     seed = population.estimate_segment_size(segment, use_tables=False)
@@ -116,7 +116,7 @@ def compare_to_industry(state: KpiState) -> dict[str, Any]:
 def score_confidence(state: KpiState) -> dict[str, Any]:
     """Score confidence 0-1 and list every data source, with the reasons that lowered it.
 
-    Starts from the industry's base confidence (the seed's 0.70 for an AI estimate without
+    Starts from the industry's base confidence (docs/requirements.md §1.5: 0.70 for an AI estimate without
     CRM or analytics data) and subtracts for fallback factors, derived tables and
     illustrative benchmark figures.
     """
@@ -128,7 +128,7 @@ def score_confidence(state: KpiState) -> dict[str, Any]:
     for name, factor in size["factors"].items():
         if factor["method"] == "fallback":
             score -= CONFIDENCE_PENALTY_FALLBACK
-            reasons.append(f"-{CONFIDENCE_PENALTY_FALLBACK:g}: {name} uses the seed's flat factor")
+            reasons.append(f"-{CONFIDENCE_PENALTY_FALLBACK:g}: {name} uses the requirements' flat factor")
     if (
         size["factors"]["income"]["method"] == "table"
         and state["request"]["segment"]["income_brackets"]
@@ -168,7 +168,7 @@ def score_confidence(state: KpiState) -> dict[str, Any]:
             "confidence_score": round(max(score, CONFIDENCE_FLOOR), 2),
             "reasons": reasons,
             "data_sources": sources,
-            # Seed 000's three tiers: CRM/CDP, then analytics, then AI heuristics (the MVP).
+            # The three tiers of docs/requirements.md §1.2: CRM/CDP, then analytics, then AI heuristics (the MVP).
             "estimation_method": {
                 "tier": "heuristic",
                 "crm": "not configured",

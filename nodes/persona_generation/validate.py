@@ -1,4 +1,4 @@
-"""Validate a persona generation request: segments (seed 000's SegmentDefinition) and counts.
+"""Validate a persona generation request: segments (docs/requirements.md §1.3) and counts.
 
 Each segment is checked with KPI estimation's request validator (same field names, aliases
 and messages), so a segment that KPI estimation accepts is accepted here too. Every problem

@@ -133,7 +133,7 @@ def test_estimate_when_nonbinary_then_uses_the_seed_fallback_and_says_so():
     estimate = estimate_segment_size(Segment(25, 34, ("non-binary",)))
     gender = estimate.factors["gender"]
     assert gender.method == "fallback"
-    assert "seed 000" in gender.source and "2%" in gender.note
+    assert "docs/requirements.md" in gender.source and "2%" in gender.note
     assert gender.factor == pytest.approx(0.02)
     assert estimate.raw_size == pytest.approx(0.02 * everyone)
 
