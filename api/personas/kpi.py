@@ -24,6 +24,7 @@ from store.persona_records import PersonaRecord
 from store.personas import PersonaRepository
 from tools import industry as industries
 from tools import population
+from tools.persona.places import segment_location
 
 LOOKALIKE_YEARS_BELOW, LOOKALIKE_YEARS_ABOVE = 5, 4  # a ten-year band around the persona's age
 KPI_FIELDS = ("segment_size", "conversion_rate", "retention_rate", "nps_score", "ltv", "cac")
@@ -50,10 +51,11 @@ def lookalike_segment(persona: PersonaRecord, industry: str) -> dict[str, Any]:
         "income_brackets": [persona.income_bracket],
         "industry": industry,
     }
-    city = population.normalise_city(persona.location)
-    # A small town or village is not in the city tables: the segment is then all of Poland.
-    if city is not None and city != population.NATIONAL:
-        segment["location"] = city
+    # A city stays itself; a listed town or village becomes its settlement class and
+    # voivodeship; a place Sight does not know leaves the segment all of Poland.
+    location = segment_location(persona.location)
+    if location is not None and location != population.NATIONAL:
+        segment["location"] = location
     return segment
 
 

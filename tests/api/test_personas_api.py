@@ -211,6 +211,15 @@ async def test_details_when_persona_in_small_town_then_kpi_for_all_of_poland(cli
     assert body["kpi"]["segment"]["city"] is None
 
 
+async def test_details_when_persona_in_listed_town_then_kpi_for_its_class_and_voivodeship(
+    client, app
+):
+    [pid] = await seed(app, make_persona(0, location="Pruszków, woj. mazowieckie"))
+    persona = await repos(app)[0].get(pid, "acme")
+
+    assert lookalike_segment(persona, "b2b_saas")["location"] == "miasto 20-99 tys., mazowieckie"
+
+
 # --- list, get, tenants, reports ---------------------------------------------------------
 
 
