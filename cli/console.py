@@ -2,7 +2,7 @@
 
 Exit codes: 0 done, 1 the work itself failed (a model, a backend, an eval under its
 threshold), 2 the command cannot run as given (bad input or options, unknown graph or suite,
-invalid settings, a knowledge base held by another process).
+invalid settings, a knowledge base or database held by another server).
 """
 
 from __future__ import annotations
@@ -19,7 +19,9 @@ from sight.errors import SightError
 console = Console(stderr=True)
 
 # Sight error codes that mean "fix the command or the settings", not "the work failed".
-USAGE_CODES = frozenset({"invalid_input", "invalid_settings", "bad_request", "vector_store_busy"})
+USAGE_CODES = frozenset(
+    {"invalid_input", "invalid_settings", "bad_request", "vector_store_busy", "database_in_use"}
+)
 
 
 def fail(exc: SightError, *, usage: bool = False) -> NoReturn:

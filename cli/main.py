@@ -117,9 +117,12 @@ def serve(
     import uvicorn
 
     from api.app import create_app
+    from store.run_lock import check_run_lock
 
     try:
         settings = prepare_serve(get_settings(), host)
+        # Said in one line here; the app's run manager takes the lock for real at startup.
+        asyncio.run(check_run_lock(settings))
     except SightError as exc:
         fail(exc)
     level = settings.log_level.lower()

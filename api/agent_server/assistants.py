@@ -10,11 +10,11 @@ from typing import Any
 from fastapi import APIRouter, Response
 from pydantic import TypeAdapter
 
+from api.agent_server.schemas import AssistantCount, AssistantSearch
 from api.auth import PrincipalDep
 from api.deps import GraphsDep, ManagerDep
-from api.agent_server.schemas import AssistantCount, AssistantSearch
-from sight.errors import InputValidationError, NotFoundError
 from runtime.registry import GraphSpec
+from sight.errors import InputValidationError, NotFoundError
 
 router = APIRouter(tags=["assistants"])
 # The official server's namespace for system assistants: the same ids work in both.

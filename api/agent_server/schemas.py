@@ -7,7 +7,14 @@ import uuid
 from typing import Annotated, Any, Literal
 
 from fastapi import Path
-from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    WithJsonSchema,
+    field_validator,
+    model_validator,
+)
 
 from api.limits import MAX_OFFSET
 from runtime.events import SUPPORTED_MODES
@@ -47,12 +54,27 @@ StateValues = Annotated[
 ]
 # Runs may set these RunnableConfig numbers; anything else in `config` is passed as given.
 CONFIG_BOUNDS = {"recursion_limit": (1, 10_000), "max_concurrency": (1, 1_000)}
-# The body of a streamed route: Server-Sent Events (docs/protocol.md).
+# The body of a streamed route: Server-Sent Events (docs/protocol.md); `schema` describes one
+# event, as OpenAPI 3.1 tools read it (3.2 would call it itemSchema).
+SSE_EVENT = {
+    "type": "object",
+    "required": ["event", "data"],
+    "properties": {
+        "event": {"type": "string", "description": "metadata, values, updates, custom, error..."},
+        "data": {
+            "type": "string",
+            "description": "The event's JSON.",
+            "contentMediaType": "application/json",
+        },
+        "id": {"type": "string", "description": "Sequence number; send it back as Last-Event-ID."},
+    },
+}
 SSE_RESPONSES: dict[int | str, dict[str, Any]] = {
     200: {
         "description": "Server-Sent Events: `event:` the stream mode, `data:` its JSON, `id:` "
-        "the event's sequence number (send it back as Last-Event-ID to resume).",
-        "content": {"text/event-stream": {"schema": {"type": "string"}}},
+        "the event's sequence number (send it back as Last-Event-ID to resume); `:` comment "
+        "lines are heartbeats.",
+        "content": {"text/event-stream": {"schema": SSE_EVENT}},
     }
 }
 
@@ -63,8 +85,17 @@ class Body(BaseModel):
 
 class CommandBody(Body):
     resume: Any = Field(default=None, description="Value returned by the pending interrupt().")
-    update: Any = Field(default=None, description="State update applied before resuming.")
-    goto: Any = Field(default=None, description="Node(s) to go to next.")
+    update: dict[str, Any] | None = Field(
+        default=None, description="State update (state keys and values) applied before resuming."
+    )
+    goto: str | list[str] | None = Field(default=None, description="Node(s) to go to next.")
+
+    @model_validator(mode="after")
+    def _not_empty(self) -> CommandBody:
+        # LangGraph fails a command that carries nothing (an UnboundLocalError inside the run).
+        if self.resume is None and not self.update and not self.goto:
+            raise ValueError("a command needs resume, update or goto")
+        return self
 
 
 class RunCreate(Body):

@@ -6,10 +6,10 @@ from typing import Annotated
 
 from fastapi import Depends, Path, Query, Request
 
-from runtime.audit_tasks import AuditTasks
 from api.auth import Principal
 from api.deps import ResourcesDep
 from api.personas.kpi import PersonaKpi
+from runtime.audit_tasks import AuditTasks
 from sight.errors import ForbiddenError, NotFoundError
 from store.persona_audit import ClientInfo, PersonaAuditRepository
 from store.persona_records import PersonaRecord

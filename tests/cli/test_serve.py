@@ -145,3 +145,23 @@ def test_prepare_serve_when_saved_key_file_is_short_then_error_says_delete_it(tm
 
     with pytest.raises(SettingsError, match="delete it"):
         prepare_serve(settings, "0.0.0.0")
+
+
+def test_serve_when_another_server_holds_the_database_then_exit_2_in_one_line(calls):
+    import asyncio
+
+    from store.run_lock import acquire_run_lock
+
+    async def hold_and_serve() -> Any:
+        lock = await acquire_run_lock(get_settings())
+        try:
+            return await asyncio.to_thread(CliRunner().invoke, app, ["serve"])
+        finally:
+            await lock.release()
+
+    result = asyncio.run(hold_and_serve())
+
+    assert result.exit_code == 2
+    assert "another Sight server already runs on this database" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert calls == []
