@@ -12,7 +12,8 @@ from api.deps import GraphsDep, ManagerDep
 from api.agent_server.assistants import assistant_id_of, resolve_graph_id
 from api.agent_server.threads import check_uuid, owned_thread
 from api.agent_server.run_responses import parse_last_event_id, sse_response, wait_response
-from api.agent_server.schemas import SSE_RESPONSES, RunCreate, RunId, ThreadId
+from api.agent_server.run_schemas import RunCreate
+from api.agent_server.schemas import SSE_RESPONSES, RunId, ThreadId
 from api.limits import MAX_OFFSET
 from runtime.run_manager import RunManager
 from sight.clock import utc_now
@@ -55,6 +56,7 @@ async def create_run(
     spec = graphs[graph_id]
     if spec.validate_input is not None and body.input is not None and body.command is None:
         spec.validate_input(body.input)
+    body.refuse_unknown_nodes(manager.graph(graph_id).nodes)
     if body.continues_thread:
         await check_resumable(manager, thread_id, who.tenant)
     now = utc_now()

@@ -228,3 +228,39 @@ async def test_stateless_run_when_answered_then_location_is_a_route_that_serves_
     assert followed.status_code == 200
     run = await client.get(location.removesuffix(f"/{follow}"), headers=EDITOR)
     assert run.json()["status"] == "success"
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"command": {"goto": "no_such_node"}}, "command.goto"),
+        ({"command": {"goto": ["step_1", "nowhere"]}}, "command.goto"),
+        ({"input": {"topic": "t"}, "interrupt_before": ["nowhere"]}, "interrupt_before"),
+        ({"input": {"topic": "t"}, "interrupt_after": ["step_0", "x"]}, "interrupt_after"),
+    ],
+)
+async def test_run_when_naming_a_node_the_graph_lacks_then_422_naming_the_field(
+    client: httpx.AsyncClient, body: dict[str, Any], field: str
+):
+    thread_id = await new_thread(client)
+
+    response = await client.post(
+        f"/threads/{thread_id}/runs/wait", json={"assistant_id": "quick", **body}, headers=EDITOR
+    )
+
+    assert response.status_code == 422
+    assert fields(response) == [field]
+    assert "step_0" in response.json()["detail"]  # the nodes it has
+    assert await runs_of(client, thread_id) == []
+
+
+async def test_run_when_interrupt_before_every_node_then_accepted(client: httpx.AsyncClient):
+    thread_id = await new_thread(client)
+
+    response = await client.post(
+        f"/threads/{thread_id}/runs/wait",
+        json={"assistant_id": "quick", "input": {"topic": "t"}, "interrupt_before": "*"},
+        headers=EDITOR,
+    )
+
+    assert response.status_code == 200
