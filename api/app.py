@@ -11,22 +11,22 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
-from runtime.audit_retention import start_retention
-from runtime.audit_tasks import AuditTasks
+from api.agent_server import assistants, runs, threads
 from api.auth import EXEMPT_PATHS
 from api.errors import install_error_handlers
 from api.event_stream import StreamHandoff
+from api.knowledge import routes as knowledge
 from api.limits import install_body_limit
 from api.openapi import install_openapi
-from api.personas.kpi import PersonaKpi
-from api.agent_server import assistants, runs, threads
-from api.knowledge import routes as knowledge
 from api.personas import actions as persona_actions
 from api.personas import routes as personas
+from api.personas.kpi import PersonaKpi
 from api.system import routes as system
-from runtime.run_manager import RunManager
+from runtime.audit_retention import start_retention
+from runtime.audit_tasks import AuditTasks
 from runtime.registry import GraphSpec, graph_specs
 from runtime.resources import open_resources
+from runtime.run_manager import RunManager
 from sight.settings import Settings
 from store.persona_audit import PersonaAuditRepository
 

@@ -7,9 +7,9 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from runtime.run_manager import RunManager
 from runtime.registry import GraphSpec
 from runtime.resources import Resources
+from runtime.run_manager import RunManager
 from sight.settings import Settings
 
 

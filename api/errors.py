@@ -154,8 +154,9 @@ async def _invalid_update(request: Request, exc: Exception) -> JSONResponse:
     reason = str(exc).split("\n", 1)[0]
     field = "as_node" if reason.startswith("Node ") else "values"
     details = [{"field": field, "message": reason}]
-    body = error_body(f"1 problem(s) in the request: {field}: {reason}", "invalid_update",
-                      details=details)
+    body = error_body(
+        f"1 problem(s) in the request: {field}: {reason}", "invalid_update", details=details
+    )
     return JSONResponse(body, status_code=422)
 
 

@@ -83,15 +83,18 @@ def knowledge_search(
         async with open_resources(get_settings()) as resources:
             kb = await resources.knowledge_base()
             return await kb.search(
-                query, limit=limit, search_type=search_type  # type: ignore[arg-type]
+                query,
+                limit=limit,
+                search_type=search_type,  # type: ignore[arg-type]
             )
 
     try:
         result = asyncio.run(main())
     except SightError as exc:
         if exc.code == BUSY:
-            body = json.dumps({"query": query, "limit": limit, "search_type": search_type},
-                              ensure_ascii=False)
+            body = json.dumps(
+                {"query": query, "limit": limit, "search_type": search_type}, ensure_ascii=False
+            )
             _fail_busy(
                 exc,
                 "Ask the server instead: curl -s http://127.0.0.1:8000/knowledge/search -H "
@@ -105,8 +108,13 @@ def knowledge_search(
     for i, hit in enumerate(result.hits, start=1):
         r = hit.ranks
         table.add_row(
-            str(i), f"{hit.score:.3f}", str(r.dense or "-"), str(r.sparse or "-"),
-            str(r.fused or "-"), hit.id, escape(hit.entry.get("title", "")),
+            str(i),
+            f"{hit.score:.3f}",
+            str(r.dense or "-"),
+            str(r.sparse or "-"),
+            str(r.fused or "-"),
+            hit.id,
+            escape(hit.entry.get("title", "")),
         )
     console.print(table)
     console.print(f"terms: {' '.join(result.query_terms)}; timings ms: {result.timings_ms}")

@@ -13,13 +13,12 @@ import inspect
 import json
 import operator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from runtime.resources import open_resources
 from sight.clock import utc_now
 from sight.errors import BadRequestError, NotFoundError
-from runtime.resources import open_resources
 from sight.settings import Settings
 
 EVALS_DIR = Path(__file__).resolve().parent

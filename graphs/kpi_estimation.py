@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from graphs.context import GraphResources, RunInfo
 from langgraph.graph import START, StateGraph
 
+from graphs.context import GraphResources, RunInfo
 from nodes.kpi_estimation import (
     compare_to_industry,
     estimate_kpis,
@@ -23,8 +23,8 @@ from nodes.kpi_estimation import (
     validate_input,
 )
 from nodes.kpi_estimation.state import KpiContext, KpiInput, KpiOutput, KpiState
-from tools.segment import CanonicalSegment, validate_segment
 from store.kpi_snapshots import KpiSnapshotRepository
+from tools.segment import CanonicalSegment, validate_segment
 
 # Checkpoint once, when a run ends: the graph is a few milliseconds of deterministic arithmetic
 # with no model call and no human in the loop, so a run cut off midway is simply run again

@@ -14,9 +14,9 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from graphs.context import GraphResources, RunInfo
 from langgraph.graph import END, START, StateGraph
 
+from graphs.context import GraphResources, RunInfo
 from nodes.persona_generation import (
     dispatch_writers,
     retrieve_context,

@@ -19,7 +19,6 @@ log = logging.getLogger(__name__)
 SCRUB_EVERY_S = 6 * 3600.0
 
 
-
 async def scrub_once(audit: PersonaAuditRepository, *, retention_days: int, now: datetime) -> int:
     """Scrub the entries older than `retention_days`; return how many were scrubbed."""
     scrubbed = await audit.scrub_client_info(now - timedelta(days=retention_days))

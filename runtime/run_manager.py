@@ -56,9 +56,7 @@ class RunManager(RunControl):
         self.threads = ThreadRepository(resources.sessions)
         self.runs = RunRepository(resources.sessions)
         self.queue = RunQueue(resources.sessions)
-        self.streams = StreamRegistry(
-            RunEventRepository(resources.sessions), is_live=self._is_live
-        )
+        self.streams = StreamRegistry(RunEventRepository(resources.sessions), is_live=self._is_live)
         self._compiled: dict[str, Any] = {}
         self._drivers: dict[str, asyncio.Task[None]] = {}
         self._rekick: set[str] = set()

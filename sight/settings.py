@@ -206,23 +206,32 @@ class Settings(BaseSettings):
 
     # --- personas -------------------------------------------------------------------------
     persona_min_score: int = Field(
-        default=70, ge=0, le=100,
+        default=70,
+        ge=0,
+        le=100,
         description="Score (0-100) under which a generated persona is regenerated.",
     )
     persona_max_attempts: int = Field(
-        default=3, ge=1, le=10,
+        default=3,
+        ge=1,
+        le=10,
         description="Attempts per persona (the first included) before it is kept as it is.",
     )
     persona_duplicate_threshold: float = Field(
-        default=0.97, gt=0, le=1.01,
+        default=0.97,
+        gt=0,
+        le=1.01,
         description="Cosine similarity at which a persona counts as a near-duplicate of an earlier one.",
     )
     persona_context_hits: int = Field(
-        default=3, ge=0, le=10,
+        default=3,
+        ge=0,
+        le=10,
         description="Segment-context chunks retrieved from the knowledge base per segment.",
     )
     persona_tokens_per_persona: int | None = Field(
-        default=8000, ge=1,
+        default=8000,
+        ge=1,
         description=(
             "Token budget of a persona generation run, per persona requested (regenerations "
             "and repair rounds included); replaces SIGHT_RUN_TOKEN_BUDGET for these runs."
@@ -244,7 +253,8 @@ class Settings(BaseSettings):
 
     # --- knowledge base -------------------------------------------------------------------
     knowledge_base: str = Field(
-        default="sight", pattern=r"^[a-z][a-z0-9_]{0,47}$",
+        default="sight",
+        pattern=r"^[a-z][a-z0-9_]{0,47}$",
         description="Knowledge base the workflows and the API use (Qdrant collection sight_kb_<name>).",
     )
     knowledge_backend: Literal["auto", "memory", "qdrant"] = Field(
@@ -258,6 +268,7 @@ class Settings(BaseSettings):
         default="features",
         description="Rerank stage: `features` (offline default), `none`, or `cross-encoder/<name or path>`.",
     )
+
     @field_validator("knowledge_reranker")
     @classmethod
     def _reranker_spec(cls, value: str) -> str:
@@ -267,7 +278,9 @@ class Settings(BaseSettings):
         return value
 
     knowledge_rrf_k: float = Field(
-        default=2.0, gt=0, description="Reciprocal rank fusion constant (Qdrant's formula; 2 measured best)."
+        default=2.0,
+        gt=0,
+        description="Reciprocal rank fusion constant (Qdrant's formula; 2 measured best).",
     )
     knowledge_candidates: int = Field(
         default=50, ge=1, le=1000, description="Candidates each retriever passes to fusion."
@@ -276,11 +289,15 @@ class Settings(BaseSettings):
         default=20, ge=1, le=200, description="Fused candidates the rerank stage reorders."
     )
     knowledge_duplicate_threshold: float = Field(
-        default=0.97, gt=0, le=1,
+        default=0.97,
+        gt=0,
+        le=1,
         description="Cosine similarity at which a new entry alone counts as a near-duplicate.",
     )
     knowledge_duplicate_overlap: float = Field(
-        default=0.5, gt=0, le=1,
+        default=0.5,
+        gt=0,
+        le=1,
         description="Lemma overlap (Jaccard) that makes a near-duplicate of an entry >= 0.92 similar.",
     )
 

@@ -93,8 +93,11 @@ async def ensure_collection(client: AsyncQdrantClient, kb: str, dim: int) -> Non
             DENSE: qm.VectorParams(size=dim, distance=qm.Distance.COSINE),
             TITLE: qm.VectorParams(size=dim, distance=qm.Distance.COSINE),
             SENTENCES: qm.VectorParams(
-                size=dim, distance=qm.Distance.COSINE,
-                multivector_config=qm.MultiVectorConfig(comparator=qm.MultiVectorComparator.MAX_SIM),
+                size=dim,
+                distance=qm.Distance.COSINE,
+                multivector_config=qm.MultiVectorConfig(
+                    comparator=qm.MultiVectorComparator.MAX_SIM
+                ),
             ),
         },
         sparse_vectors_config={SPARSE: qm.SparseVectorParams(modifier=qm.Modifier.IDF)},
@@ -118,7 +121,9 @@ async def upsert(
         qm.PointStruct(
             id=point_id(payload["id"]),
             vector={
-                DENSE: v.dense, TITLE: v.title, SENTENCES: v.sentences,
+                DENSE: v.dense,
+                TITLE: v.title,
+                SENTENCES: v.sentences,
                 SPARSE: qm.SparseVector(indices=v.sparse[0], values=v.sparse[1]),
             },
             payload=dict(payload),
@@ -134,13 +139,15 @@ async def get(client: AsyncQdrantClient, kb: str, entry_id: str) -> dict[str, An
     return (await get_many(client, kb, [entry_id])).get(entry_id)
 
 
-async def get_many(client: AsyncQdrantClient, kb: str, entry_ids: Sequence[str]
-                   ) -> dict[str, dict[str, Any]]:
+async def get_many(
+    client: AsyncQdrantClient, kb: str, entry_ids: Sequence[str]
+) -> dict[str, dict[str, Any]]:
     """Payloads of the entries that exist, by entry id (one round trip)."""
     if not entry_ids:
         return {}
-    found = await client.retrieve(collection_name(kb), [point_id(e) for e in entry_ids],
-                                  with_payload=True)
+    found = await client.retrieve(
+        collection_name(kb), [point_id(e) for e in entry_ids], with_payload=True
+    )
     return {p.payload["id"]: dict(p.payload) for p in found if p.payload}
 
 
@@ -169,7 +176,10 @@ async def scan(
     offset = None
     while True:
         points, offset = await client.scroll(
-            collection_name(kb), limit=batch, offset=offset, with_payload=True,
+            collection_name(kb),
+            limit=batch,
+            offset=offset,
+            with_payload=True,
             with_vectors=vectors,
         )
         for p in points:
@@ -181,17 +191,23 @@ async def scan(
 def _vectors(raw: Any) -> Vectors:
     sv = raw.get(SPARSE)
     return Vectors(
-        dense=list(raw[DENSE]), title=list(raw[TITLE]),
+        dense=list(raw[DENSE]),
+        title=list(raw[TITLE]),
         sentences=[list(v) for v in raw[SENTENCES]],
         sparse=(list(sv.indices), list(sv.values)) if sv is not None else ([], []),
     )
 
 
-async def get_vectors(client: AsyncQdrantClient, kb: str, entry_ids: Sequence[str]
-                      ) -> dict[str, Vectors]:
+async def get_vectors(
+    client: AsyncQdrantClient, kb: str, entry_ids: Sequence[str]
+) -> dict[str, Vectors]:
     """The vectors of some entries, by entry id."""
-    found = await client.retrieve(collection_name(kb), [point_id(e) for e in entry_ids],
-                                  with_payload=["id"], with_vectors=True)
+    found = await client.retrieve(
+        collection_name(kb),
+        [point_id(e) for e in entry_ids],
+        with_payload=["id"],
+        with_vectors=True,
+    )
     return {p.payload["id"]: _vectors(p.vector) for p in found}
 
 
@@ -220,15 +236,19 @@ async def query(
     flt = payload_filter(filters)
     requests, kinds = [], []
     if dense is not None:
-        requests.append(qm.QueryRequest(query=dense, using=DENSE, filter=flt, limit=limit,
-                                        with_payload=["id"]))
+        requests.append(
+            qm.QueryRequest(query=dense, using=DENSE, filter=flt, limit=limit, with_payload=["id"])
+        )
         kinds.append(DENSE)
     if sparse is not None and sparse[0]:
         vec = qm.SparseVector(indices=sparse[0], values=sparse[1])
-        requests.append(qm.QueryRequest(query=vec, using=SPARSE, filter=flt, limit=limit,
-                                        with_payload=["id"]))
+        requests.append(
+            qm.QueryRequest(query=vec, using=SPARSE, filter=flt, limit=limit, with_payload=["id"])
+        )
         kinds.append(SPARSE)
     responses = await client.query_batch_points(collection_name(kb), requests) if requests else []
-    lists = {k: [Hit(p.payload["id"], p.score) for p in r.points]
-             for k, r in zip(kinds, responses, strict=True)}
+    lists = {
+        k: [Hit(p.payload["id"], p.score) for p in r.points]
+        for k, r in zip(kinds, responses, strict=True)
+    }
     return lists.get(DENSE, []), lists.get(SPARSE, [])

@@ -166,9 +166,7 @@ class Persona(Base):
     rag_metadata: Mapped[dict[str, Any] | None] = mapped_column(JsonOrNull, nullable=True)
     embedding: Mapped[list[float] | None] = mapped_column(JsonOrNull, nullable=True)
     kpi_snapshot: Mapped[dict[str, Any] | None] = mapped_column(JsonOrNull, nullable=True)
-    kpi_snapshot_at: Mapped[datetime | None] = mapped_column(
-        DateTime(timezone=True), nullable=True
-    )
+    kpi_snapshot_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     is_active: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default=true())
     deleted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     deleted_by: Mapped[str | None] = mapped_column(String(100), nullable=True)

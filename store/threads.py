@@ -200,8 +200,16 @@ class ThreadRepository:
             source = _record(row)
             status = "idle" if source.status == "busy" else source.status
             record = ThreadRecord(
-                target_id, tenant, source.metadata, status, source.values,
-                source.interrupts, source.error, now, now, now,
+                target_id,
+                tenant,
+                source.metadata,
+                status,
+                source.values,
+                source.interrupts,
+                source.error,
+                now,
+                now,
+                now,
             )
             await session.execute(Thread.__table__.insert().values(vars(record)))
         return record

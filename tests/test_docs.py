@@ -16,8 +16,21 @@ ROOT = Path(__file__).resolve().parents[1]
 DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 # docs/protocol.md names the official server's files, relative to that package's root.
 OWN_PATH_DOCS = [d for d in DOCS if d.name != "protocol.md"]
-TOP_DIRS = ("cli", "api", "runtime", "graphs", "nodes", "tools", "store", "sight", "prompts",
-            "evals", "tests", "docs", ".ci")
+TOP_DIRS = (
+    "cli",
+    "api",
+    "runtime",
+    "graphs",
+    "nodes",
+    "tools",
+    "store",
+    "sight",
+    "prompts",
+    "evals",
+    "tests",
+    "docs",
+    ".ci",
+)
 SOURCE_SUFFIXES = {".py", ".json", ".md", ".toml", ".yml"}
 
 
@@ -37,7 +50,9 @@ def named_paths(doc: Path) -> list[str]:
     found = []
     for token in re.findall(r"`([^`\s]+)`", doc.read_text(encoding="utf-8")):
         path = token.split(":")[0]
-        if path.startswith(tuple(d + "/" for d in TOP_DIRS)) and not re.search(r"[<>{}*]|SUITE", path):
+        if path.startswith(tuple(d + "/" for d in TOP_DIRS)) and not re.search(
+            r"[<>{}*]|SUITE", path
+        ):
             found.append(path)
     return found
 
@@ -66,7 +81,8 @@ def test_docs_when_they_link_a_file_or_anchor_then_it_exists(doc: Path) -> None:
 def _source_files() -> list[Path]:
     skip = {".venv", ".git", "node_modules", ".sight", ".schemathesis"}
     return [
-        p for p in ROOT.rglob("*")
+        p
+        for p in ROOT.rglob("*")
         if p.suffix in SOURCE_SUFFIXES and p.is_file() and not skip & set(p.relative_to(ROOT).parts)
     ]
 
@@ -89,7 +105,8 @@ def test_repo_when_scanned_then_nothing_points_at_the_source_documents() -> None
     # The requirements are restated in docs/requirements.md; the repo must not need the originals.
     where = "/".join(("shared", "seeds"))  # spelled so this file does not match itself
     pointing = [
-        str(p.relative_to(ROOT)) for p in _source_files()
+        str(p.relative_to(ROOT))
+        for p in _source_files()
         if where in p.read_text(encoding="utf-8", errors="replace")
     ]
     assert pointing == []

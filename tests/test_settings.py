@@ -88,7 +88,9 @@ def test_settings_when_secret_then_not_in_repr():
 
 
 def test_settings_when_database_url_has_password_then_masked_in_repr_and_str():
-    settings = load_settings(database_url="postgresql://sight:pa55w0rd@db:5432/sight", _env_file=None)
+    settings = load_settings(
+        database_url="postgresql://sight:pa55w0rd@db:5432/sight", _env_file=None
+    )
 
     assert "pa55w0rd" not in repr(settings) and "pa55w0rd" not in str(settings)
     assert "postgresql+psycopg://sight:***@db:5432/sight" in repr(settings)

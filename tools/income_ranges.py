@@ -50,8 +50,10 @@ _UPPER = (
 _SHAPES = (
     (re.compile(r"^(?:od|from|between|miedzy)? ?N ?(?:-|do|to|a|and|i) ?N$"), "range"),
     (re.compile(rf"^(?:{_LOWER}) ?N$"), "lower"),
-    (re.compile(r"^N ?(?:\+|i wiecej|lub wiecej|i powyzej|wzwyz|or more|and more|and above)$"),
-     "lower"),  # fmt: skip
+    (
+        re.compile(r"^N ?(?:\+|i wiecej|lub wiecej|i powyzej|wzwyz|or more|and more|and above)$"),
+        "lower",
+    ),  # fmt: skip
     (re.compile(rf"^(?:{_UPPER}) ?N$"), "upper"),
 )
 ASSUMPTION = (

@@ -62,7 +62,8 @@ def tokens(text: str, *, drop_stopwords: bool = True) -> list[str]:
     Numbers are kept ("11 kw", "vat 26").
     """
     return [
-        t for t in (m.group().lower() for m in _TOKEN.finditer(text))
+        t
+        for t in (m.group().lower() for m in _TOKEN.finditer(text))
         if not (drop_stopwords and t in STOPWORDS) and (len(t) > 1 or t.isdigit())
     ]
 

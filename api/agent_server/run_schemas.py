@@ -40,8 +40,9 @@ class CommandBody(Body):
     def _plain_forms(cls, value: Any, info: ValidationInfo) -> Any:
         # Named here: pydantic's own union errors would not say which form is missing.
         if info.field_name == "update" and isinstance(value, list):
-            raise ValueError("send an object of state keys and values ([key, value] pairs are "
-                             "not supported)")
+            raise ValueError(
+                "send an object of state keys and values ([key, value] pairs are not supported)"
+            )
         items = value if isinstance(value, list) else [value]
         if info.field_name == "goto" and any(isinstance(item, dict) for item in items):
             raise ValueError("send node names (Send objects {node, input} are not supported)")

@@ -7,13 +7,13 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Header, Query, Response
 
-from api.auth import AdminDep, EditorDep, Principal, PrincipalDep
-from api.deps import GraphsDep, ManagerDep
 from api.agent_server.assistants import assistant_id_of, resolve_graph_id
-from api.agent_server.threads import check_uuid, owned_thread
 from api.agent_server.run_responses import parse_last_event_id, sse_response, wait_response
 from api.agent_server.run_schemas import RunCreate
 from api.agent_server.schemas import SSE_RESPONSES, RunId, ThreadId
+from api.agent_server.threads import check_uuid, owned_thread
+from api.auth import AdminDep, EditorDep, Principal, PrincipalDep
+from api.deps import GraphsDep, ManagerDep
 from api.limits import MAX_OFFSET
 from runtime.run_manager import RunManager
 from sight.clock import utc_now

@@ -123,7 +123,6 @@ class StateUpdate(Body):
     checkpoint: dict[str, Any] | None = None
     checkpoint_id: str | None = None
 
-
     @field_validator("values")
     @classmethod
     def _values(cls, value: Any) -> Any:

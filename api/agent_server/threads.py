@@ -7,8 +7,6 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request, Response
 
-from api.auth import AdminDep, EditorDep, PrincipalDep
-from api.deps import ManagerDep
 from api.agent_server.schemas import (
     HistoryRequest,
     StateAtCheckpoint,
@@ -19,9 +17,11 @@ from api.agent_server.schemas import (
     ThreadPatch,
     ThreadSearch,
 )
+from api.auth import AdminDep, EditorDep, PrincipalDep
+from api.deps import ManagerDep
 from api.limits import check_at_most
-from runtime.thread_state import EMPTY_STATE, checkpoint_of, thread_state
 from runtime.run_manager import RunManager
+from runtime.thread_state import EMPTY_STATE, checkpoint_of, thread_state
 from sight.clock import utc_now
 from sight.errors import (
     BadRequestError,
@@ -113,9 +113,7 @@ async def count_threads(body: ThreadCount, manager: ManagerDep, who: PrincipalDe
 
 
 @router.get("/threads/{thread_id}", summary="Get a thread")
-async def get_thread(
-    thread_id: ThreadId, manager: ManagerDep, who: PrincipalDep
-) -> dict[str, Any]:
+async def get_thread(thread_id: ThreadId, manager: ManagerDep, who: PrincipalDep) -> dict[str, Any]:
     """Return one thread."""
     return (await owned_thread(manager, thread_id, who.tenant)).to_api()
 

@@ -48,15 +48,23 @@ SEARCH_EXAMPLE: dict[str, Any] = {
     "filters": {"kind": ["objection"]},
     "reranker": "features",
     "rrf_k": 2.0,
-    "timings_ms": {"embed": 31.2, "dense": 0.2, "sparse": 0.1, "fuse": 0.02, "rerank": 0.1,
-                   "total": 32.1},
-    "hits": [{
-        "id": ENTRY_EXAMPLE["id"],
-        "score": 2.41,
-        "entry": ENTRY_EXAMPLE,
-        "ranks": {"dense": 1, "sparse": 1, "fused": 1, "rerank": 1},
-        "scores": {"dense": 0.91, "sparse": 3.36, "fused": 1.0, "rerank": 2.41},
-    }],
+    "timings_ms": {
+        "embed": 31.2,
+        "dense": 0.2,
+        "sparse": 0.1,
+        "fuse": 0.02,
+        "rerank": 0.1,
+        "total": 32.1,
+    },
+    "hits": [
+        {
+            "id": ENTRY_EXAMPLE["id"],
+            "score": 2.41,
+            "entry": ENTRY_EXAMPLE,
+            "ranks": {"dense": 1, "sparse": 1, "fused": 1, "rerank": 1},
+            "scores": {"dense": 0.91, "sparse": 3.36, "fused": 1.0, "rerank": 2.41},
+        }
+    ],
 }
 
 
@@ -83,8 +91,9 @@ Value = Annotated[str, Field(min_length=1, max_length=120)]
 
 
 def _any_of(description: str, example: list[str]) -> Any:
-    return Field(default=None, min_length=1, max_length=50, description=description,
-                 examples=[example])
+    return Field(
+        default=None, min_length=1, max_length=50, description=description, examples=[example]
+    )
 
 
 class SearchFilters(BaseModel):
@@ -125,16 +134,21 @@ class KnowledgeSearch(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     query: str = Field(
-        min_length=1, max_length=2000, description="What to look for, in Polish or English.",
+        min_length=1,
+        max_length=2000,
+        description="What to look for, in Polish or English.",
         examples=["klient mówi, że zimą zasięg elektryka spada o połowę"],
     )
     filters: SearchFilters | None = Field(
-        default=None, description="Only entries matching these metadata filters.",
+        default=None,
+        description="Only entries matching these metadata filters.",
         examples=[{"kind": "objection", "tags": ["zima", "zasieg"]}],
     )
     limit: int = Field(default=10, ge=1, le=100, description="Hits to return.", examples=[5])
     min_score: float | None = Field(
-        default=None, ge=-100, le=100,
+        default=None,
+        ge=-100,
+        le=100,
         description="Drop hits scoring lower (the final stage's score). `sight eval knowledge` "
         "reports the hybrid_rerank threshold that best separates answerable questions from "
         "ones the knowledge base cannot answer.",
@@ -154,7 +168,8 @@ class KnowledgeEntryCreate(KnowledgeEntry):
     model_config = ConfigDict(json_schema_extra={"examples": [ENTRY_EXAMPLE | {"force": False}]})
 
     force: bool = Field(
-        default=False, description="Store it even if it nearly repeats a stored entry.",
+        default=False,
+        description="Store it even if it nearly repeats a stored entry.",
         examples=[False],
     )
 
@@ -167,7 +182,8 @@ class KnowledgeEntryReplace(KnowledgeEntry):
     )
 
     id: str | None = Field(
-        default=None, description="Optional; when given it must equal the id in the path.",
+        default=None,
+        description="Optional; when given it must equal the id in the path.",
         examples=[None],
     )
 
@@ -178,11 +194,16 @@ class StoredEntry(KnowledgeEntry):
     # Answers carry what the store holds; a payload field this model lacks is not an error.
     model_config = ConfigDict(
         extra="ignore",
-        json_schema_extra={"examples": [ENTRY_EXAMPLE | {
-            "content_hash": "f337ae6602ca515a",
-            "created_at": "2026-11-21T10:51:05.951089Z",
-            "updated_at": "2026-11-21T10:51:05.951089Z",
-        }]},
+        json_schema_extra={
+            "examples": [
+                ENTRY_EXAMPLE
+                | {
+                    "content_hash": "f337ae6602ca515a",
+                    "created_at": "2026-11-21T10:51:05.951089Z",
+                    "updated_at": "2026-11-21T10:51:05.951089Z",
+                }
+            ]
+        },
     )
 
     # Named apart from KnowledgeEntry.content_hash(), the method that computes it.
@@ -219,7 +240,10 @@ async def search_knowledge(
     """
     filters = body.filters.model_dump(exclude_none=True) if body.filters else None
     return await kb.search(
-        body.query, filters=filters, limit=body.limit, search_type=body.search_type,
+        body.query,
+        filters=filters,
+        limit=body.limit,
+        search_type=body.search_type,
         min_score=body.min_score,
     )
 
@@ -229,11 +253,15 @@ class ModulesRequest(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    text: str = Field(min_length=1, max_length=2000,
-                      description="What the client said or the salesperson noted.",
-                      examples=["Mam firmę, księgowa mówi o leasingu, a w domu dwoje dzieci."])
-    per_module: int = Field(default=3, ge=1, le=10,
-                            description="Chunks to return per activated module.", examples=[3])
+    text: str = Field(
+        min_length=1,
+        max_length=2000,
+        description="What the client said or the salesperson noted.",
+        examples=["Mam firmę, księgowa mówi o leasingu, a w domu dwoje dzieci."],
+    )
+    per_module: int = Field(
+        default=3, ge=1, le=10, description="Chunks to return per activated module.", examples=[3]
+    )
 
 
 class PulledModuleOut(BaseModel):
@@ -241,8 +269,9 @@ class PulledModuleOut(BaseModel):
 
     slug: str = Field(description="Module slug.", examples=["firma_podatki"])
     title: str = Field(description="Module name.", examples=["Firma i podatki"])
-    triggers: list[str] = Field(description="Triggers found in the text (base forms).",
-                                examples=[["firma", "księgowa"]])
+    triggers: list[str] = Field(
+        description="Triggers found in the text (base forms).", examples=[["firma", "księgowa"]]
+    )
     hits: list[SearchHit] = Field(description="The module's chunks, best for the text first.")
 
 
@@ -250,7 +279,8 @@ class ModulesResponse(BaseModel):
     """Modules activated by the text, most triggers first (empty when none fired)."""
 
     modules: list[PulledModuleOut] = Field(
-        description="Activated modules, most triggers first; empty when none fired.")
+        description="Activated modules, most triggers first; empty when none fired."
+    )
 
 
 @router.post("/knowledge/modules", summary="Pull the knowledge modules a text triggers")
@@ -260,19 +290,29 @@ async def pull_knowledge_modules(
     """Detect module triggers in the text (firma, panele, dzieci... in any inflection) and
     return each activated module's most relevant chunks: the co-pilot's context enrichment."""
     pulled = await pull_modules(kb, bundled_detector(), body.text, per_module=body.per_module)
-    return ModulesResponse(modules=[
-        PulledModuleOut(slug=p.match.slug, title=p.match.title, triggers=list(p.match.triggers),
-                        hits=list(p.hits))
-        for p in pulled
-    ])
+    return ModulesResponse(
+        modules=[
+            PulledModuleOut(
+                slug=p.match.slug,
+                title=p.match.title,
+                triggers=list(p.match.triggers),
+                hits=list(p.hits),
+            )
+            for p in pulled
+        ]
+    )
 
 
 @router.post(
     "/knowledge",
     status_code=201,
     summary="Add an entry (editor)",
-    responses={409: {"description": "The id exists (`conflict`), or the entry nearly repeats "
-                     "a stored one (`duplicate_entry`; `details.duplicate_of` names it)."}},
+    responses={
+        409: {
+            "description": "The id exists (`conflict`), or the entry nearly repeats "
+            "a stored one (`duplicate_entry`; `details.duplicate_of` names it)."
+        }
+    },
 )
 async def add_entry(
     body: KnowledgeEntryCreate, who: EditorDep, kb: KnowledgeDep, response: Response
@@ -307,12 +347,16 @@ async def replace_entry(
     out; if given it must equal the path's. No near-duplicate check is made here.
     """
     if body.id is not None and body.id != entry_id:
-        raise InputValidationError([{
-            "field": "id",
-            "message": f"the body's id {body.id!r} differs from the path's {entry_id!r}: "
-            "leave it out or send the same id (an id cannot be changed; add a new entry "
-            "and delete this one)",
-        }])
+        raise InputValidationError(
+            [
+                {
+                    "field": "id",
+                    "message": f"the body's id {body.id!r} differs from the path's {entry_id!r}: "
+                    "leave it out or send the same id (an id cannot be changed; add a new entry "
+                    "and delete this one)",
+                }
+            ]
+        )
     entry = KnowledgeEntry.model_validate(body.model_dump() | {"id": entry_id})
     return StoredEntry.model_validate(await kb.update(entry))
 

@@ -13,13 +13,13 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
-from sight.clock import utc_now
 from graphs.kpi_estimation import build_graph, make_context
-from sight.errors import InputValidationError
 from runtime.resources import Resources
+from sight.clock import utc_now
+from sight.errors import InputValidationError
 from store.persona_records import PersonaRecord
 from store.personas import PersonaRepository
 from tools import industry as industries
@@ -80,7 +80,6 @@ def kpi_view(snapshot: dict[str, Any], *, now: datetime, cached: bool) -> dict[s
         "age_s": round(max((now - computed_at).total_seconds(), 0.0), 3),
         "cached": cached,
     }
-
 
 
 class PersonaKpi:

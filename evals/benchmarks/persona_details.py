@@ -36,21 +36,21 @@ import time
 import uuid
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import httpx
 from sqlalchemy import func, insert, select, text
 
-from sight.clock import utc_now
 from evals.benchmarks.throwaway_db import DEFAULT_ADMIN_URL, throwaway_database
+from evals.persona_generation.factory import make_persona
 from runtime.resources import open_resources
+from sight.clock import utc_now
 from sight.settings import Settings, load_settings
 from store.models import KpiSnapshot, PersonaAuditEntry
 from store.persona_audit import AUDIT_ACTIONS, PersonaAuditRepository
 from store.personas import PersonaRepository
-from evals.persona_generation.factory import make_persona
 
 ROOT = Path(__file__).resolve().parents[2]
 TENANT = "default"  # the anonymous principal's tenant (no API keys configured)

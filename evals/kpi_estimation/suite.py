@@ -7,10 +7,10 @@ import time
 from pathlib import Path
 from typing import Any
 
-from sight.errors import InputValidationError
 from runtime.registry import get_graph_spec
 from runtime.resources import Resources
 from runtime.runner import run_graph
+from sight.errors import InputValidationError
 from sight.settings import Settings
 
 CASES = Path(__file__).with_name("cases.json")

@@ -128,7 +128,9 @@ def score_confidence(state: KpiState) -> dict[str, Any]:
     for name, factor in size["factors"].items():
         if factor["method"] == "fallback":
             score -= CONFIDENCE_PENALTY_FALLBACK
-            reasons.append(f"-{CONFIDENCE_PENALTY_FALLBACK:g}: {name} uses the requirements' flat factor")
+            reasons.append(
+                f"-{CONFIDENCE_PENALTY_FALLBACK:g}: {name} uses the requirements' flat factor"
+            )
     if (
         size["factors"]["income"]["method"] == "table"
         and state["request"]["segment"]["income_brackets"]

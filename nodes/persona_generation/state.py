@@ -16,7 +16,6 @@ from tools.segment import SegmentFields
 Embed = Callable[[list[str]], Awaitable[list[list[float]]]]
 
 
-
 def keep_latest(old: dict[str, Any] | None, new: dict[str, Any] | None) -> dict[str, Any]:
     """Merge drafts by slot index; a slot's newer draft replaces the older one."""
     return {**(old or {}), **(new or {})}

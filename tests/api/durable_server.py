@@ -50,6 +50,9 @@ def build_durable() -> StateGraph:
 
 
 if __name__ == "__main__":
-    graphs = {**graph_specs(), "durable": GraphSpec("durable", build_durable, lambda r, _run=None: None, None)}
+    graphs = {
+        **graph_specs(),
+        "durable": GraphSpec("durable", build_durable, lambda r, _run=None: None, None),
+    }
     app = create_app(load_settings(), graphs=graphs)
     uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[1]), log_level="warning")

@@ -9,11 +9,11 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
+from evals.persona_generation.factory import RUN_ID, make_persona
 from sight.clock import utc_now
 from store.persona_audit import PersonaAuditRepository
 from store.personas import PersonaRepository
 from tests.api.conftest import KEYS, OTHER_TENANT_KEY, fresh_schema_url, headers_for
-from evals.persona_generation.factory import RUN_ID, make_persona
 
 GLOBEX = {"x-api-key": OTHER_TENANT_KEY}
 BOTH_DBS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]

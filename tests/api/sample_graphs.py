@@ -153,11 +153,16 @@ def test_graphs(slow_delay_s: float = 0.2) -> dict[str, GraphSpec]:
         "slow": GraphSpec(
             "slow", lambda: build_slow(10, slow_delay_s), lambda r, _run=None: StepContext(), None
         ),
-        "quick": GraphSpec("quick", lambda: build_slow(3, 0.0), lambda r, _run=None: StepContext(), None),
+        "quick": GraphSpec(
+            "quick", lambda: build_slow(3, 0.0), lambda r, _run=None: StepContext(), None
+        ),
         "gated": GraphSpec("gated", build_gated, lambda r, _run=None: None, None),
         "approval": GraphSpec("approval", build_interrupt, lambda r, _run=None: None, None),
         "failing": GraphSpec("failing", build_failing, lambda r, _run=None: None, None),
         "chat": GraphSpec(
-            "chat", build_chat, lambda r, _run=None: ChatContext(models=r.models.for_run("test")), None
+            "chat",
+            build_chat,
+            lambda r, _run=None: ChatContext(models=r.models.for_run("test")),
+            None,
         ),
     }

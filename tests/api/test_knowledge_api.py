@@ -236,8 +236,15 @@ async def test_delete_when_not_admin_then_403_and_admin_deletes_then_404(
         ({"id": "Nie Slug!"}, "body.id", "should match pattern"),
         ({"archetype": "nieznany"}, "body.archetype", "unknown archetype"),
     ],
-    ids=["empty-text", "blank-text", "oversized-text", "unknown-kind", "unknown-field",
-         "bad-id", "unknown-archetype"],
+    ids=[
+        "empty-text",
+        "blank-text",
+        "oversized-text",
+        "unknown-kind",
+        "unknown-field",
+        "bad-id",
+        "unknown-archetype",
+    ],
 )
 async def test_add_when_input_invalid_then_422_naming_the_fix_and_nothing_stored(
     client: httpx.AsyncClient, app: FastAPI, change: dict[str, Any], field: str, says: str
@@ -254,8 +261,11 @@ async def test_add_when_input_invalid_then_422_naming_the_fix_and_nothing_stored
 @pytest.mark.parametrize(
     ("body", "field", "says"),
     [
-        ({"query": "zima", "filters": {"colour": "red"}}, "body.filters",
-         "unknown filter field(s) colour; filter on kind, tags, language, archetype, module"),
+        (
+            {"query": "zima", "filters": {"colour": "red"}},
+            "body.filters",
+            "unknown filter field(s) colour; filter on kind, tags, language, archetype, module",
+        ),
         ({"query": "zima", "filters": {"kind": "anegdota"}}, "body.filters.kind", "'objection'"),
         ({"query": "zima", "filters": {"tags": []}}, "body.filters.tags", "at least 1 item"),
         ({"query": "zima", "limit": 0}, "body.limit", "greater than or equal to 1"),
@@ -263,8 +273,15 @@ async def test_add_when_input_invalid_then_422_naming_the_fix_and_nothing_stored
         ({"query": " "}, "body.query", "at least 1 character"),
         ({"query": "zima", "search_type": "magic"}, "body.search_type", "'hybrid_rerank'"),
     ],
-    ids=["unknown-filter", "unknown-kind", "empty-tags", "limit-0", "limit-101", "blank-query",
-         "unknown-search-type"],
+    ids=[
+        "unknown-filter",
+        "unknown-kind",
+        "empty-tags",
+        "limit-0",
+        "limit-101",
+        "blank-query",
+        "unknown-search-type",
+    ],
 )
 async def test_search_when_input_invalid_then_422_naming_the_fix(
     client: httpx.AsyncClient, body: dict[str, Any], field: str, says: str
@@ -319,8 +336,11 @@ async def test_openapi_when_served_then_knowledge_bodies_documented(client: http
     spec = (await client.get("/openapi.json")).json()
 
     operations = [
-        (method, path) for path, item in spec["paths"].items() if path.startswith("/knowledge")
-        for method, op in item.items() if op["tags"] == ["knowledge"]
+        (method, path)
+        for path, item in spec["paths"].items()
+        if path.startswith("/knowledge")
+        for method, op in item.items()
+        if op["tags"] == ["knowledge"]
     ]
     assert len(operations) == 6
     schemas = spec["components"]["schemas"]
@@ -338,15 +358,19 @@ async def test_openapi_when_served_then_knowledge_bodies_documented(client: http
 
 async def test_modules_when_text_triggers_then_module_chunks_come_back(client: httpx.AsyncClient):
     leasing = {
-        "id": "module.leasing_finansowanie.rata", "kind": "module",
-        "module": "leasing_finansowanie", "title": "Rata leasingu",
-        "text": "Leasing operacyjny: rata zależy od wkładu własnego i wykupu.", "tags": ["leasing"],
+        "id": "module.leasing_finansowanie.rata",
+        "kind": "module",
+        "module": "leasing_finansowanie",
+        "title": "Rata leasingu",
+        "text": "Leasing operacyjny: rata zależy od wkładu własnego i wykupu.",
+        "tags": ["leasing"],
     }
     assert (await add(client, leasing)).status_code == 201
     assert (await add(client, RATY)).status_code == 201
 
     response = await client.post(
-        "/knowledge/modules", headers=headers_for("viewer"),
+        "/knowledge/modules",
+        headers=headers_for("viewer"),
         json={"text": "Klient pyta o leasingu i wkład własny, ma też dzieci", "per_module": 2},
     )
 
@@ -361,10 +385,14 @@ async def test_modules_when_text_triggers_then_module_chunks_come_back(client: h
 async def test_modules_when_no_trigger_or_empty_text_then_nothing_or_422(
     client: httpx.AsyncClient,
 ):
-    quiet = await client.post("/knowledge/modules", headers=headers_for("viewer"),
-                              json={"text": "Dzień dobry, rozglądam się tylko."})
-    empty = await client.post("/knowledge/modules", headers=headers_for("viewer"),
-                              json={"text": ""})
+    quiet = await client.post(
+        "/knowledge/modules",
+        headers=headers_for("viewer"),
+        json={"text": "Dzień dobry, rozglądam się tylko."},
+    )
+    empty = await client.post(
+        "/knowledge/modules", headers=headers_for("viewer"), json={"text": ""}
+    )
 
     assert quiet.status_code == 200 and quiet.json() == {"modules": []}
     assert empty.status_code == 422 and "text" in empty.text

@@ -84,7 +84,9 @@ async def test_request_body_when_streamed_without_length_over_the_limit_then_413
 
 @pytest.mark.parametrize("settings_overrides", [{"max_request_body_bytes": 4096}])
 async def test_request_body_when_under_the_limit_then_served(client: httpx.AsyncClient):
-    response = await client.post("/threads", json={"metadata": {"note": "x" * 3000}}, headers=EDITOR)
+    response = await client.post(
+        "/threads", json={"metadata": {"note": "x" * 3000}}, headers=EDITOR
+    )
 
     assert response.status_code == 200
 

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from evals.persona_generation.factory import make_persona
 from runtime.audit_retention import run_retention
 from sight.clock import utc_now
 from store.persona_audit import ClientInfo
@@ -22,7 +23,6 @@ from tests.api.personas_support import (
     repos,
     seed,
 )
-from evals.persona_generation.factory import make_persona
 
 
 @pytest.fixture(params=BOTH_DBS)

@@ -16,6 +16,7 @@ import pytest
 
 from api.personas.deps import audit_repository, persona_kpi
 from api.personas.kpi import KPI_FIELDS, lookalike_segment
+from evals.persona_generation.factory import RUN_ID, make_persona
 from sight.clock import utc_now
 from sight.errors import ModelError
 from store.kpi_snapshots import KpiSnapshotRepository
@@ -31,7 +32,6 @@ from tests.api.personas_support import (
     repos,
     seed,
 )
-from evals.persona_generation.factory import RUN_ID, make_persona
 
 
 @pytest.fixture(params=BOTH_DBS)

@@ -71,7 +71,8 @@ async def test_thread_run_when_no_input_on_a_new_thread_then_422_and_no_run_stor
     thread_id = await new_thread(client)
 
     response = await client.post(
-        f"/threads/{thread_id}/{route}", json={"assistant_id": "quick", "input": None},
+        f"/threads/{thread_id}/{route}",
+        json={"assistant_id": "quick", "input": None},
         headers=EDITOR,
     )
 

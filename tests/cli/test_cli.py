@@ -88,8 +88,11 @@ def _no_traceback(result) -> bool:
         (lambda d: None, "@missing.json", "file not found: missing.json"),
         (lambda d: None, "missing.json", "file not found: missing.json"),
         (lambda d: (d / "folder").mkdir(), "@folder", "folder is a directory"),
-        (lambda d: (d / "latin2.json").write_bytes(b'{"location": "\xb3\xf3d\xbc"}'),
-         "@latin2.json", "latin2.json is not UTF-8"),
+        (
+            lambda d: (d / "latin2.json").write_bytes(b'{"location": "\xb3\xf3d\xbc"}'),
+            "@latin2.json",
+            "latin2.json is not UTF-8",
+        ),
     ],
     ids=["at-missing", "path-missing", "at-directory", "not-utf8"],
 )

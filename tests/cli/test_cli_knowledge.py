@@ -16,20 +16,31 @@ from store.vectors import open_qdrant
 from tools.polish_text import sentences
 
 ENTRIES = [
-    {"id": "module.zima_zasieg.pompa", "kind": "module", "module": "zima_zasieg",
-     "title": "Pompa ciepła", "text": "Pompa ciepła ogranicza zimowy spadek zasięgu auta."},
-    {"id": "objection.cena", "kind": "objection", "title": "Za drogo",
-     "text": "Klient mówi, że samochód elektryczny jest za drogi w porównaniu z benzyną."},
+    {
+        "id": "module.zima_zasieg.pompa",
+        "kind": "module",
+        "module": "zima_zasieg",
+        "title": "Pompa ciepła",
+        "text": "Pompa ciepła ogranicza zimowy spadek zasięgu auta.",
+    },
+    {
+        "id": "objection.cena",
+        "kind": "objection",
+        "title": "Za drogo",
+        "text": "Klient mówi, że samochód elektryczny jest za drogi w porównaniu z benzyną.",
+    },
 ]
 
 
 def write_pack(folder: Path, entries: list[dict]) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
-    (folder / "manifest.json").write_text(json.dumps(
-        {"name": "test", "version": "1", "files": ["all.json"]}), encoding="utf-8")
+    (folder / "manifest.json").write_text(
+        json.dumps({"name": "test", "version": "1", "files": ["all.json"]}), encoding="utf-8"
+    )
     modules = [{"slug": "zima_zasieg", "title": "Zima", "triggers": ["zima"]}]
-    (folder / "all.json").write_text(json.dumps({"modules": modules, "entries": entries}),
-                                     encoding="utf-8")
+    (folder / "all.json").write_text(
+        json.dumps({"modules": modules, "entries": entries}), encoding="utf-8"
+    )
     return folder
 
 

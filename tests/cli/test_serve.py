@@ -129,7 +129,9 @@ def test_serve_when_generate_flag_and_public_host_then_admin_key_made_once_and_r
 
 def test_prepare_serve_when_keys_configured_or_loopback_then_no_key_file(tmp_path: Path):
     keyed = load_settings(
-        data_dir=tmp_path, generate_admin_key=True, _env_file=None,
+        data_dir=tmp_path,
+        generate_admin_key=True,
+        _env_file=None,
         api_keys=[{"key": KEY, "role": "viewer"}],
     )
     bare = load_settings(data_dir=tmp_path, generate_admin_key=True, _env_file=None)

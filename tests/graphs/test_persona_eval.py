@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from types import SimpleNamespace
 
-from evals.persona_generation.suite import judge_narratives
 from evals.persona_generation.factory import make_persona
+from evals.persona_generation.suite import judge_narratives
 from tests.tools.model_fakes import policy_settings
 from tools.models import ModelRouter, ScriptedChatModel
 

@@ -169,13 +169,14 @@ async def test_generate_when_output_never_valid_then_slot_dropped_and_reported(t
 async def test_generate_when_models_fail_then_run_ends_with_model_error(tmp_path):
     router, _ = _router(tmp_path, [ValueError("boom")] * 10, default=None)
     with pytest.raises(ModelError):
-        await _run({"segments": [{**SENIORS, "count": 1}]}, PersonaContext(models=router.for_run("r")))
+        await _run(
+            {"segments": [{**SENIORS, "count": 1}]}, PersonaContext(models=router.for_run("r"))
+        )
 
 
 async def test_generate_when_many_personas_then_in_flight_calls_capped_by_policy(tmp_path):
     settings = policy_settings(tmp_path, model_fast=["fake/writer"], max_concurrency={"fake": 4})
-    model = ScriptedChatModel(model_name="fake/writer", script=[write_narrative] * 60,
-                              delay_s=0.01)
+    model = ScriptedChatModel(model_name="fake/writer", script=[write_narrative] * 60, delay_s=0.01)
     router = ModelRouter(settings, models={"fake/writer": model})
     values, _, _ = await _run(
         {"segments": [{**SENIORS, "count": 40}], "seed": 2},
@@ -207,8 +208,11 @@ async def test_generate_when_budget_per_persona_spent_then_token_budget_exceeded
         ({"segments": [SENIORS, SENIORS]}, "segments"),
         ({"segments": [SENIORS], "seed": -1}, "seed"),
         (
-            {"segments": [{"age_min": 15, "age_max": 17, "education_levels": ["wyższe"],
-                           "count": 1}]},
+            {
+                "segments": [
+                    {"age_min": 15, "age_max": 17, "education_levels": ["wyższe"], "count": 1}
+                ]
+            },
             "segments[0]",
         ),
     ],
@@ -236,10 +240,10 @@ async def test_generate_when_thread_reused_then_second_run_reports_only_its_own(
     graph = build_graph().compile(checkpointer=InMemorySaver())
     config = {"configurable": {"thread_id": "reused"}}
     ctx = PersonaContext(models=router.for_run("r"), embed=embed)
-    first = await graph.ainvoke({"segments": [{**SENIORS, "count": 5}], "seed": 1}, config,
-                                context=ctx)
-    second = await graph.ainvoke({"segments": [{**SEED_SEGMENT, "count": 2}]}, config,
-                                 context=ctx)
+    first = await graph.ainvoke(
+        {"segments": [{**SENIORS, "count": 5}], "seed": 1}, config, context=ctx
+    )
+    second = await graph.ainvoke({"segments": [{**SEED_SEGMENT, "count": 2}]}, config, context=ctx)
     assert first["report"]["requested"] == 5
     assert second["report"]["requested"] == 2 and second["report"]["structured_output"][
         "attempts"
@@ -251,15 +255,16 @@ async def test_generate_when_run_cancelled_then_no_write_keeps_a_model_slot(tmp_
     import asyncio
 
     settings = policy_settings(tmp_path, model_fast=["fake/writer"], max_concurrency={"fake": 3})
-    model = ScriptedChatModel(model_name="fake/writer", script=[write_narrative] * 30,
-                              delay_s=5.0)
+    model = ScriptedChatModel(model_name="fake/writer", script=[write_narrative] * 30, delay_s=5.0)
     router = ModelRouter(settings, models={"fake/writer": model})
     graph = build_graph().compile(checkpointer=InMemorySaver())
-    run = asyncio.create_task(graph.ainvoke(
-        {"segments": [{**SENIORS, "count": 10}], "seed": 1},
-        {"configurable": {"thread_id": "cancel"}},
-        context=PersonaContext(models=router.for_run("r")),
-    ))
+    run = asyncio.create_task(
+        graph.ainvoke(
+            {"segments": [{**SENIORS, "count": 10}], "seed": 1},
+            {"configurable": {"thread_id": "cancel"}},
+            context=PersonaContext(models=router.for_run("r")),
+        )
+    )
     while model.max_in_flight < 3:
         await asyncio.sleep(0.01)
     run.cancel()

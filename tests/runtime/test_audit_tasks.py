@@ -25,7 +25,11 @@ async def test_audit_write_when_database_fails_then_warning_leaves_out_the_ip(
     caplog.set_level(logging.WARNING, logger="runtime.audit_tasks")
     try:
         write = audit.add(
-            "p-1", "acme", "view", now=utc_now(), user_id="viewer-key",
+            "p-1",
+            "acme",
+            "view",
+            now=utc_now(),
+            user_id="viewer-key",
             client=ClientInfo(ip_address=IP, user_agent="pytest-ua"),
         )
         await tasks.spawn(write, what="view of persona p-1")

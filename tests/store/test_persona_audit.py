@@ -9,11 +9,11 @@ import pytest
 from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from evals.persona_generation.factory import RUN_ID, make_persona
 from sight.errors import InputValidationError
 from store.models import Persona, PersonaAuditEntry
 from store.persona_audit import AuditEntry, ClientInfo, PersonaAuditRepository
 from store.personas import PersonaRepository
-from evals.persona_generation.factory import RUN_ID, make_persona
 
 T0 = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
 BROWSER = ClientInfo(ip_address="203.0.113.7", user_agent="Mozilla/5.0 (X11; Linux x86_64)")

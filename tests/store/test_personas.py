@@ -8,10 +8,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from evals.persona_generation.factory import RUN_ID, make_persona
 from sight.errors import InputValidationError, NotDeletedError, UndoWindowExpiredError
 from store.persona_audit import PersonaAuditRepository
 from store.personas import PersonaRepository
-from evals.persona_generation.factory import RUN_ID, make_persona
 
 T0 = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
 

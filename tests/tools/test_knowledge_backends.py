@@ -46,11 +46,13 @@ def pair() -> Iterator[Pair]:
     async def build() -> Pair:
         client = AsyncQdrantClient(location=":memory:")
         embedder = HashEmbedder()
-        qdrant = await KnowledgeBase(client, "pack", embedder, reranker=FeatureReranker(),
-                                     in_memory=False).open()
+        qdrant = await KnowledgeBase(
+            client, "pack", embedder, reranker=FeatureReranker(), in_memory=False
+        ).open()
         await qdrant.load(load_pack().entries)
-        memory = await KnowledgeBase(client, "pack", embedder, reranker=FeatureReranker(),
-                                     in_memory=True).open()
+        memory = await KnowledgeBase(
+            client, "pack", embedder, reranker=FeatureReranker(), in_memory=True
+        ).open()
         return Pair(memory, qdrant)
 
     built = asyncio.run(build())
@@ -85,10 +87,8 @@ async def test_backends_when_same_query_then_same_ranking_and_scores(
 ) -> None:
     found = 0
     for query in QUERIES:
-        mine = await pair.memory.search(query, search_type=search_type, filters=filters,
-                                        limit=15)
-        theirs = await pair.qdrant.search(query, search_type=search_type, filters=filters,
-                                          limit=15)
+        mine = await pair.memory.search(query, search_type=search_type, filters=filters, limit=15)
+        theirs = await pair.qdrant.search(query, search_type=search_type, filters=filters, limit=15)
 
         mine_tiers, their_tiers = _tiers(mine), _tiers(theirs)
         assert mine.query_terms == theirs.query_terms
@@ -96,7 +96,8 @@ async def test_backends_when_same_query_then_same_ranking_and_scores(
         assert mine_tiers[:-1] == their_tiers[:-1], query
         assert [len(t) for t in mine_tiers[-1:]] == [len(t) for t in their_tiers[-1:]], query
         assert [h.score for h in mine.hits] == pytest.approx(
-            [h.score for h in theirs.hits], abs=1e-5)
+            [h.score for h in theirs.hits], abs=1e-5
+        )
         found += len(mine.hits)
     assert found > 0
 
@@ -104,8 +105,9 @@ async def test_backends_when_same_query_then_same_ranking_and_scores(
 @pytest.mark.parametrize("filters", FILTERS[1:], ids=lambda f: ",".join(f))
 async def test_backends_when_filtered_then_every_hit_matches_the_filter(pair, filters) -> None:
     for kb in (pair.memory, pair.qdrant):
-        result = await kb.search("samochód elektryczny", filters=filters, limit=50,
-                                 search_type="hybrid")
+        result = await kb.search(
+            "samochód elektryczny", filters=filters, limit=50, search_type="hybrid"
+        )
 
         assert result.hits
         for hit in result.hits:
@@ -139,8 +141,14 @@ async def test_backends_when_candidate_found_only_by_keywords_then_same_cosine(p
     options = replace(pair.memory.options, candidates=1)
     results = []
     for in_memory in (True, False):
-        kb = await KnowledgeBase(pair.memory.client, pair.memory.name, pair.memory.embedder,
-                                 reranker=None, options=options, in_memory=in_memory).open()
+        kb = await KnowledgeBase(
+            pair.memory.client,
+            pair.memory.name,
+            pair.memory.embedder,
+            reranker=None,
+            options=options,
+            in_memory=in_memory,
+        ).open()
         results.append(await kb.search("leasing samochodu na firmę", search_type="hybrid"))
     mine, theirs = results
 
@@ -148,7 +156,8 @@ async def test_backends_when_candidate_found_only_by_keywords_then_same_cosine(p
     assert keyword_only
     assert [h.id for h in mine.hits] == [h.id for h in theirs.hits]
     assert [h.scores.dense for h in mine.hits] == pytest.approx(
-        [h.scores.dense for h in theirs.hits], abs=1e-5)
+        [h.scores.dense for h in theirs.hits], abs=1e-5
+    )
     assert all(h.scores.dense not in (None, 0.0) for h in keyword_only)
 
 

@@ -25,17 +25,33 @@ from tools.knowledge.base import KnowledgeBase, SearchOptions
 from tools.knowledge.rerank import FeatureReranker
 
 ENTRIES = [
-    entry("note.pompa", "Pompa ciepła ogranicza zimowy spadek zasięgu samochodu elektrycznego.",
-          tags=["zima"]),
-    entry("note.wallbox", "Ładowarka domowa (wallbox) ładuje auto przez noc z gniazdka.",
-          tags=["ladowanie"], kind="module"),
-    entry("note.leasing", "Leasing operacyjny na firmę pozwala odliczyć część VAT od rat.",
-          tags=["firma", "finansowanie"], kind="module"),
-    entry("note.fotelik", "Fotelik dziecięcy mocuje się w systemie ISOFIX na tylnej kanapie.",
-          tags=["rodzina"], archetype="straznik_rodziny"),
+    entry(
+        "note.pompa",
+        "Pompa ciepła ogranicza zimowy spadek zasięgu samochodu elektrycznego.",
+        tags=["zima"],
+    ),
+    entry(
+        "note.wallbox",
+        "Ładowarka domowa (wallbox) ładuje auto przez noc z gniazdka.",
+        tags=["ladowanie"],
+        kind="module",
+    ),
+    entry(
+        "note.leasing",
+        "Leasing operacyjny na firmę pozwala odliczyć część VAT od rat.",
+        tags=["firma", "finansowanie"],
+        kind="module",
+    ),
+    entry(
+        "note.fotelik",
+        "Fotelik dziecięcy mocuje się w systemie ISOFIX na tylnej kanapie.",
+        tags=["rodzina"],
+        archetype="straznik_rodziny",
+    ),
 ]
-NEW = entry("note.hulajnoga", "Hulajnoga elektryczna mieści się w bagażniku kombi.",
-            tags=["mobilnosc"])
+NEW = entry(
+    "note.hulajnoga", "Hulajnoga elektryczna mieści się w bagażniku kombi.", tags=["mobilnosc"]
+)
 
 
 @pytest.fixture
@@ -53,8 +69,9 @@ def embedder() -> HashEmbedder:
 @pytest.fixture(params=["memory", "qdrant"])
 async def kb(request, client, embedder) -> KnowledgeBase:
     """A knowledge base holding ENTRIES, on either backend."""
-    base = await KnowledgeBase(client, "notes", embedder, reranker=FeatureReranker(),
-                               in_memory=request.param == "memory").open()
+    base = await KnowledgeBase(
+        client, "notes", embedder, reranker=FeatureReranker(), in_memory=request.param == "memory"
+    ).open()
     await base.load(ENTRIES)
     return base
 
@@ -120,8 +137,17 @@ async def test_search_when_filtered_then_only_matching_entries(kb) -> None:
         ({"filters": {"tags": ["zima", ""]}}, "filters.tags"),
         ({"search_type": "fuzzy"}, "search_type"),
     ],
-    ids=["blank-query", "long-query", "limit-0", "limit-101", "unknown-filter", "empty-kind",
-         "no-tags", "blank-tag", "unknown-search-type"],
+    ids=[
+        "blank-query",
+        "long-query",
+        "limit-0",
+        "limit-101",
+        "unknown-filter",
+        "empty-kind",
+        "no-tags",
+        "blank-tag",
+        "unknown-search-type",
+    ],
 )
 async def test_search_when_input_is_bad_then_input_validation_error_names_it(
     kb, kwargs, field
@@ -139,7 +165,11 @@ async def test_search_when_several_inputs_are_bad_then_every_problem_is_listed(k
         await kb.search("", limit=0, filters={"colour": "red"}, search_type="fuzzy")
 
     assert {p["field"] for p in err.value.problems} == {
-        "query", "limit", "filters.colour", "search_type"}
+        "query",
+        "limit",
+        "filters.colour",
+        "search_type",
+    }
     assert "4 problem(s)" in err.value.message
 
 
@@ -228,8 +258,9 @@ async def test_delete_when_entry_exists_then_gone_from_mirror_and_qdrant(
 ) -> None:
     await kb.delete("note.wallbox")
 
-    reopened = await KnowledgeBase(client, "notes", embedder, reranker=None,
-                                   in_memory=reopen_in_memory).open()
+    reopened = await KnowledgeBase(
+        client, "notes", embedder, reranker=None, in_memory=reopen_in_memory
+    ).open()
     assert await kb.count() == await reopened.count() == len(ENTRIES) - 1
     assert await kstore.get(client, "notes", "note.wallbox") is None
     for base in (kb, reopened):
@@ -244,9 +275,7 @@ async def test_delete_when_entry_is_missing_then_not_found(kb) -> None:
         await kb.delete("note.nie_ma")
 
 
-async def test_load_when_run_twice_then_second_run_changes_and_embeds_nothing(
-    kb, embedder
-) -> None:
+async def test_load_when_run_twice_then_second_run_changes_and_embeds_nothing(kb, embedder) -> None:
     calls = embedder.document_calls
 
     stats = await kb.load(ENTRIES)
@@ -340,11 +369,14 @@ async def test_add_when_similar_then_duplicate_needs_cosine_or_cosine_and_overla
 async def test_search_when_writes_run_concurrently_then_no_errors_and_mirror_consistent(
     client, embedder
 ) -> None:
-    kb = await KnowledgeBase(client, "busy", embedder, reranker=FeatureReranker(),
-                             in_memory=True).open()
+    kb = await KnowledgeBase(
+        client, "busy", embedder, reranker=FeatureReranker(), in_memory=True
+    ).open()
     await kb.load(ENTRIES)
-    extra = [entry(f"note.dodatek_{i}", f"dodatkowa notatka numer {i} o ładowaniu zimą")
-             for i in range(12)]
+    extra = [
+        entry(f"note.dodatek_{i}", f"dodatkowa notatka numer {i} o ładowaniu zimą")
+        for i in range(12)
+    ]
 
     async def churn(e):
         await kb.add(e, force=True)
@@ -394,8 +426,14 @@ async def test_open_when_entries_embedded_by_another_embedder_then_search_refuse
 async def test_search_when_limit_exceeds_rerank_top_then_every_hit_reranked_in_order(
     client, embedder
 ) -> None:
-    kb = await KnowledgeBase(client, "deep", embedder, reranker=FeatureReranker(),
-                             options=SearchOptions(rerank_top=2), in_memory=True).open()
+    kb = await KnowledgeBase(
+        client,
+        "deep",
+        embedder,
+        reranker=FeatureReranker(),
+        options=SearchOptions(rerank_top=2),
+        in_memory=True,
+    ).open()
     await kb.load(ENTRIES)
 
     result = await kb.search("ładowanie samochodu zimą", limit=4)

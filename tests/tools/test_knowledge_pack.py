@@ -121,8 +121,10 @@ def test_pack_when_an_entry_states_a_figure_then_it_is_marked_illustrative(pack)
 
 
 def test_figure_pattern_when_digits_are_part_of_a_code_then_not_a_figure() -> None:
-    found = [m.group() for m in FIGURE.finditer(
-        "V2L, B2B i PM2.5 to nazwy; 50% VAT-26 w 7 dni, 11 kW, 3,5 t.")]
+    found = [
+        m.group()
+        for m in FIGURE.finditer("V2L, B2B i PM2.5 to nazwy; 50% VAT-26 w 7 dni, 11 kW, 3,5 t.")
+    ]
 
     assert found == ["50", "26", "7", "11", "3,5"]
 
@@ -150,8 +152,11 @@ def test_load_pack_when_broken_then_every_problem_is_listed(tmp_path) -> None:
         load_pack(_broken_copy(tmp_path))
 
     by_field = {p["field"]: p["message"] for p in err.value.problems}
-    assert set(by_field) == {"objections.json[1].id", "objections.json[2].kind",
-                             f"{third_id}.module"}
+    assert set(by_field) == {
+        "objections.json[1].id",
+        "objections.json[2].kind",
+        f"{third_id}.module",
+    }
     assert by_field["objections.json[1].id"] == f"{first_id} repeats"
     assert "kosmos" in by_field[f"{third_id}.module"]
     assert "3 problem(s)" in err.value.message

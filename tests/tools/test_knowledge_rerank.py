@@ -62,8 +62,9 @@ def test_make_reranker_when_spec_is_unknown_then_settings_error_says_what_to_set
 
 
 def _candidate(name: str, **signals) -> Candidate:
-    return Candidate(id=name, payload={"title": name}, **({"cosine": 0.8, "coverage": 0.5,
-                                                            "rrf": 0.5} | signals))
+    return Candidate(
+        id=name, payload={"title": name}, **({"cosine": 0.8, "coverage": 0.5, "rrf": 0.5} | signals)
+    )
 
 
 async def test_feature_reranker_when_higher_cosine_and_coverage_then_scores_higher() -> None:
@@ -77,8 +78,13 @@ async def test_feature_reranker_when_higher_cosine_and_coverage_then_scores_high
 
 @pytest.mark.parametrize(
     "signal",
-    [{"cosine": 0.85}, {"title_cosine": 0.85}, {"sentence_max": 0.85}, {"coverage": 0.9},
-     {"rrf": 0.9}],
+    [
+        {"cosine": 0.85},
+        {"title_cosine": 0.85},
+        {"sentence_max": 0.85},
+        {"coverage": 0.9},
+        {"rrf": 0.9},
+    ],
     ids=lambda s: next(iter(s)),
 )
 async def test_feature_reranker_when_one_signal_is_higher_then_that_candidate_wins(
@@ -99,8 +105,17 @@ async def test_feature_reranker_when_no_candidates_then_no_scores() -> None:
 def _vocabulary() -> list[str]:
     letters = "aąbcćdeęfghijklłmnńoóprsśtuvwxyzźż0123456789"
     words = ["zima", "zimą", "zasięg", "bateria", "pompa", "ciepła", "ładowarka", "leasing"]
-    return ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", *".,?!:;-()", *letters,
-            *(f"##{c}" for c in letters), *words]
+    return [
+        "[PAD]",
+        "[UNK]",
+        "[CLS]",
+        "[SEP]",
+        "[MASK]",
+        *".,?!:;-()",
+        *letters,
+        *(f"##{c}" for c in letters),
+        *words,
+    ]
 
 
 @pytest.fixture(scope="module")
@@ -112,9 +127,16 @@ def tiny_cross_encoder(tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("tiny-cross-encoder")
     (path / "vocab.txt").write_text("\n".join(_vocabulary()) + "\n", encoding="utf-8")
     torch.manual_seed(7)
-    config = BertConfig(vocab_size=len(_vocabulary()), hidden_size=32, num_hidden_layers=2,
-                        num_attention_heads=2, intermediate_size=64, num_labels=1,
-                        max_position_embeddings=512, initializer_range=0.5)
+    config = BertConfig(
+        vocab_size=len(_vocabulary()),
+        hidden_size=32,
+        num_hidden_layers=2,
+        num_attention_heads=2,
+        intermediate_size=64,
+        num_labels=1,
+        max_position_embeddings=512,
+        initializer_range=0.5,
+    )
     BertForSequenceClassification(config).save_pretrained(path)
     BertTokenizer(str(path / "vocab.txt"), do_lower_case=True).save_pretrained(path)
     return path
@@ -127,8 +149,13 @@ async def test_search_when_cross_encoder_reranks_then_order_is_the_models_own_sc
 
     client = AsyncQdrantClient(location=":memory:")
     reranker = make_reranker(f"cross-encoder/{tiny_cross_encoder}")
-    kb = await KnowledgeBase(client, "ce", HashEmbedder(), reranker=reranker,
-                             options=SearchOptions(rerank_top=5, rrf_k=60.0)).open()
+    kb = await KnowledgeBase(
+        client,
+        "ce",
+        HashEmbedder(),
+        reranker=reranker,
+        options=SearchOptions(rerank_top=5, rrf_k=60.0),
+    ).open()
     await kb.load(ENTRIES)
     query = "zasięg zimą"
 
@@ -138,13 +165,19 @@ async def test_search_when_cross_encoder_reranks_then_order_is_the_models_own_sc
     by_fused = sorted(result.hits, key=lambda h: h.ranks.fused)
     pairs = [(query, f"{h.entry['title']}\n{h.entry['text']}") for h in by_fused]
     model = CrossEncoder(str(tiny_cross_encoder), device="cpu")
-    own = dict(zip([h.id for h in by_fused],
-                   model.predict(pairs, show_progress_bar=False).tolist(), strict=True))
+    own = dict(
+        zip(
+            [h.id for h in by_fused],
+            model.predict(pairs, show_progress_bar=False).tolist(),
+            strict=True,
+        )
+    )
     expected = sorted(own, key=lambda i: -own[i])
     assert result.reranker == "cross-encoder"
     assert len(set(round(s, 4) for s in own.values())) == 5  # the model separates them all
     assert [h.id for h in result.hits] == expected
     assert [h.ranks.rerank for h in result.hits] == [1, 2, 3, 4, 5]
     assert [h.scores.rerank for h in result.hits] == pytest.approx(
-        [own[i] for i in expected], abs=1e-5)
+        [own[i] for i in expected], abs=1e-5
+    )
     assert [h.ranks.fused for h in result.hits] != [1, 2, 3, 4, 5]  # it did reorder

@@ -21,8 +21,7 @@ def _hits(ids: list[str]) -> list[Hit]:
 
 
 def _points(ids: list[str]) -> list[qm.ScoredPoint]:
-    return [qm.ScoredPoint(id=NUMBER[i], version=0, score=1.0 - n / 10)
-            for n, i in enumerate(ids)]
+    return [qm.ScoredPoint(id=NUMBER[i], version=0, score=1.0 - n / 10) for n, i in enumerate(ids)]
 
 
 @pytest.mark.parametrize("k", [2, 60])
@@ -30,11 +29,13 @@ def test_rrf_when_same_lists_and_k_then_scores_equal_qdrant_fusion(k: int) -> No
     name_of = {v: name for name, v in NUMBER.items()}
 
     ours = rrf({"dense": _hits(DENSE), "sparse": _hits(SPARSE)}, k)
-    theirs = reciprocal_rank_fusion([_points(DENSE), _points(SPARSE)], limit=10,
-                                    ranking_constant_k=k)
+    theirs = reciprocal_rank_fusion(
+        [_points(DENSE), _points(SPARSE)], limit=10, ranking_constant_k=k
+    )
 
     assert {i: s for i, s, _ in ours} == pytest.approx(
-        {name_of[p.id]: p.score for p in theirs}, rel=1e-12)
+        {name_of[p.id]: p.score for p in theirs}, rel=1e-12
+    )
     assert [s for _, s, _ in ours] == pytest.approx([p.score for p in theirs], rel=1e-12)
 
 
@@ -44,8 +45,12 @@ def test_rrf_when_no_scores_tie_then_order_equals_qdrant_fusion(k: int) -> None:
     name_of = {v: name for name, v in NUMBER.items()}
 
     ours = [i for i, _, _ in rrf({"dense": _hits(dense), "sparse": _hits(sparse)}, k)]
-    theirs = [name_of[p.id] for p in reciprocal_rank_fusion(
-        [_points(dense), _points(sparse)], limit=10, ranking_constant_k=k)]
+    theirs = [
+        name_of[p.id]
+        for p in reciprocal_rank_fusion(
+            [_points(dense), _points(sparse)], limit=10, ranking_constant_k=k
+        )
+    ]
 
     assert ours == theirs == ["a", "c", "b", "e", "d"]
 
@@ -58,8 +63,7 @@ def test_rrf_when_scores_and_best_ranks_tie_then_id_decides() -> None:
 
 
 def test_rrf_when_fused_then_each_id_carries_its_rank_per_list() -> None:
-    fused = {i: ranks for i, _, ranks in rrf({"dense": _hits(DENSE),
-                                              "sparse": _hits(SPARSE)}, 60)}
+    fused = {i: ranks for i, _, ranks in rrf({"dense": _hits(DENSE), "sparse": _hits(SPARSE)}, 60)}
 
     assert fused["c"] == {"dense": 3, "sparse": 1}
     assert fused["f"] == {"sparse": 3}
@@ -82,8 +86,10 @@ def test_coverage_when_query_has_no_terms_then_zero() -> None:
 
 def test_fill_signals_when_candidates_given_then_body_and_title_coverage_set() -> None:
     weights = {term_id("zima"): 1.0, term_id("pompa"): 1.0}
-    candidates = [Candidate(id="a", payload={"title": "Zima"}),
-                  Candidate(id="b", payload={"title": "Leasing"})]
+    candidates = [
+        Candidate(id="a", payload={"title": "Zima"}),
+        Candidate(id="b", payload={"title": "Leasing"}),
+    ]
 
     fill_signals(candidates, weights, {"a": {term_id("zima"), term_id("pompa")}})
 

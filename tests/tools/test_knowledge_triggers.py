@@ -36,7 +36,8 @@ def test_detect_when_multi_word_trigger_is_inflected_then_it_fires(detector) -> 
     matches = detector.detect("Czy ładowarkę domową zamontujecie od razu?")
 
     assert [(m.slug, m.triggers) for m in matches] == [
-        ("fotowoltaika_ladowanie", ("ładowarka domowa",))]
+        ("fotowoltaika_ladowanie", ("ładowarka domowa",))
+    ]
 
 
 def test_detect_when_phrase_words_are_apart_then_multi_word_trigger_does_not_fire() -> None:
@@ -62,8 +63,7 @@ def test_detect_when_several_modules_fire_then_most_triggers_first(detector) -> 
     text = "Leasing na firmę, rata i wykup, a do tego zima i mróz."
 
     assert _slugs(detector, text)[0] == "leasing_finansowanie"
-    assert set(_slugs(detector, text)) >= {"leasing_finansowanie", "zima_zasieg",
-                                           "firma_podatki"}
+    assert set(_slugs(detector, text)) >= {"leasing_finansowanie", "zima_zasieg", "firma_podatki"}
 
 
 def test_detect_when_trigger_repeats_then_hits_count_every_occurrence(detector) -> None:

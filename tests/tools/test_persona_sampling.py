@@ -44,16 +44,22 @@ def test_sample_when_segment_constrained_then_every_person_satisfies_it():
 
 
 def test_violations_when_person_outside_segment_then_each_problem_named():
-    person = {"age": 40, "gender": "mężczyzna", "education": "podstawowe",
-              "income_bracket": ">10000 PLN", "location": "Gdańsk"}
+    person = {
+        "age": 40,
+        "gender": "mężczyzna",
+        "education": "podstawowe",
+        "income_bracket": ">10000 PLN",
+        "location": "Gdańsk",
+    }
     problems = violations(person, SEED_SEGMENT)
     assert len(problems) == 4
     assert any("age 40" in p for p in problems)
 
 
 def test_sample_when_all_adults_then_marginals_follow_the_joint_tables():
-    people = [p.as_dict() for p in sample_demographics(ADULTS, 200, np.random.default_rng(3),
-                                                         year=2026)]
+    people = [
+        p.as_dict() for p in sample_demographics(ADULTS, 200, np.random.default_rng(3), year=2026)
+    ]
     targets = target_marginals(ADULTS)
     # Older people have less higher education in the tables: the sample keeps that shape.
     young = [p for p in people if p["age"] < 40]
@@ -85,12 +91,21 @@ def test_fidelity_when_sample_skewed_then_chi_square_rejects_and_names_dimension
     target = {"kobieta": 0.5, "mężczyzna": 0.5}
     people = [{"gender": "kobieta"}] * 150 + [{"gender": "mężczyzna"}] * 50
     full = [
-        {**p, "age_bin": "20-24", "education": "wyższe", "income_bracket": "<3000 PLN",
-         "location": "Kraków"}
+        {
+            **p,
+            "age_bin": "20-24",
+            "education": "wyższe",
+            "income_bracket": "<3000 PLN",
+            "location": "Kraków",
+        }
         for p in people
     ]
-    fixed = {"age_bin": {"20-24": 1.0}, "education": {"wyższe": 1.0},
-             "income_bracket": {"<3000 PLN": 1.0}, "location": {"Kraków": 1.0}}
+    fixed = {
+        "age_bin": {"20-24": 1.0},
+        "education": {"wyższe": 1.0},
+        "income_bracket": {"<3000 PLN": 1.0},
+        "location": {"Kraków": 1.0},
+    }
     report = fidelity_report({"s": (full, {"gender": target, **fixed})})
     assert report["tests"] == 1 and report["bonferroni_alpha"] == pytest.approx(0.05)
     assert not report["passed"] and report["failures"] == ["s.gender"]
@@ -115,9 +130,9 @@ def test_tvd_when_many_rare_places_then_pooled_distance_measures_fit_not_roundin
 
 def test_big_five_when_many_people_then_correlations_near_the_meta_analysis():
     rng = np.random.default_rng(5)
-    traits = np.array([
-        list(psychographics.sample_traits(40, "mężczyzna", rng)[0].values()) for _ in range(3000)
-    ])
+    traits = np.array(
+        [list(psychographics.sample_traits(40, "mężczyzna", rng)[0].values()) for _ in range(3000)]
+    )
     gap = np.abs(np.corrcoef(traits.T) - psychographics.TRAIT_CORRELATIONS)
     assert gap.max() < 0.08
 
@@ -141,8 +156,10 @@ def test_psychographics_shift_with_sex_and_age_and_stay_in_range():
 
 def test_fidelity_when_a_segment_kept_nobody_then_it_fails_and_empty_run_is_unassessed():
     targets = target_marginals(SEED_SEGMENT)
-    people = [p.as_dict() for p in sample_demographics(SEED_SEGMENT, 50, np.random.default_rng(1),
-                                                         year=2026)]
+    people = [
+        p.as_dict()
+        for p in sample_demographics(SEED_SEGMENT, 50, np.random.default_rng(1), year=2026)
+    ]
     report = fidelity_report({"kept": (people, targets), "lost": ([], targets)})
     assert report["passed"] is False and report["failures"] == ["lost: nobody kept"]
     assert fidelity_report({})["passed"] is None
@@ -159,8 +176,9 @@ def test_fidelity_when_a_segment_kept_nobody_then_it_fails_and_empty_run_is_unas
         (population.Segment(25, 60, settlement_classes=("wieś",)), {"wieś"}, None),
         (population.Segment(25, 60, voivodeships=("mazowieckie",)), None, {"mazowieckie"}),
         (
-            population.Segment(20, 40, settlement_classes=("miasto do 20 tys.",),
-                               voivodeships=("wielkopolskie",)),  # fmt: skip
+            population.Segment(
+                20, 40, settlement_classes=("miasto do 20 tys.",), voivodeships=("wielkopolskie",)
+            ),  # fmt: skip
             {"miasto do 20 tys."},
             {"wielkopolskie"},
         ),
@@ -197,16 +215,24 @@ def test_sample_when_voivodeship_then_its_capital_in_proportion():
 
 def test_sample_when_same_seed_then_same_places():
     segment = population.Segment(25, 60, settlement_classes=("wieś", "miasto do 20 tys."))
-    draw = lambda: [p.location for p in sample_demographics(segment, 30,  # noqa: E731
-                                                            np.random.default_rng(6), year=2026)]
+
+    def draw() -> list[str]:
+        rng = np.random.default_rng(6)
+        return [p.location for p in sample_demographics(segment, 30, rng, year=2026)]
+
     assert draw() == draw()
 
 
 def test_violations_when_place_outside_class_or_voivodeship_then_named():
     segment = population.Segment(25, 60, settlement_classes=("wieś",),
                                  voivodeships=("podlaskie",))  # fmt: skip
-    person = {"age": 40, "gender": "kobieta", "education": "średnie",
-              "income_bracket": "<3000 PLN", "location": "wieś Raszyn, woj. mazowieckie"}
+    person = {
+        "age": 40,
+        "gender": "kobieta",
+        "education": "średnie",
+        "income_bracket": "<3000 PLN",
+        "location": "wieś Raszyn, woj. mazowieckie",
+    }
     assert violations(person, segment) == [
         "location 'wieś Raszyn, woj. mazowieckie' is not in wieś; woj. podlaskie"
     ]

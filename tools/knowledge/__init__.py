@@ -29,9 +29,12 @@ async def open_knowledge_base(
         settings.knowledge_backend == "auto" and not settings.qdrant_url
     )
     kb = KnowledgeBase(
-        client, name or settings.knowledge_base, get_embedder(settings),
+        client,
+        name or settings.knowledge_base,
+        get_embedder(settings),
         reranker=make_reranker(settings.knowledge_reranker),
-        options=search_options(settings), in_memory=in_memory,
+        options=search_options(settings),
+        in_memory=in_memory,
     )
     return await kb.open()
 

@@ -109,8 +109,9 @@ class KnowledgeBase(KnowledgeWrites):
                 self.mirror([(chunk.payload, chunk.vectors)])
         else:
             async for chunk in kstore.scan(self.client, self.name, vectors=False):
-                self.vocabulary.add_document(searchable(chunk.payload),
-                                             payload_language(chunk.payload))
+                self.vocabulary.add_document(
+                    searchable(chunk.payload), payload_language(chunk.payload)
+                )
                 self._note_embedder(chunk.payload)
         return self
 
@@ -146,8 +147,11 @@ class KnowledgeBase(KnowledgeWrites):
 
     async def get(self, entry_id: str) -> dict[str, Any]:
         """The stored entry, or NotFoundError."""
-        payload = (self._payloads.get(entry_id) if self.memory is not None
-                   else await kstore.get(self.client, self.name, entry_id))
+        payload = (
+            self._payloads.get(entry_id)
+            if self.memory is not None
+            else await kstore.get(self.client, self.name, entry_id)
+        )
         if payload is None:
             raise NotFoundError(f"knowledge entry {entry_id!r} not found in {self.name!r}")
         return dict(payload)
@@ -210,9 +214,15 @@ class KnowledgeBase(KnowledgeWrites):
         if min_score is not None:
             hits = [h for h in hits if h.score >= min_score]
         return SearchResult(
-            query=query, search_type=search_type, num_results=len(hits), query_terms=q_terms,
-            filters=dict(filters or {}), reranker=reranker.name if reranker else None,
-            rrf_k=opts.rrf_k if len(lists) > 1 else None, timings_ms=timings, hits=hits,
+            query=query,
+            search_type=search_type,
+            num_results=len(hits),
+            query_terms=q_terms,
+            filters=dict(filters or {}),
+            reranker=reranker.name if reranker else None,
+            rrf_k=opts.rrf_k if len(lists) > 1 else None,
+            timings_ms=timings,
+            hits=hits,
         )
 
     async def _retrieve(self, qvec, q_terms, filters, limit, timings):
@@ -250,18 +260,25 @@ class KnowledgeBase(KnowledgeWrites):
         for fused_rank, (i, score, ranks) in enumerate(fused, start=1):
             if i not in payloads:
                 continue
-            out.append(Candidate(
-                id=i, payload=payloads[i], cosine=dense_score.get(i, 0.0),
-                bm25=sparse_score.get(i, 0.0), rrf=score,
-                ranks={"dense": ranks.get("dense"), "sparse": ranks.get("sparse"),
-                       "fused": fused_rank},
-            ))
+            out.append(
+                Candidate(
+                    id=i,
+                    payload=payloads[i],
+                    cosine=dense_score.get(i, 0.0),
+                    bm25=sparse_score.get(i, 0.0),
+                    rrf=score,
+                    ranks={
+                        "dense": ranks.get("dense"),
+                        "sparse": ranks.get("sparse"),
+                        "fused": fused_rank,
+                    },
+                )
+            )
         if qvec is not None and out:
             q = np.asarray(qvec, dtype=np.float32)
             q /= max(float(np.linalg.norm(q)), 1e-12)
             if self.memory is not None:
-                sims = {c.id: self.memory.similarities(c.id, q) for c in out
-                        if c.id in self.memory}
+                sims = {c.id: self.memory.similarities(c.id, q) for c in out if c.id in self.memory}
             else:
                 vectors = await kstore.get_vectors(self.client, self.name, [c.id for c in out])
                 sims = {i: similarities(v, q) for i, v in vectors.items()}
@@ -269,8 +286,9 @@ class KnowledgeBase(KnowledgeWrites):
                 c.cosine, c.title_cosine, c.sentence_max = sims.get(c.id, (c.cosine, 0.0, 0.0))
         return out
 
-    async def _rerank(self, reranker, query, q_terms, candidates: list[Candidate],
-                      keep: int) -> None:
+    async def _rerank(
+        self, reranker, query, q_terms, candidates: list[Candidate], keep: int
+    ) -> None:
         top = candidates[:keep]
         weights = query_weights(q_terms, self.vocabulary.df, self.vocabulary.n_docs)
         if self.memory is not None:

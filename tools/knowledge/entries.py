@@ -35,28 +35,46 @@ class KnowledgeEntry(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     id: str = Field(
-        pattern=SLUG, max_length=120,
+        pattern=SLUG,
+        max_length=120,
         description="Stable id: lowercase ascii words joined by '.', '_' or '-'.",
         examples=["module.zima_zasieg.pompa_ciepla"],
     )
     kind: Kind = Field(description="What the chunk is.", examples=["module"])
-    title: str = Field(min_length=1, max_length=200, description="Short title.",
-                       examples=["Pompa ciepła a zasięg zimą"])
+    title: str = Field(
+        min_length=1,
+        max_length=200,
+        description="Short title.",
+        examples=["Pompa ciepła a zasięg zimą"],
+    )
     text: str = Field(
-        min_length=1, max_length=MAX_TEXT_CHARS,
+        min_length=1,
+        max_length=MAX_TEXT_CHARS,
         description="The knowledge itself, self-contained (it is retrieved alone).",
         examples=["Pompa ciepła ogranicza zimowy spadek zasięgu samochodu elektrycznego ..."],
     )
-    tags: list[str] = Field(default_factory=list, max_length=20, description="Topic slugs.",
-                            examples=[["zima", "zasieg"]])
+    tags: list[str] = Field(
+        default_factory=list,
+        max_length=20,
+        description="Topic slugs.",
+        examples=[["zima", "zasieg"]],
+    )
     language: Language = Field(default="pl", description="Language of the text.")
-    archetype: str | None = Field(default=None, description="Archetype slug it is specific to.",
-                                  examples=["techniczny_sceptyk"])
-    module: str | None = Field(default=None, pattern=SLUG, max_length=60,
-                               description="Knowledge module slug it belongs to.",
-                               examples=["zima_zasieg"])
-    illustrative: bool = Field(default=False,
-                               description="True when its figures are illustrative, not verified.")
+    archetype: str | None = Field(
+        default=None,
+        description="Archetype slug it is specific to.",
+        examples=["techniczny_sceptyk"],
+    )
+    module: str | None = Field(
+        default=None,
+        pattern=SLUG,
+        max_length=60,
+        description="Knowledge module slug it belongs to.",
+        examples=["zima_zasieg"],
+    )
+    illustrative: bool = Field(
+        default=False, description="True when its figures are illustrative, not verified."
+    )
     source: str = Field(default="", max_length=300, description="Where the knowledge comes from.")
 
     @field_validator("tags")

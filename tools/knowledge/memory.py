@@ -125,14 +125,19 @@ class MemoryIndex:
 
     def nbytes(self) -> dict[str, int]:
         """Bytes held by the vector arrays (chunk and title matrices, sentence vectors)."""
-        return {"matrices": self._dense.nbytes + self._title.nbytes,
-                "sentences": sum(a.nbytes for a in self._sentences.values())}
+        return {
+            "matrices": self._dense.nbytes + self._title.nbytes,
+            "sentences": sum(a.nbytes for a in self._sentences.values()),
+        }
 
     def similarities(self, entry_id: str, query: np.ndarray) -> tuple[float, float, float]:
         """Cosine of a unit query vector to the chunk, to its title, and to its closest sentence."""
         row = self._row_of[entry_id]
-        return (float(self._dense[row] @ query), float(self._title[row] @ query),
-                float((self._sentences[row] @ query).max()))
+        return (
+            float(self._dense[row] @ query),
+            float(self._title[row] @ query),
+            float((self._sentences[row] @ query).max()),
+        )
 
     def terms_of(self, entry_id: str) -> list[int]:
         """Sorted term ids of a chunk."""

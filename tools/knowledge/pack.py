@@ -38,11 +38,15 @@ def load_pack(directory: Path = PACK_DIR) -> Pack:
     try:
         return _load(directory)
     except (OSError, json.JSONDecodeError, KeyError, TypeError) as exc:
-        raise InputValidationError([{
-            "field": str(directory),
-            "message": f"not a readable knowledge pack (manifest.json listing JSON files with "
-                       f"an 'entries' list): {type(exc).__name__}: {exc}",
-        }]) from exc
+        raise InputValidationError(
+            [
+                {
+                    "field": str(directory),
+                    "message": f"not a readable knowledge pack (manifest.json listing JSON files with "
+                    f"an 'entries' list): {type(exc).__name__}: {exc}",
+                }
+            ]
+        ) from exc
 
 
 def _load(directory: Path) -> Pack:

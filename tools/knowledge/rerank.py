@@ -22,7 +22,11 @@ from sight.errors import SettingsError
 
 # Weights of the feature reranker, chosen by ``python -m evals.knowledge.tune`` on the dev split.
 FEATURE_WEIGHTS = {
-    "cosine": 6.0, "title_cosine": 3.0, "sentence_max": 2.4, "coverage": 0.8, "rrf": 0.3,
+    "cosine": 6.0,
+    "title_cosine": 3.0,
+    "sentence_max": 2.4,
+    "coverage": 0.8,
+    "rrf": 0.3,
 }
 COSINE_FLOOR = 0.75  # multilingual-e5 puts unrelated Polish passages near 0.75-0.8
 
@@ -96,8 +100,10 @@ class CrossEncoderReranker:
         return np.asarray(self._model.predict(pairs, show_progress_bar=False)).ravel().tolist()
 
     async def scores(self, query: str, candidates: list[Candidate]) -> list[float]:
-        pairs = [(query, f"{c.payload.get('title', '')}\n{c.payload.get('text', '')}")
-                 for c in candidates]
+        pairs = [
+            (query, f"{c.payload.get('title', '')}\n{c.payload.get('text', '')}")
+            for c in candidates
+        ]
         return await asyncio.to_thread(self._predict, pairs) if pairs else []
 
 

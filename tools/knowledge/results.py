@@ -47,8 +47,9 @@ class SearchResult(BaseModel):
     filters: dict[str, Any] = Field(default_factory=dict, description="Metadata filters applied.")
     reranker: str | None = Field(default=None, description="Rerank stage used, if any.")
     rrf_k: float | None = Field(default=None, description="RRF constant used by fusion.")
-    timings_ms: dict[str, float] = Field(default_factory=dict,
-                                         description="Milliseconds spent per stage.")
+    timings_ms: dict[str, float] = Field(
+        default_factory=dict, description="Milliseconds spent per stage."
+    )
     hits: list[SearchHit] = Field(default_factory=list)
 
 
@@ -57,12 +58,16 @@ class Duplicate(BaseModel):
 
     id: str = Field(description="Id of the existing entry.")
     title: str = Field(description="Its title.")
-    similarity: float = Field(description="Cosine similarity of the two texts (0-1).",
-                              examples=[0.981])
-    overlap: float = Field(description="Share of lemmas the two texts have in common (Jaccard).",
-                           examples=[0.64])
-    threshold: float = Field(description="Cosine similarity that alone makes a duplicate.",
-                             examples=[0.97])
+    similarity: float = Field(
+        description="Cosine similarity of the two texts (0-1).", examples=[0.981]
+    )
+    overlap: float = Field(
+        description="Share of lemmas the two texts have in common (Jaccard).", examples=[0.64]
+    )
+    threshold: float = Field(
+        description="Cosine similarity that alone makes a duplicate.", examples=[0.97]
+    )
     overlap_threshold: float = Field(
         description="Lemma overlap that makes a duplicate of an entry at least 0.92 similar.",
-        examples=[0.5])
+        examples=[0.5],
+    )

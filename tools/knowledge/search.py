@@ -99,13 +99,24 @@ def check_search(query, filters, limit, search_type) -> None:
         problems.append({"field": "search_type", "message": f"one of {', '.join(SEARCH_TYPES)}"})
     for field, value in (filters or {}).items():
         if field not in kstore.FILTER_FIELDS:
-            problems.append({"field": f"filters.{field}",
-                             "message": f"unknown filter; use {', '.join(kstore.FILTER_FIELDS)}"})
-        elif isinstance(value, str) and not value or not isinstance(value, str) and (
-            not value or not all(isinstance(v, str) and v for v in value)
+            problems.append(
+                {
+                    "field": f"filters.{field}",
+                    "message": f"unknown filter; use {', '.join(kstore.FILTER_FIELDS)}",
+                }
+            )
+        elif (
+            isinstance(value, str)
+            and not value
+            or not isinstance(value, str)
+            and (not value or not all(isinstance(v, str) and v for v in value))
         ):
-            problems.append({"field": f"filters.{field}",
-                             "message": "give a non-empty string or a non-empty list of them"})
+            problems.append(
+                {
+                    "field": f"filters.{field}",
+                    "message": "give a non-empty string or a non-empty list of them",
+                }
+            )
     if problems:
         raise InputValidationError(problems)
 
@@ -116,9 +127,14 @@ def to_hit(c: Candidate, search_type: SearchType, reranked: bool) -> SearchHit:
     if reranked and c.rerank is not None:
         score = c.rerank
     return SearchHit(
-        id=c.id, score=round(score, 6), entry=c.payload,
+        id=c.id,
+        score=round(score, 6),
+        entry=c.payload,
         ranks=StageRanks(**c.ranks),
-        scores=StageScores(dense=c.cosine if c.ranks.get("dense") or c.cosine else None,
-                           sparse=c.bm25 if c.ranks.get("sparse") else None,
-                           fused=c.rrf, rerank=c.rerank),
+        scores=StageScores(
+            dense=c.cosine if c.ranks.get("dense") or c.cosine else None,
+            sparse=c.bm25 if c.ranks.get("sparse") else None,
+            fused=c.rrf,
+            rerank=c.rerank,
+        ),
     )

@@ -87,9 +87,12 @@ class Vocabulary:
                 out.append(term)
             elif surface in self._surface:
                 out.append(self._surface[surface])
-            elif (len(surface) >= FUZZY_MIN_LEN and corrections < MAX_CORRECTIONS
-                  and not is_known(token, language)
-                  and (hit := self._closest(surface)) is not None):
+            elif (
+                len(surface) >= FUZZY_MIN_LEN
+                and corrections < MAX_CORRECTIONS
+                and not is_known(token, language)
+                and (hit := self._closest(surface)) is not None
+            ):
                 corrections += 1
                 out.append(hit)
             else:
@@ -104,7 +107,10 @@ class Vocabulary:
         rare enough that skipping them keeps a lookup to a few hundred forms, not 60,000.
         """
         n = len(surface)
-        forms = [f for size in range(n - FUZZY_MAX_LEN_DIFF, n + FUZZY_MAX_LEN_DIFF + 1)
-                 for f in self._buckets.get((surface[0], size), ())]
+        forms = [
+            f
+            for size in range(n - FUZZY_MAX_LEN_DIFF, n + FUZZY_MAX_LEN_DIFF + 1)
+            for f in self._buckets.get((surface[0], size), ())
+        ]
         match = fuzzy.extractOne(surface, forms, scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF)
         return self._surface[match[0]] if match else None

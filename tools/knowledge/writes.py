@@ -42,15 +42,23 @@ class KnowledgeWrites:
         opts = self.options
         floor = min(DUPLICATE_COSINE_FLOOR, opts.duplicate_threshold)
         if self.memory is not None:
+
             def nearest():
                 with self.memory.lock:
                     return self.memory.dense_search(
-                        vector, self.memory.mask(None), DUPLICATE_NEIGHBOURS)
+                        vector, self.memory.mask(None), DUPLICATE_NEIGHBOURS
+                    )
 
             hits = await asyncio.to_thread(nearest)
         else:
-            hits, _ = await kstore.query(self.client, self.name, dense=vector, sparse=None,
-                                         filters=None, limit=DUPLICATE_NEIGHBOURS)
+            hits, _ = await kstore.query(
+                self.client,
+                self.name,
+                dense=vector,
+                sparse=None,
+                filters=None,
+                limit=DUPLICATE_NEIGHBOURS,
+            )
         mine = set(document_vector(entry.searchable_text(), entry.language)[0])
         for hit in hits:
             if hit.entry_id == entry.id or hit.score < floor:
@@ -60,9 +68,12 @@ class KnowledgeWrites:
             overlap = len(mine & theirs) / max(len(mine | theirs), 1)
             if hit.score >= opts.duplicate_threshold or overlap >= opts.duplicate_overlap:
                 return Duplicate(
-                    id=hit.entry_id, title=str(existing.get("title", "")),
-                    similarity=round(hit.score, 4), overlap=round(overlap, 4),
-                    threshold=opts.duplicate_threshold, overlap_threshold=opts.duplicate_overlap,
+                    id=hit.entry_id,
+                    title=str(existing.get("title", "")),
+                    similarity=round(hit.score, 4),
+                    overlap=round(overlap, 4),
+                    threshold=opts.duplicate_threshold,
+                    overlap_threshold=opts.duplicate_overlap,
                 )
         return None
 
@@ -71,7 +82,8 @@ class KnowledgeWrites:
         async with self._write_lock:
             if await self._exists(entry.id):
                 raise ConflictError(
-                    f"knowledge entry {entry.id!r} exists already: update it instead")
+                    f"knowledge entry {entry.id!r} exists already: update it instead"
+                )
             vectors = (await self._embed([entry]))[0]
             duplicate = await self.find_duplicate(entry, vectors.dense)
             if duplicate is not None and not force:
@@ -122,12 +134,17 @@ class KnowledgeWrites:
             latest = {entry.id: entry for entry in entries}
             todo: list[KnowledgeEntry] = []
             for entry in latest.values():
-                current = (self._payloads.get(entry.id) if self.memory is not None
-                           else await kstore.get(self.client, self.name, entry.id))
+                current = (
+                    self._payloads.get(entry.id)
+                    if self.memory is not None
+                    else await kstore.get(self.client, self.name, entry.id)
+                )
                 if current is None:
                     stats["added"] += 1
-                elif (current.get("content_hash") == entry.content_hash()
-                      and entry.id not in self._stale):
+                elif (
+                    current.get("content_hash") == entry.content_hash()
+                    and entry.id not in self._stale
+                ):
                     stats["unchanged"] += 1
                     continue
                 else:
@@ -136,8 +153,11 @@ class KnowledgeWrites:
             others = sorted(self._stale - set(latest))
             for entry_id in others:
                 stored = await self.get(entry_id)
-                todo.append(KnowledgeEntry.model_validate(
-                    {k: v for k, v in stored.items() if k in KnowledgeEntry.model_fields}))
+                todo.append(
+                    KnowledgeEntry.model_validate(
+                        {k: v for k, v in stored.items() if k in KnowledgeEntry.model_fields}
+                    )
+                )
             stats["reembedded"] = len(others)
             total = sum(len(_passages(entry)) for entry in todo)
             done = 0
@@ -174,8 +194,10 @@ class KnowledgeWrites:
             if advance is not None:
                 advance(len(part))
         if len(embedded) != len(flat):
-            raise ModelError(f"embedder {self.embedder.spec!r} returned {len(embedded)} vectors "
-                             f"for {len(flat)} texts")
+            raise ModelError(
+                f"embedder {self.embedder.spec!r} returned {len(embedded)} vectors "
+                f"for {len(flat)} texts"
+            )
         out, at = [], 0
         for entry, texts in zip(entries, per_entry, strict=True):
             dense, title, *sents = embedded[at : at + len(texts)]

@@ -16,8 +16,8 @@ from typing import Any
 
 import numpy as np
 
-from tools.polish_text import fold
 from tools.persona.issues import Issue, issue
+from tools.polish_text import fold
 from tools.population import FEMALE, MALE, NONBINARY
 
 DATA_FILE = Path(__file__).parent.parent / "data" / "persona" / "names_pl.json"

@@ -16,11 +16,11 @@ from typing import Any
 
 import simplemma
 
-from tools.polish_text import fold, is_known, language_of, term_of, tokens
 from tools.persona.issues import Issue, issue
 from tools.persona.names import first_name_sex, name_issues
 from tools.persona.occupations import occupation_issues
 from tools.persona.places import cities_in
+from tools.polish_text import fold, is_known, language_of, term_of, tokens
 from tools.population import FEMALE, MALE, NATIONAL, normalise_city
 
 MIN_STORY_CHARS = 150

@@ -17,8 +17,8 @@ from pathlib import Path
 
 import numpy as np
 
-from tools.polish_text import fold
 from tools.persona.issues import Issue, issue
+from tools.polish_text import fold
 from tools.population import EDUCATION_LEVELS, FEMALE, MALE, NONBINARY
 
 DATA_FILE = Path(__file__).parent.parent / "data" / "persona" / "occupations_pl.json"
