@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
-from sqlalchemy import ColumnElement, and_, delete, func, select, type_coerce, update
+from sqlalchemy import ColumnElement, Update, and_, delete, func, select, type_coerce, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -344,17 +344,9 @@ class ThreadRepository:
         now = as_utc(now)
         async with self._sessions() as session, session.begin():
             updated = await session.execute(
-                update(Thread)
-                .where(Thread.thread_id == thread_id)
-                .values(
-                    status=status,
-                    values=values,
-                    interrupts=interrupts,
-                    error=error,
-                    updated_at=now,
-                    state_updated_at=now,
+                _set_state(thread_id, status, values, interrupts, error, now).returning(
+                    Thread.thread_id
                 )
-                .returning(Thread.thread_id)
             )
             return updated.first() is not None
 
@@ -385,18 +377,7 @@ class ThreadRepository:
             if inflight is not None:
                 raise ConflictError(f"Thread {thread_id} has in-flight runs: wait or cancel them")
             status, values, interrupts = await update_state()
-            await session.execute(
-                update(Thread)
-                .where(Thread.thread_id == thread_id)
-                .values(
-                    status=status,
-                    values=values,
-                    interrupts=interrupts,
-                    error=None,
-                    updated_at=now,
-                    state_updated_at=now,
-                )
-            )
+            await session.execute(_set_state(thread_id, status, values, interrupts, None, now))
 
     async def set_status(self, thread_id: str, status: ThreadStatus, now: datetime) -> bool:
         """Set the thread's status and bump updated_at. False if the thread is gone."""
@@ -408,3 +389,21 @@ class ThreadRepository:
                 .returning(Thread.thread_id)
             )
             return updated.first() is not None
+
+
+def _set_state(
+    thread_id: str, status: str, values: Any, interrupts: Any, error: Any, now: datetime
+) -> Update:
+    """The UPDATE that stores a thread's state after a run or a state update."""
+    return (
+        update(Thread)
+        .where(Thread.thread_id == thread_id)
+        .values(
+            status=status,
+            values=values,
+            interrupts=interrupts,
+            error=error,
+            updated_at=now,
+            state_updated_at=now,
+        )
+    )

@@ -21,20 +21,6 @@ from sight.errors import InputValidationError
 from tools import income_ranges, industry, population
 from tools.location import LocationError, resolve_location
 
-ALLOWED_FIELDS = {
-    "segment_id",
-    "segment_name",
-    "age_min",
-    "age_max",
-    "gender",
-    "education_levels",
-    "income_brackets",
-    "income_min_pln",
-    "income_max_pln",
-    "location",
-    "industry",
-    "demographics",
-}
 DEMOGRAPHIC_FIELDS = {
     "age_min",
     "age_max",
@@ -44,6 +30,12 @@ DEMOGRAPHIC_FIELDS = {
     "income_min_pln",
     "income_max_pln",
     "location",
+}
+ALLOWED_FIELDS = DEMOGRAPHIC_FIELDS | {
+    "segment_id",
+    "segment_name",
+    "industry",
+    "demographics",
 }
 DEFAULT_INDUSTRY = "b2b_saas"
 
