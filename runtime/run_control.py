@@ -173,9 +173,11 @@ class RunControl:
         config: dict[str, Any],
         values: Any,
         as_node: str | None,
+        public_id: str | None = None,
     ) -> dict[str, Any]:
         """Write `values` into the thread's state as if `as_node` returned them; refused
-        (ConflictError) while a run of the thread is inflight, decided under its lock."""
+        (ConflictError, naming the thread by `public_id`) while a run of the thread is
+        inflight, decided under its lock."""
         written: dict[str, Any] = {}
 
         async def update() -> tuple[Any, Any, dict[str, Any]]:
@@ -183,5 +185,7 @@ class RunControl:
             snapshot = await graph.aget_state({"configurable": {"thread_id": thread_id}})
             return thread_summary(snapshot)
 
-        await self.threads.update_when_idle(thread_id, tenant, update, now=utc_now())
+        await self.threads.update_when_idle(
+            thread_id, tenant, update, now=utc_now(), public_id=public_id
+        )
         return written

@@ -10,6 +10,7 @@ from langgraph.types import Command
 from runtime.events import SUPPORTED_MODES, MessageAccumulator, chunk_events
 from runtime.registry import GraphSpec, RunInfo
 from runtime.streams import RunStream
+from runtime.thread_state import public_thread_ids
 from sight.errors import SightError
 from store.runs import RunRecord
 
@@ -33,9 +34,10 @@ def run_error(exc: BaseException, run_id: str) -> dict[str, Any]:
     }
 
 
-def run_config(run: RunRecord) -> dict[str, Any]:
+def run_config(run: RunRecord, public_thread_id: str | None = None) -> dict[str, Any]:
     """The LangGraph config of a run: the client's, with the thread, the checkpoint to start
-    from and the run's metadata (every checkpoint it writes carries its run_id)."""
+    from and the run's metadata (every checkpoint it writes carries its run_id, and its thread's
+    public id: the storage key stays internal)."""
     user = dict(run.kwargs.get("config") or {})
     configurable = {
         **(user.get("configurable") or {}),
@@ -46,7 +48,7 @@ def run_config(run: RunRecord) -> dict[str, Any]:
         **(user.get("metadata") or {}),
         **(run.metadata or {}),
         "run_id": run.run_id,
-        "thread_id": run.thread_id,
+        "thread_id": public_thread_id or run.thread_id,
         "graph_id": run.graph_id,
         "assistant_id": run.assistant_id,
         "run_attempt": run.attempt,
@@ -69,8 +71,11 @@ async def stream_graph(
     stream: RunStream,
     *,
     resumed: bool,
+    public_thread_id: str | None = None,
 ) -> None:
-    """Run the graph and publish its chunks to the run's stream as wire events."""
+    """Run the graph and publish its chunks to the run's stream as wire events (naming the
+    thread by `public_thread_id`, when that differs from the storage key)."""
+    public = public_thread_id or run.thread_id
     kwargs = run.kwargs
     requested = set(kwargs.get("stream_mode") or ["values"])
     modes = {SUPPORTED_MODES[m] for m in requested} | {"values"}
@@ -97,4 +102,4 @@ async def stream_graph(
         if mode == "values" and not ns:
             stream.result = chunk
         for name, payload in chunk_events(requested, ns, mode, chunk, legacy):
-            stream.publish(name, payload)
+            stream.publish(name, public_thread_ids(payload, run.thread_id, public))

@@ -321,16 +321,32 @@ class RunManager(RunControl):
 
     async def _graph_task(self, run: RunRecord, stream: RunStream) -> None:
         graph = self.graph(run.graph_id)
-        config = run_config(run)
+        public_thread_id = await self.threads.public_id(run.thread_id)
+        config = run_config(run, public_thread_id)
         resumed = run.attempt > 1 and await has_checkpoint_of(graph, config, run.run_id)
         stream.publish("metadata", {"run_id": run.run_id, "attempt": run.attempt})
-        await self._stream_graph(graph, run, config, stream, resumed)
+        await self._stream_graph(graph, run, config, stream, resumed, public_thread_id)
 
     async def _stream_graph(
-        self, graph: Any, run: RunRecord, config: dict[str, Any], stream: RunStream, resumed: bool
+        self,
+        graph: Any,
+        run: RunRecord,
+        config: dict[str, Any],
+        stream: RunStream,
+        resumed: bool,
+        public_thread_id: str | None = None,
     ) -> None:
         spec = self.graphs[run.graph_id]
-        await stream_graph(graph, spec, self.resources, run, config, stream, resumed=resumed)
+        await stream_graph(
+            graph,
+            spec,
+            self.resources,
+            run,
+            config,
+            stream,
+            resumed=resumed,
+            public_thread_id=public_thread_id,
+        )
 
     async def _summary(self, run: RunRecord) -> tuple[str, Any, dict[str, Any]]:
         """The thread's status, values and interrupts from its latest checkpoint."""

@@ -37,6 +37,21 @@ def checkpoint_of(config: dict[str, Any] | None) -> dict[str, Any] | None:
     return out
 
 
+def public_thread_ids(doc: Any, key: str, public_id: str) -> Any:
+    """Return `doc` with every ``thread_id`` naming the storage `key` renamed to `public_id`
+    (checkpoint configs and metadata carry the key; the tenant knows only its public id)."""
+    if key == public_id:  # every thread but one whose id another tenant had first
+        return doc
+    if isinstance(doc, dict):
+        return {
+            k: public_id if k == "thread_id" and v == key else public_thread_ids(v, key, public_id)
+            for k, v in doc.items()
+        }
+    if isinstance(doc, list | tuple):
+        return [public_thread_ids(v, key, public_id) for v in doc]
+    return doc
+
+
 def interrupt_json(interrupt: Any) -> dict[str, Any]:
     return {"id": interrupt.id, "value": to_jsonable(interrupt.value)}
 

@@ -14,6 +14,7 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
+    UniqueConstraint,
     text,
     true,
 )
@@ -64,11 +65,17 @@ class KpiSnapshotLease(Base):
 
 
 class Thread(Base):
-    """One conversation thread of the Agent-Server API, owned by a tenant."""
+    """One conversation thread of the Agent-Server API, owned by a tenant.
+
+    `public_id` is the id the tenant knows it by; `thread_id` is the storage key runs and
+    checkpoints use. They are equal unless another tenant already had that id (then the key
+    is a fresh uuid), so one tenant's ids never reveal another's.
+    """
 
     __tablename__ = "threads"
 
     thread_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    public_id: Mapped[str] = mapped_column(String(36), nullable=False)
     tenant: Mapped[str] = mapped_column(String(64), nullable=False)
     # `metadata` is reserved on declarative classes; the column keeps the protocol's name.
     metadata_: Mapped[dict[str, Any]] = mapped_column(
@@ -84,7 +91,10 @@ class Thread(Base):
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
     state_updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
 
-    __table_args__ = (Index("ix_threads_tenant_updated", "tenant", "updated_at"),)
+    __table_args__ = (
+        Index("ix_threads_tenant_updated", "tenant", "updated_at"),
+        UniqueConstraint("tenant", "public_id", name="uq_threads_tenant_public_id"),
+    )
 
 
 class Run(Base):

@@ -69,11 +69,12 @@ class RunRecord:
     started_at: datetime | None
     ended_at: datetime | None
 
-    def to_api(self) -> dict[str, Any]:
-        """Return the protocol's Run object."""
+    def to_api(self, thread_id: str | None = None) -> dict[str, Any]:
+        """Return the protocol's Run object, naming its thread by the id the tenant knows it by
+        (`thread_id`, when that differs from the storage key)."""
         return {
             "run_id": self.run_id,
-            "thread_id": self.thread_id,
+            "thread_id": thread_id or self.thread_id,
             "assistant_id": self.assistant_id,
             "created_at": self.created_at.isoformat(),
             "updated_at": self.updated_at.isoformat(),
@@ -192,11 +193,19 @@ class RunRepository:
             await session.execute(RUNS.insert().values(vars(record)))
         return record, inflight
 
-    async def get(self, run_id: str, tenant: str, thread_id: str | None = None) -> RunRecord | None:
-        """Return the tenant's run (on that thread, if given), or None."""
+    async def get(
+        self, run_id: str, tenant: str, public_thread_id: str | None = None
+    ) -> RunRecord | None:
+        """Return the tenant's run (on the thread it knows as `public_thread_id`, if given)."""
         where = [Run.run_id == run_id, Run.tenant == tenant]
-        if thread_id is not None:
-            where.append(Run.thread_id == thread_id)
+        if public_thread_id is not None:
+            where.append(
+                Run.thread_id.in_(
+                    select(Thread.thread_id).where(
+                        Thread.tenant == tenant, Thread.public_id == public_thread_id
+                    )
+                )
+            )
         async with self._sessions() as session:
             row = await session.scalar(select(Run).where(*where))
         return _record(row) if row else None

@@ -15,6 +15,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
+from uuid import uuid4
 
 from sqlalchemy import ColumnElement, Update, and_, delete, func, select, type_coerce, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -28,7 +29,7 @@ ThreadStatus = Literal["idle", "busy", "interrupted", "error"]
 # What a state update leaves: the thread's status, values and interrupts.
 ThreadState = tuple[ThreadStatus, Any, dict[str, Any]]
 SORT_COLUMNS = {
-    "thread_id": Thread.thread_id,
+    "thread_id": Thread.public_id,
     "status": Thread.status,
     "created_at": Thread.created_at,
     "updated_at": Thread.updated_at,
@@ -38,9 +39,11 @@ SORT_COLUMNS = {
 
 @dataclass(frozen=True)
 class ThreadRecord:
-    """One stored thread, every column."""
+    """One stored thread, every column (`thread_id` is the storage key, `public_id` the id the
+    tenant sees)."""
 
     thread_id: str
+    public_id: str
     tenant: str
     metadata: dict[str, Any]
     status: str
@@ -52,9 +55,9 @@ class ThreadRecord:
     state_updated_at: datetime
 
     def to_api(self) -> dict[str, Any]:
-        """Return the protocol's Thread object (the tenant stays internal)."""
+        """Return the protocol's Thread object (the tenant and the storage key stay internal)."""
         return {
-            "thread_id": self.thread_id,
+            "thread_id": self.public_id,
             "created_at": self.created_at.isoformat(),
             "updated_at": self.updated_at.isoformat(),
             "state_updated_at": self.state_updated_at.isoformat(),
@@ -70,6 +73,7 @@ class ThreadRecord:
 def _record(row: Thread) -> ThreadRecord:
     return ThreadRecord(
         thread_id=row.thread_id,
+        public_id=row.public_id,
         tenant=row.tenant,
         metadata=row.metadata_,
         status=row.status,
@@ -162,27 +166,47 @@ class ThreadRepository:
         now: datetime,
         if_exists: Literal["raise", "do_nothing"] = "raise",
     ) -> ThreadRecord:
-        """Create an idle thread; with if_exists='do_nothing' return the tenant's existing one.
+        """Create an idle thread the tenant knows as `thread_id`; with if_exists='do_nothing'
+        return the tenant's existing one.
 
-        Raises ConflictError when the ID is taken (by another tenant, whatever if_exists says).
+        Raises ConflictError when the tenant already has that id. Another tenant's thread with
+        that id is not seen: the new thread gets a storage key of its own.
         """
         now = as_utc(now)
-        record = ThreadRecord(
-            thread_id, tenant, dict(metadata or {}), "idle", None, {}, None, now, now, now
-        )
+        keys = (thread_id, str(uuid4()))  # the id itself unless another tenant has it
         async with self._sessions() as session, session.begin():
             dialect = postgresql if session.bind.dialect.name == "postgresql" else sqlite
-            # The table (not the mapped class) takes column names, `metadata` among them.
-            inserted = await session.execute(
-                dialect.insert(Thread.__table__)
-                .values(vars(record))
-                .on_conflict_do_nothing(index_elements=["thread_id"])
-                .returning(Thread.__table__.c.thread_id)
-            )
-            if inserted.first() is not None:
-                return record
-            existing = await session.scalar(select(Thread).where(Thread.thread_id == thread_id))
-        if existing is None or if_exists == "raise" or existing.tenant != tenant:
+            existing = None
+            for key in keys:
+                record = ThreadRecord(
+                    key,
+                    thread_id,
+                    tenant,
+                    dict(metadata or {}),
+                    "idle",
+                    None,
+                    {},
+                    None,
+                    now,
+                    now,
+                    now,
+                )
+                # The table (not the mapped class) takes column names, `metadata` among them.
+                # Any conflict: the key is taken, or the tenant has the id already.
+                inserted = await session.execute(
+                    dialect.insert(Thread.__table__)
+                    .values(vars(record))
+                    .on_conflict_do_nothing()
+                    .returning(Thread.__table__.c.thread_id)
+                )
+                if inserted.first() is not None:
+                    return record
+                existing = await session.scalar(
+                    select(Thread).where(Thread.tenant == tenant, Thread.public_id == thread_id)
+                )
+                if existing is not None:
+                    break
+        if existing is None or if_exists == "raise":
             raise ConflictError(f"Thread with ID {thread_id} already exists")
         return _record(existing)
 
@@ -201,6 +225,7 @@ class ThreadRepository:
             status = "idle" if source.status == "busy" else source.status
             record = ThreadRecord(
                 target_id,
+                target_id,
                 tenant,
                 source.metadata,
                 status,
@@ -215,9 +240,24 @@ class ThreadRepository:
         return record
 
     async def get(self, thread_id: str, tenant: str) -> ThreadRecord | None:
-        """Return the tenant's thread, or None (another tenant's thread is None too)."""
+        """Return the tenant's thread by storage key, or None (another tenant's is None too)."""
         async with self._sessions() as session:
             row = await session.scalar(select(Thread).where(*_owned(thread_id, tenant)))
+        return _record(row) if row else None
+
+    async def public_id(self, thread_id: str) -> str | None:
+        """Return the public id of the thread stored under `thread_id` (any tenant), or None."""
+        async with self._sessions() as session:
+            return await session.scalar(
+                select(Thread.public_id).where(Thread.thread_id == thread_id)
+            )
+
+    async def find(self, public_id: str, tenant: str) -> ThreadRecord | None:
+        """Return the thread the tenant knows as `public_id`, or None."""
+        async with self._sessions() as session:
+            row = await session.scalar(
+                select(Thread).where(Thread.tenant == tenant, Thread.public_id == public_id)
+            )
         return _record(row) if row else None
 
     async def patch_metadata(
@@ -311,7 +351,7 @@ class ThreadRepository:
         """SQL conditions, plus a Python predicate for the JSON filters SQLite cannot run."""
         where: list[ColumnElement[bool]] = [Thread.tenant == tenant]
         if ids is not None:
-            where.append(Thread.thread_id.in_(ids))
+            where.append(Thread.public_id.in_(ids))
         if status is not None:
             where.append(Thread.status == status)
         if metadata is None and values is None:
@@ -357,25 +397,27 @@ class ThreadRepository:
         update_state: Callable[[], Awaitable[ThreadState]],
         *,
         now: datetime,
+        public_id: str | None = None,
     ) -> None:
         """Run `update_state` (it writes the thread's checkpoint and returns the thread's new
         state) while no run of the thread is pending or running, and store what it returns.
 
         The thread's row stays locked throughout, so no run is enqueued (nor claimed) between
         the check and the write. Raises NotFoundError if the tenant has no such thread,
-        ConflictError while a run is inflight.
+        ConflictError while a run is inflight (both naming the thread by `public_id`, if given).
         """
         now = as_utc(now)
+        shown = public_id or thread_id
         async with self._sessions() as session, session.begin():
             if not await lock_thread_row(session, thread_id, tenant):
-                raise NotFoundError(f"Thread with ID {thread_id} not found")
+                raise NotFoundError(f"Thread with ID {shown} not found")
             inflight = await session.scalar(
                 select(Run.run_id)
                 .where(Run.thread_id == thread_id, Run.status.in_(("pending", "running")))
                 .limit(1)
             )
             if inflight is not None:
-                raise ConflictError(f"Thread {thread_id} has in-flight runs: wait or cancel them")
+                raise ConflictError(f"Thread {shown} has in-flight runs: wait or cancel them")
             status, values, interrupts = await update_state()
             await session.execute(_set_state(thread_id, status, values, interrupts, None, now))
 

@@ -27,11 +27,11 @@ async def check_resumable(manager: RunManager, thread_id: str | None, tenant: st
     """Refuse a run with nothing to start from (LangGraph would fail it: EmptyInputError): no
     input, command or checkpoint, on a new thread or one with no checkpoint nor run before it."""
     if thread_id is not None:
-        thread_id = check_uuid(thread_id, "thread")
-        if await manager.threads.get(thread_id, tenant) is not None and (
-            await manager.runs.inflight(thread_id)
+        thread = await manager.threads.find(check_uuid(thread_id, "thread"), tenant)
+        if thread is not None and (
+            await manager.runs.inflight(thread.thread_id)
             or await manager.resources.checkpointer.aget_tuple(
-                {"configurable": {"thread_id": thread_id, "checkpoint_ns": ""}}
+                {"configurable": {"thread_id": thread.thread_id, "checkpoint_ns": ""}}
             )
         ):
             return
@@ -49,8 +49,9 @@ async def check_resumable(manager: RunManager, thread_id: str | None, tenant: st
 
 async def create_run(
     body: RunCreate, thread_id: str | None, who: Principal, manager: RunManager, graphs: GraphsDep
-) -> RunRecord:
-    """Validate, store and schedule a run; nothing is stored when the request is refused."""
+) -> tuple[RunRecord, str]:
+    """Validate, store and schedule a run; nothing is stored when the request is refused.
+    Returns the run and its thread's public id (the run names the thread's storage key)."""
     body.refuse_unsupported(stateless=thread_id is None)
     graph_id = resolve_graph_id(graphs, body.assistant_id)
     spec = graphs[graph_id]
@@ -62,17 +63,19 @@ async def create_run(
     now = utc_now()
     stateless = thread_id is None
     if thread_id is None:
-        thread_id = str(uuid.uuid4())
-        await manager.threads.create(thread_id, who.tenant, {"graph_id": graph_id}, now=now)
-    else:
-        thread_id = check_uuid(thread_id, "thread")
-        if body.if_not_exists == "create":
-            await manager.threads.create(thread_id, who.tenant, {}, now=now, if_exists="do_nothing")
-        # Otherwise enqueue() refuses a thread the tenant does not have (404), in its transaction.
+        thread = await manager.threads.create(
+            str(uuid.uuid4()), who.tenant, {"graph_id": graph_id}, now=now
+        )
+    elif body.if_not_exists == "create":
+        thread = await manager.threads.create(
+            check_uuid(thread_id, "thread"), who.tenant, {}, now=now, if_exists="do_nothing"
+        )
+    else:  # enqueue() also refuses a thread deleted meanwhile (404), in its transaction
+        thread = await owned_thread(manager, thread_id, who.tenant)
     assistant_id = assistant_id_of(graph_id)
     new = NewRun(
         run_id=str(uuid.uuid4()),
-        thread_id=thread_id,
+        thread_id=thread.thread_id,
         tenant=who.tenant,
         assistant_id=assistant_id,
         graph_id=graph_id,
@@ -80,16 +83,19 @@ async def create_run(
         kwargs=body.run_kwargs(stateless=stateless),
         multitask_strategy=body.multitask_strategy,
     )
-    return await manager.submit(
+    run = await manager.submit(
         new,
         strategy=body.multitask_strategy,
         thread_metadata_update={"graph_id": graph_id, "assistant_id": assistant_id},
         now=now,
     )
+    return run, thread.public_id
 
 
-def _locations(run: RunRecord, follow: str = "stream", stateless: bool = False) -> dict[str, str]:
-    base = f"/threads/{run.thread_id}/runs/{run.run_id}"
+def _locations(
+    run: RunRecord, thread_id: str, follow: str = "stream", stateless: bool = False
+) -> dict[str, str]:
+    base = f"/threads/{thread_id}/runs/{run.run_id}"
     # A stateless run is named without its thread (the SDKs then report none, as with the
     # official server) but followed on it: Location is what the SDKs reconnect to, and the
     # thread lives until the run ends (or on, with on_completion=keep).
@@ -98,9 +104,10 @@ def _locations(run: RunRecord, follow: str = "stream", stateless: bool = False) 
 
 
 async def owned_run(manager: RunManager, thread_id: str, run_id: str, tenant: str) -> RunRecord:
-    """The tenant's run on that thread, or NotFoundError naming the thread or the run."""
+    """The tenant's run on the thread it knows as `thread_id`, or NotFoundError naming the
+    thread or the run."""
     thread_id = check_uuid(thread_id, "thread")
-    run = await manager.runs.get(check_uuid(run_id, "run"), tenant, thread_id=thread_id)
+    run = await manager.runs.get(check_uuid(run_id, "run"), tenant, public_thread_id=thread_id)
     if run is None:  # one lookup when found; the thread's only to say which one is missing
         await owned_thread(manager, thread_id, tenant)
         raise NotFoundError(f"Run {run_id} not found")
@@ -117,9 +124,9 @@ async def create_background_run(
     response: Response,
 ) -> dict[str, Any]:
     """Start a run that continues without a client; follow it with join or join-stream."""
-    run = await create_run(body, thread_id, who, manager, graphs)
-    response.headers["Content-Location"] = _locations(run)["Content-Location"]
-    return run.to_api()
+    run, public_id = await create_run(body, thread_id, who, manager, graphs)
+    response.headers["Content-Location"] = _locations(run, public_id)["Content-Location"]
+    return run.to_api(public_id)
 
 
 @router.post(
@@ -131,12 +138,12 @@ async def stream_thread_run(
     thread_id: ThreadId, body: RunCreate, manager: ManagerDep, graphs: GraphsDep, who: EditorDep
 ) -> Response:
     """Start a run and stream its events; reconnect with join-stream and Last-Event-ID."""
-    run = await create_run(body, thread_id, who, manager, graphs)
+    run, public_id = await create_run(body, thread_id, who, manager, graphs)
     return sse_response(
         manager,
         run,
         after=-1,
-        headers=_locations(run),
+        headers=_locations(run, public_id),
         cancel_on_disconnect=body.on_disconnect == "cancel",
     )
 
@@ -146,11 +153,11 @@ async def wait_thread_run(
     thread_id: ThreadId, body: RunCreate, manager: ManagerDep, graphs: GraphsDep, who: EditorDep
 ) -> Response:
     """Start a run and return its final values (or __interrupt__ / __error__)."""
-    run = await create_run(body, thread_id, who, manager, graphs)
+    run, public_id = await create_run(body, thread_id, who, manager, graphs)
     return wait_response(
         manager,
         run,
-        headers=_locations(run, "join"),
+        headers=_locations(run, public_id, "join"),
         cancel_on_disconnect=body.on_disconnect == "cancel",
     )
 
@@ -160,12 +167,12 @@ async def stream_stateless_run(
     body: RunCreate, manager: ManagerDep, graphs: GraphsDep, who: EditorDep
 ) -> Response:
     """Run on a temporary thread and stream it; the thread is deleted unless on_completion=keep."""
-    run = await create_run(body, None, who, manager, graphs)
+    run, public_id = await create_run(body, None, who, manager, graphs)
     return sse_response(
         manager,
         run,
         after=-1,
-        headers=_locations(run, stateless=True),
+        headers=_locations(run, public_id, stateless=True),
         cancel_on_disconnect=body.on_disconnect == "cancel",
     )
 
@@ -175,11 +182,11 @@ async def wait_stateless_run(
     body: RunCreate, manager: ManagerDep, graphs: GraphsDep, who: EditorDep
 ) -> Response:
     """Run on a temporary thread and return its final values."""
-    run = await create_run(body, None, who, manager, graphs)
+    run, public_id = await create_run(body, None, who, manager, graphs)
     return wait_response(
         manager,
         run,
-        headers=_locations(run, "join", stateless=True),
+        headers=_locations(run, public_id, "join", stateless=True),
         cancel_on_disconnect=body.on_disconnect == "cancel",
     )
 
@@ -198,7 +205,7 @@ async def list_runs(
     runs = await manager.runs.list(
         thread.thread_id, who.tenant, limit=limit, offset=offset, status=status
     )
-    return [run.to_api() for run in runs]
+    return [run.to_api(thread.public_id) for run in runs]
 
 
 @router.get("/threads/{thread_id}/runs/{run_id}", summary="Get a run")
@@ -206,7 +213,8 @@ async def get_run(
     thread_id: ThreadId, run_id: RunId, manager: ManagerDep, who: PrincipalDep
 ) -> dict[str, Any]:
     """Return one run and its status."""
-    return (await owned_run(manager, thread_id, run_id, who.tenant)).to_api()
+    run = await owned_run(manager, thread_id, run_id, who.tenant)
+    return run.to_api(check_uuid(thread_id, "thread"))
 
 
 @router.get("/threads/{thread_id}/runs/{run_id}/join", summary="Wait for a run's output")
@@ -246,7 +254,7 @@ async def join_run_stream(
         manager,
         run,
         after=after,
-        headers=_locations(run),
+        headers=_locations(run, check_uuid(thread_id, "thread")),
         cancel_on_disconnect=cancel_on_disconnect,
         modes=[m for m in (stream_mode or []) if m],
     )

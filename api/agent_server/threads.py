@@ -21,7 +21,7 @@ from api.auth import AdminDep, EditorDep, PrincipalDep
 from api.deps import ManagerDep
 from api.limits import check_at_most
 from runtime.run_manager import RunManager
-from runtime.thread_state import EMPTY_STATE, checkpoint_of, thread_state
+from runtime.thread_state import EMPTY_STATE, checkpoint_of, public_thread_ids, thread_state
 from sight.clock import utc_now
 from sight.errors import (
     BadRequestError,
@@ -45,8 +45,9 @@ def check_uuid(value: str, what: str) -> str:
 
 
 async def owned_thread(manager: RunManager, thread_id: str, tenant: str) -> ThreadRecord:
-    """The tenant's thread, or NotFoundError (another tenant's thread is not found either)."""
-    thread = await manager.threads.get(check_uuid(thread_id, "thread"), tenant)
+    """The thread the tenant knows as `thread_id`, or NotFoundError (another tenant's thread is
+    not found either). Everything below the API takes its storage key, `.thread_id`."""
+    thread = await manager.threads.find(check_uuid(thread_id, "thread"), tenant)
     if thread is None:
         raise NotFoundError(f"Thread with ID {thread_id} not found")
     return thread
@@ -59,6 +60,11 @@ def _graph(manager: RunManager, thread: ThreadRecord) -> Any | None:
 
 def _config(thread_id: str, checkpoint: dict[str, Any] | None = None) -> dict[str, Any]:
     return {"configurable": {**(checkpoint or {}), "thread_id": thread_id}}
+
+
+def _state(thread: ThreadRecord, snapshot: Any) -> dict[str, Any]:
+    """The protocol's ThreadState of a snapshot, naming the thread by its public id."""
+    return public_thread_ids(thread_state(snapshot), thread.thread_id, thread.public_id)
 
 
 @router.post("/threads", summary="Create a thread")
@@ -125,8 +131,9 @@ async def patch_thread(
     """Merge metadata into the thread's metadata."""
     if body.ttl is not None:
         raise UnsupportedOptionError("ttl", "not implemented")
+    owned = await owned_thread(manager, thread_id, who.tenant)
     thread = await manager.threads.patch_metadata(
-        check_uuid(thread_id, "thread"), who.tenant, body.metadata, now=utc_now()
+        owned.thread_id, who.tenant, body.metadata, now=utc_now()
     )
     if thread is None:  # never the tenant's, or deleted meanwhile
         raise NotFoundError(f"Thread with ID {thread_id} not found")
@@ -138,7 +145,8 @@ async def patch_thread(
 @router.delete("/threads/{thread_id}", status_code=204, summary="Delete a thread (admin)")
 async def delete_thread(thread_id: ThreadId, manager: ManagerDep, who: AdminDep) -> Response:
     """Delete a thread, its runs, their events and its checkpoints (its runs stop first)."""
-    if not await manager.delete_thread(check_uuid(thread_id, "thread"), who.tenant):
+    thread = await owned_thread(manager, thread_id, who.tenant)
+    if not await manager.delete_thread(thread.thread_id, who.tenant):
         raise NotFoundError(f"Thread with ID {thread_id} not found")
     return Response(status_code=204)
 
@@ -152,7 +160,7 @@ async def get_state(
     graph = _graph(manager, thread)
     if graph is None:
         return dict(EMPTY_STATE)
-    return thread_state(await graph.aget_state(_config(thread.thread_id), subgraphs=subgraphs))
+    return _state(thread, await graph.aget_state(_config(thread.thread_id), subgraphs=subgraphs))
 
 
 @router.post("/threads/{thread_id}/state/checkpoint", summary="State at a checkpoint")
@@ -165,7 +173,7 @@ async def get_state_at(
     if graph is None:
         return dict(EMPTY_STATE)
     config = _config(thread.thread_id, body.checkpoint)
-    return thread_state(await graph.aget_state(config, subgraphs=body.subgraphs))
+    return _state(thread, await graph.aget_state(config, subgraphs=body.subgraphs))
 
 
 @router.get("/threads/{thread_id}/state/{checkpoint_id}", summary="State at a checkpoint id")
@@ -200,11 +208,13 @@ async def update_state(
         thread.thread_id,
         who.tenant,
         graph,
-        _config(thread.thread_id, checkpoint),
+        # The checkpoint's metadata names the thread as its tenant knows it.
+        {**_config(thread.thread_id, checkpoint), "metadata": {"thread_id": thread.public_id}},
         body.values,
         as_node=body.as_node,
+        public_id=thread.public_id,
     )
-    public = checkpoint_of(config)
+    public = public_thread_ids(checkpoint_of(config), thread.thread_id, thread.public_id)
     return {
         "checkpoint": public,
         "configurable": public,
@@ -232,7 +242,7 @@ async def _history(
         filter=body.metadata,
         before=before,
     )
-    return [thread_state(snapshot) async for snapshot in states]
+    return [_state(thread, snapshot) async for snapshot in states]
 
 
 @router.post("/threads/{thread_id}/history", summary="State history")

@@ -79,21 +79,19 @@ async def test_other_tenant_when_touching_thread_or_run_then_not_found_everywher
     assert (await owner.threads.get(thread_id))["metadata"]["secret"] == topic
 
 
-async def test_other_tenant_when_creating_same_thread_id_then_separate_or_refused(
+async def test_other_tenant_when_creating_same_thread_id_then_separate_thread(
     sdk: SdkFactory,
 ) -> None:
     owner, intruder = sdk("editor"), sdk(api_key=OTHER_TENANT_KEY)
     thread_id = (await owner.threads.create(metadata={"owner": "acme"}))["thread_id"]
 
-    try:
-        await intruder.threads.create(thread_id=thread_id, metadata={"owner": "globex"})
-    except httpx.HTTPStatusError as refused:
-        assert refused.response.status_code == 409
-    hijack = intruder.runs.create(thread_id, "quick", input={"topic": "x"}, if_not_exists="create")
-    assert await status_of(hijack) in (404, 409)
+    await intruder.threads.create(thread_id=thread_id, metadata={"owner": "globex"})
+    run = await intruder.runs.create(thread_id, "quick", input={"topic": "x"})
+    await intruder.runs.join(thread_id, run["run_id"])
 
     assert (await owner.threads.get(thread_id))["metadata"] == {"owner": "acme"}
     assert await owner.runs.list(thread_id) == []
+    assert [r["run_id"] for r in await intruder.runs.list(thread_id)] == [run["run_id"]]
 
 
 # --- roles ------------------------------------------------------------------------------------

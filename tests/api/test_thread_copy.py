@@ -1,5 +1,5 @@
-"""Thread copies (the SDK's threads.copy) and client-chosen thread ids across tenants, through
-the official langgraph_sdk on a live server."""
+"""Thread copies (the SDK's threads.copy) through the official langgraph_sdk on a live server
+(client-chosen thread ids across tenants: test_tenant_thread_ids.py)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import uuid
 
 import httpx
 import pytest
-from langgraph_sdk.errors import ConflictError, NotFoundError
+from langgraph_sdk.errors import NotFoundError
 from langgraph_sdk.schema import Command
 
 from tests.api.conftest import BOTH_DBS, OTHER_TENANT_KEY, SdkFactory
@@ -66,31 +66,6 @@ async def test_thread_copy_when_viewer_then_forbidden(sdk: SdkFactory) -> None:
         await sdk("viewer").threads.copy(thread["thread_id"])
 
     assert refused.value.response.status_code == 403
-
-
-@pytest.mark.parametrize("if_exists", ["raise", "do_nothing"])
-async def test_thread_create_when_another_tenants_id_then_same_conflict_and_theirs_untouched(
-    sdk: SdkFactory, if_exists: str
-) -> None:
-    # Thread ids are global (checkpoints are keyed by them alone): another tenant's id cannot
-    # be given out again. It is refused exactly as an id of the caller's own would be under
-    # if_exists=raise, and nothing of the owner's thread is shown or changed.
-    owner, other = sdk("editor"), sdk(api_key=OTHER_TENANT_KEY)
-    taken = (await owner.threads.create(metadata={"secret": "s"}))["thread_id"]
-    own = (await other.threads.create())["thread_id"]
-
-    with pytest.raises(ConflictError) as theirs:
-        await other.threads.create(thread_id=taken, if_exists=if_exists)
-    with pytest.raises(ConflictError) as mine:
-        await other.threads.create(thread_id=own, if_exists="raise")
-
-    assert theirs.value.response.json() == mine.value.response.json() | {
-        "detail": mine.value.response.json()["detail"].replace(own, taken),
-        "message": mine.value.response.json()["message"].replace(own, taken),
-    }
-    assert (await owner.threads.get(taken))["metadata"] == {"secret": "s"}
-    with pytest.raises(NotFoundError):
-        await other.threads.get(taken)
 
 
 async def test_thread_copy_when_id_not_a_uuid_then_422(sdk: SdkFactory) -> None:

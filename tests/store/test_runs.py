@@ -53,8 +53,8 @@ async def test_enqueue_then_pending_run_stored_and_thread_busy_with_graph_metada
     assert inflight == []
     assert run.status == "pending" and run.attempt == 0 and run.created_at == later
     assert await runs.get(run.run_id, "acme") == run
-    assert await runs.get(run.run_id, "acme", thread_id=thread_id) == run
-    assert await runs.get(run.run_id, "acme", thread_id=str(uuid.uuid4())) is None
+    assert await runs.get(run.run_id, "acme", public_thread_id=thread_id) == run
+    assert await runs.get(run.run_id, "acme", public_thread_id=str(uuid.uuid4())) is None
     thread = await threads.get(thread_id, "acme")
     assert thread.status == "busy" and thread.updated_at == later
     assert thread.metadata == {"user": "ann", "graph_id": "kpi", "assistant_id": ASSISTANT}

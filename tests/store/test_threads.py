@@ -49,11 +49,27 @@ async def test_create_when_exists_then_raise_or_return_existing(threads):
     assert again == first
 
 
-async def test_create_when_other_tenant_owns_id_then_conflict_even_with_do_nothing(threads):
+@pytest.mark.parametrize("if_exists", ["raise", "do_nothing"])
+async def test_create_when_other_tenant_owns_id_then_own_thread_under_a_key_of_its_own(
+    threads, if_exists
+):
     thread_id = tid()
-    await threads.create(thread_id, "acme", now=T0)
+    theirs = await threads.create(thread_id, "acme", {"k": "acme"}, now=T0)
+    mine = await threads.create(thread_id, "other", {"k": "other"}, now=T0, if_exists=if_exists)
+
+    assert mine.public_id == thread_id and mine.to_api()["thread_id"] == thread_id
+    assert mine.thread_id != thread_id and theirs.thread_id == thread_id
+    assert await threads.find(thread_id, "other") == mine
+    assert await threads.find(thread_id, "acme") == theirs
+    assert await threads.public_id(mine.thread_id) == thread_id
+    assert await threads.search("other", ids=[thread_id]) == ([mine], 1)
+    assert await threads.count("acme") == 1 and await threads.count("other") == 1
+    again = await threads.create(thread_id, "other", now=T0, if_exists="do_nothing")
+    assert again == mine
     with pytest.raises(ConflictError):
-        await threads.create(thread_id, "other", now=T0, if_exists="do_nothing")
+        await threads.create(thread_id, "other", now=T0)
+    assert await threads.delete(mine.thread_id, "other") is True
+    assert await threads.find(thread_id, "acme") == theirs
 
 
 async def test_other_tenant_cannot_get_patch_delete_or_find_thread(threads):
