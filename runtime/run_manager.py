@@ -321,7 +321,8 @@ class RunManager(RunControl):
 
     async def _graph_task(self, run: RunRecord, stream: RunStream) -> None:
         graph = self.graph(run.graph_id)
-        public_thread_id = await self.threads.public_id(run.thread_id)
+        # Set by the API only for a thread whose storage key is not its public id.
+        public_thread_id = run.kwargs.get("thread_public_id") or run.thread_id
         config = run_config(run, public_thread_id)
         resumed = run.attempt > 1 and await has_checkpoint_of(graph, config, run.run_id)
         stream.publish("metadata", {"run_id": run.run_id, "attempt": run.attempt})

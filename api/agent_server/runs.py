@@ -70,26 +70,46 @@ async def create_run(
         thread = await manager.threads.create(
             check_uuid(thread_id, "thread"), who.tenant, {}, now=now, if_exists="do_nothing"
         )
-    else:  # enqueue() also refuses a thread deleted meanwhile (404), in its transaction
-        thread = await owned_thread(manager, thread_id, who.tenant)
+    else:
+        thread = None  # looked up only when its storage key is not its public id, below
     assistant_id = assistant_id_of(graph_id)
-    new = NewRun(
-        run_id=str(uuid.uuid4()),
-        thread_id=thread.thread_id,
-        tenant=who.tenant,
-        assistant_id=assistant_id,
-        graph_id=graph_id,
-        metadata={**(body.metadata or {}), "assistant_id": assistant_id},
-        kwargs=body.run_kwargs(stateless=stateless),
-        multitask_strategy=body.multitask_strategy,
-    )
-    run = await manager.submit(
-        new,
-        strategy=body.multitask_strategy,
-        thread_metadata_update={"graph_id": graph_id, "assistant_id": assistant_id},
-        now=now,
-    )
-    return run, thread.public_id
+    kwargs = body.run_kwargs(stateless=stateless)
+
+    async def submit(key: str) -> RunRecord:
+        new = NewRun(
+            run_id=str(uuid.uuid4()),
+            thread_id=key,
+            tenant=who.tenant,
+            assistant_id=assistant_id,
+            graph_id=graph_id,
+            metadata={**(body.metadata or {}), "assistant_id": assistant_id},
+            kwargs=kwargs,
+            multitask_strategy=body.multitask_strategy,
+        )
+        return await manager.submit(
+            new,
+            strategy=body.multitask_strategy,
+            thread_metadata_update={"graph_id": graph_id, "assistant_id": assistant_id},
+            now=now,
+        )
+
+    if thread is not None:
+        if thread.public_id != thread.thread_id:
+            kwargs["thread_public_id"] = thread.public_id
+        return await submit(thread.thread_id), thread.public_id
+    # A thread's storage key is its public id unless another tenant had the id first (storage
+    # keys never leave the server, so no client names one): try the id as the key, and look
+    # the thread up only when the tenant has no thread under that key. enqueue() refuses a
+    # thread that is not the tenant's (404) in its transaction, storing nothing.
+    public_id = check_uuid(thread_id, "thread")
+    try:
+        return await submit(public_id), public_id
+    except NotFoundError:
+        thread = await owned_thread(manager, public_id, who.tenant)  # 404 if truly missing
+        if thread.thread_id == public_id:
+            raise
+    kwargs["thread_public_id"] = thread.public_id
+    return await submit(thread.thread_id), thread.public_id
 
 
 def _locations(
