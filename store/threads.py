@@ -1,12 +1,6 @@
 """Thread repository for the Agent-Server API: create, read, merge, search and thread state.
 
-Metadata/values filters mean: every given top-level key is present and equal (a nested object or
-list is compared whole). On PostgreSQL this runs in SQL: JSONB ``@>`` plus, for nested values,
-``doc -> key = value`` (``@>`` alone would also accept a superset of a nested object). On SQLite,
-``json_extract`` cannot tell ``true`` from ``1`` nor compare objects regardless of key order, so
-the rows matching every other filter are read for the tenant, in sort order, and the JSON filter
-runs in Python before offset/limit; the total stays exact. SQLite is the single-user store, so
-reading one tenant's threads is cheap there.
+Search filters are built in :mod:`store.thread_search`.
 """
 
 from __future__ import annotations
@@ -17,24 +11,17 @@ from datetime import datetime
 from typing import Any, Literal
 from uuid import uuid4
 
-from sqlalchemy import ColumnElement, Update, and_, delete, func, select, type_coerce, update
+from sqlalchemy import ColumnElement, Update, delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from sight.errors import ConflictError, InputValidationError, NotFoundError
+from sight.errors import ConflictError, NotFoundError
 from store.models import Run, Thread, as_utc
+from store.thread_search import ThreadFilter, count_rows, search_rows
 
 ThreadStatus = Literal["idle", "busy", "interrupted", "error"]
 # What a state update leaves: the thread's status, values and interrupts.
 ThreadState = tuple[ThreadStatus, Any, dict[str, Any]]
-SORT_COLUMNS = {
-    "thread_id": Thread.public_id,
-    "status": Thread.status,
-    "created_at": Thread.created_at,
-    "updated_at": Thread.updated_at,
-    "state_updated_at": Thread.state_updated_at,
-}
 
 
 @dataclass(frozen=True)
@@ -121,34 +108,6 @@ async def lock_thread(session: AsyncSession, thread_id: str, tenant: str | None)
     ):
         return None  # PostgreSQL: the SELECT ... FOR UPDATE below takes the lock
     return await session.scalar(select(Thread).where(*_owned(thread_id, tenant)).with_for_update())
-
-
-def _json_equal(a: Any, b: Any) -> bool:
-    # JSON equality: true is not 1 (Python says it is), object key order does not matter.
-    if isinstance(a, bool) or isinstance(b, bool):
-        return type(a) is type(b) and a == b
-    if isinstance(a, dict) and isinstance(b, dict):
-        return a.keys() == b.keys() and all(_json_equal(a[k], b[k]) for k in a)
-    if isinstance(a, list) and isinstance(b, list):
-        return len(a) == len(b) and all(map(_json_equal, a, b))
-    if isinstance(a, dict | list) or isinstance(b, dict | list):
-        return False
-    return a == b
-
-
-def _json_matches(doc: Any, wanted: dict[str, Any]) -> bool:
-    return isinstance(doc, dict) and all(
-        key in doc and _json_equal(doc[key], value) for key, value in wanted.items()
-    )
-
-
-def _pg_matches(column: Any, wanted: dict[str, Any]) -> ColumnElement[bool]:
-    doc = type_coerce(column, JSONB)
-    conditions = [doc.contains(wanted)]  # JSONB @>
-    for key, value in wanted.items():
-        if isinstance(value, dict | list):
-            conditions.append(doc[key] == type_coerce(value, JSONB))
-    return and_(*conditions)
 
 
 class ThreadRepository:
@@ -301,27 +260,16 @@ class ThreadRepository:
         sort_order: Literal["asc", "desc"] = "desc",
     ) -> tuple[list[ThreadRecord], int]:
         """Return one page of the tenant's matching threads and the total number matching."""
-        if sort_by not in SORT_COLUMNS:
-            raise InputValidationError(
-                [{"field": "sort_by", "message": f"must be one of {', '.join(SORT_COLUMNS)}"}]
-            )
-        if sort_order not in ("asc", "desc"):
-            raise InputValidationError([{"field": "sort_order", "message": "must be asc or desc"}])
-        column = SORT_COLUMNS[sort_by]
-        # thread_id breaks ties so pages never overlap or skip.
-        order = (column.asc(), Thread.thread_id.asc())
-        if sort_order == "desc":
-            order = (column.desc(), Thread.thread_id.desc())
         async with self._sessions() as session:
-            where, keep = self._filters(session, tenant, metadata, values, ids, status)
-            query = select(Thread).where(*where).order_by(*order)
-            if keep is None:
-                total = await session.scalar(select(func.count()).select_from(Thread).where(*where))
-                rows = (await session.scalars(query.limit(limit).offset(offset))).all()
-                return [_record(r) for r in rows], int(total or 0)
-            rows = (await session.scalars(query)).all()
-        matched = [r for r in map(_record, rows) if keep(r)]
-        return matched[offset : offset + limit], len(matched)
+            rows, total = await search_rows(
+                session,
+                ThreadFilter(tenant, metadata, values, ids, status),
+                limit=limit,
+                offset=offset,
+                sort_by=sort_by,
+                sort_order=sort_order,
+            )
+        return [_record(r) for r in rows], total
 
     async def count(
         self,
@@ -332,43 +280,7 @@ class ThreadRepository:
     ) -> int:
         """Count the tenant's threads matching the same filters as search."""
         async with self._sessions() as session:
-            where, keep = self._filters(session, tenant, metadata, values, None, status)
-            if keep is None:
-                total = await session.scalar(select(func.count()).select_from(Thread).where(*where))
-                return int(total or 0)
-            rows = (await session.scalars(select(Thread).where(*where))).all()
-        return sum(1 for r in map(_record, rows) if keep(r))
-
-    @staticmethod
-    def _filters(
-        session: AsyncSession,
-        tenant: str,
-        metadata: dict[str, Any] | None,
-        values: dict[str, Any] | None,
-        ids: list[str] | None,
-        status: str | None,
-    ) -> tuple[list[ColumnElement[bool]], Callable[[ThreadRecord], bool] | None]:
-        """SQL conditions, plus a Python predicate for the JSON filters SQLite cannot run."""
-        where: list[ColumnElement[bool]] = [Thread.tenant == tenant]
-        if ids is not None:
-            where.append(Thread.public_id.in_(ids))
-        if status is not None:
-            where.append(Thread.status == status)
-        if metadata is None and values is None:
-            return where, None
-        if session.bind.dialect.name == "postgresql":
-            if metadata is not None:
-                where.append(_pg_matches(Thread.metadata_, metadata))
-            if values is not None:
-                where.append(_pg_matches(Thread.values, values))
-            return where, None
-
-        def keep(record: ThreadRecord) -> bool:
-            return (metadata is None or _json_matches(record.metadata, metadata)) and (
-                values is None or _json_matches(record.values, values)
-            )
-
-        return where, keep
+            return await count_rows(session, ThreadFilter(tenant, metadata, values, None, status))
 
     async def set_state(
         self,
