@@ -34,6 +34,7 @@ from nodes.persona_generation.state import (
     PersonaState,
 )
 from nodes.persona_generation.validate import validate_request
+from tools.models.capabilities import is_capable, writes_polish
 
 
 def build_graph() -> StateGraph:
@@ -85,7 +86,24 @@ def make_context(resources: GraphResources, run: RunInfo | None = None) -> Perso
         duplicate_threshold=settings.persona_duplicate_threshold,
         context_hits=settings.persona_context_hits,
         tokens_per_persona=settings.persona_tokens_per_persona,
+        **persona_writer(settings),
     )
+
+
+def persona_writer(settings: Any) -> dict[str, Any]:
+    """The run's writer settings: model or template, and whether the model picks occupations."""
+    chain = settings.model_chain("fast")
+    writer, note = settings.persona_writer, None
+    if writer == "auto":
+        writer = "model" if writes_polish(chain) else "template"
+    if writer == "template":
+        note = (
+            f"{chain[0]} does not write Polish: stories come from the template writer "
+            "(SIGHT_PERSONA_WRITER=model calls it anyway)"
+            if settings.persona_writer == "auto"
+            else "SIGHT_PERSONA_WRITER=template: stories come from the template writer"
+        )
+    return {"writer": writer, "writer_note": note, "refine_occupation": is_capable(chain)}
 
 
 def validate_input_payload(payload: Any) -> dict[str, Any]:

@@ -6,29 +6,36 @@ prompt prefixes (llama.cpp's KV cache, Gemini's implicit caching) reuse the shar
 """
 
 SYSTEM = """Jesteś badaczem rynku, który tworzy realistyczne, syntetyczne persony mieszkańców \
-Polski. Piszesz po polsku, konkretnie i bez stereotypów. Nie zmieniasz podanych danych \
-demograficznych ani profilu psychologicznego: opisujesz osobę, która do nich pasuje.
+Polski. Piszesz po polsku, konkretnie i bez stereotypów. Nie zmieniasz podanych danych: \
+imienia, nazwiska, wieku, miejsca zamieszkania, zawodu ani profilu psychologicznego. \
+Opisujesz osobę, która do nich pasuje.
 
-Napisz: imię i nazwisko (polskie, zgodne z płcią i wiekiem), zawód, historię życia w 3-4 \
-zdaniach (w trzeciej osobie, z wiekiem i miejscem zamieszkania zgodnymi z danymi), 3-5 \
-wartości zgodnych z najważniejszymi wartościami i 3-6 zainteresowań.
+Napisz historię życia tej osoby w 3-4 zdaniach, w trzeciej osobie, po polsku, z jej imieniem, \
+wiekiem i miejscem zamieszkania zgodnymi z danymi; do tego 3-5 wartości zgodnych z jej \
+najważniejszymi wartościami i 3-6 różnych zainteresowań (krótkie polskie określenia).
 
 Segment: {segment_name}.
 Kontekst segmentu z bazy wiedzy:
 {context}"""
 
+# The instructions alone (no data, no context): an answer copying a run of them is an echo.
+INSTRUCTIONS = SYSTEM.split("\n\nSegment:")[0]
+
 PERSONA = """Persona:
+- imię i nazwisko: {first_name} {last_name}
 - płeć: {gender}
 - wiek: {age} lat (rocznik {birth_year})
 - wykształcenie: {education}
+- zawód: {occupation}
 - dochód netto miesięcznie: {income_bracket}
 - miejsce zamieszkania: {location}
 - Wielka Piątka (0-1): {big_five}
 - najważniejsze wartości (Schwartz): {top_values}
 - wymiary kulturowe Hofstede (0-100): {hofstede}
-- imiona: {first_names}; nazwiska: {last_names}
-- pasujące zawody: {occupations}
-- pasujące zainteresowania: {interests}{feedback}"""
+- pasujące zainteresowania: {interests}{occupation_choice}{feedback}"""
+
+# Only a capable provider may change the occupation, and only to one of the table's options.
+OCCUPATION_CHOICE = "\n- zawód możesz zmienić tylko na jeden z: {options}"
 
 FEEDBACK = "\n\nPoprzednia wersja tej persony została odrzucona. Popraw te problemy:\n{problems}"
 
@@ -56,11 +63,9 @@ Wymień konkretne niespójności."""
 # in English, are for users). The checker's message follows in brackets as evidence.
 FIX_BY_CODE = {
     "story_not_polish": "Napisz historię po polsku.",
-    "name_gender_mismatch": "Wybierz imię zgodne z płcią persony.",
-    "surname_gender_mismatch": "Użyj formy nazwiska zgodnej z płcią (np. -ski / -ska).",
-    "name_unknown": "Użyj polskiego imienia, np. z podpowiedzi.",
     "occupation_education_mismatch": "Wybierz zawód zgodny z wykształceniem persony.",
     "occupation_age_mismatch": "Wybierz zawód zgodny z wiekiem persony.",
+    "occupation_not_offered": "Zawód wybierz tylko spośród podanych.",
     "story_gender_mismatch": "Użyj form czasowników zgodnych z płcią persony.",
     "story_age_mismatch": "Podaj w historii wiek zgodny z danymi.",
     "story_too_short": "Napisz dłuższą historię (3-4 zdania).",
@@ -68,6 +73,11 @@ FIX_BY_CODE = {
     "values_misaligned": "Wartości mają odpowiadać najważniejszym wartościom z profilu.",
     "too_few_items": "Podaj co najmniej 3 różne wartości i 3 różne zainteresowania.",
     "story_name_mismatch": "W historii używaj imienia i nazwiska persony.",
+    "text_repetitive": "Nie powtarzaj słów ani zdań; każde zdanie ma mówić coś nowego.",
+    "text_echoes_prompt": "Nie przepisuj poleceń ani opisu danych; opisz osobę własnymi słowami.",
+    "text_placeholder": "Zamiast symboli zastępczych wpisz konkretne treści.",
+    "text_mixed_language": "Pisz wyłącznie po polsku.",
+    "items_repeat": "Wartości i zainteresowania mają się od siebie różnić.",
     "structured_output_invalid": "Odpowiedz poprawnym obiektem JSON zgodnym ze schematem.",
 }
 DUPLICATE_FIX = (

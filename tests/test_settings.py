@@ -14,7 +14,21 @@ def test_settings_when_nothing_set_then_sqlite_in_data_dir_and_local_models(tmp_
     settings = load_settings(data_dir=tmp_path, _env_file=None)
     assert settings.database_url_resolved == f"sqlite+aiosqlite:///{tmp_path / 'sight.db'}"
     assert not settings.is_postgres
+    assert settings.model_chain("fast") == ["local/qwen2.5-1.5b"]
+    assert settings.model_chain("deep") == ["local/qwen2.5-1.5b"]
+
+
+def test_settings_when_local_model_set_then_both_roles_of_the_local_preset_run_it(monkeypatch):
+    monkeypatch.setenv("SIGHT_LOCAL_MODEL", "smollm2-135m")
+    monkeypatch.setenv("XDG_CACHE_HOME", "/tmp/cache")
+    settings = load_settings(_env_file=None)
     assert settings.model_chain("fast") == ["local/smollm2-135m"]
+    assert settings.model_chain("deep") == ["local/smollm2-135m"]
+    assert str(settings.local_models_dir) == "/tmp/cache/sight/models"
+    # an explicit chain still wins over the preset
+    assert load_settings(model_fast="local/qwen2.5-1.5b", _env_file=None).model_chain("fast") == [
+        "local/qwen2.5-1.5b"
+    ]
 
 
 def test_settings_when_postgres_url_then_psycopg_driver():
@@ -52,6 +66,8 @@ def test_settings_when_env_vars_then_read_with_prefix(monkeypatch):
         ({"prices_per_1k": {"gemini/x": (-1.0, 0.0)}}, "SIGHT_PRICES_PER_1K"),
         ({"model_fast": "local/bielik-11b"}, "SIGHT_LOCAL_MODEL_PATH"),
         ({"model_deep": "local/~/models/typo.gguf"}, "local/smollm2-135m"),
+        ({"local_model": "bielik"}, "SIGHT_LOCAL_MODEL"),
+        ({"local_repeat_penalty": 0.5}, "SIGHT_LOCAL_REPEAT_PENALTY"),
     ],
 )
 def test_settings_when_invalid_then_error_says_what_to_set(overrides, expected):

@@ -25,17 +25,16 @@ def _first(items: str) -> str:
 
 
 def narrative_for(prompt: str) -> dict[str, Any]:
-    """A narrative that fits the prompt's demographics (what a good model would write)."""
+    """A story that fits the prompt's persona (what a good model would write)."""
     gender, age = _line(prompt, "płeć"), int(_line(prompt, "wiek").split()[0])
     location = _line(prompt, "miejsce zamieszkania")
-    first_names, last_names = _line(prompt, "imiona").split("; nazwiska: ")
-    job = _first(_line(prompt, "pasujące zawody"))
+    first, last = _line(prompt, "imię i nazwisko").split(" ", 1)
+    job = _line(prompt, "zawód")
     interests = [i.strip() for i in _line(prompt, "pasujące zainteresowania").split(",")]
     values = [v.strip() for v in _line(prompt, "najważniejsze wartości \\(Schwartz\\)").split(",")]
     woman = gender == "kobieta"
     lived = "mieszkała" if woman else "mieszkał"
     started = "zaczęła" if woman else "zaczął"
-    first, last = _first(first_names), _first(last_names)
     place = location if location[0].isupper() else "w niewielkiej miejscowości"
     story = (
         f"{first} {last} ma {age} lat i mieszka: {place}. Od lat {lived} w tej okolicy i "
@@ -44,9 +43,6 @@ def narrative_for(prompt: str) -> dict[str, Any]:
         f"Najbardziej ceni {values[0]}."
     )
     return {
-        "first_name": first,
-        "last_name": last,
-        "occupation": job,
         "background_story": story,
         "values": values[:3],
         "interests": (interests + ["spacery", "muzyka", "gotowanie"])[:3],

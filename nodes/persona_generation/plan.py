@@ -14,7 +14,7 @@ from nodes.persona_generation.validate import validate_request
 from prompts import persona_generation as prompts
 from sight.errors import SightError
 from tools import population
-from tools.persona import names, occupations
+from tools.persona.identity import choose_identity
 from tools.persona.psychographics import sample_psychographics
 from tools.persona.sampling import sample_demographics
 
@@ -23,6 +23,7 @@ log = logging.getLogger(__name__)
 # at most one batch's calls.
 BATCH_SIZE = 25
 CONTEXT_CHARS = 350  # per retrieved chunk, in the prompt (small local models: 2k context)
+TEXT_SEED_STRIDE = 100_003  # > personas per run, so slots of different seeds do not collide
 
 
 def validate_input(state: PersonaState, runtime: Runtime[PersonaContext]) -> dict[str, Any]:
@@ -139,21 +140,20 @@ async def retrieve_context(state: PersonaState, runtime: Runtime[PersonaContext]
     return {"contexts": contexts}
 
 
-def _slot(index: int, seg: dict[str, Any], person: Any, rng: np.random.Generator) -> dict:
+def _slot(
+    index: int, seg: dict[str, Any], person: Any, rng: np.random.Generator, seed: int
+) -> dict:
     demo = person.as_dict()
     psycho = sample_psychographics(demo["age"], demo["gender"], rng)
-    first, last = names.suggest_names(demo["gender"], demo["birth_year"], rng)
-    jobs = occupations.suggest_occupations(
-        demo["age"], demo["gender"], demo["education"], demo["income_bracket"], rng
-    )
     return {
         "index": index,
         "segment_id": seg["segment_id"],
         "segment_name": seg["segment_name"],
         "demographics": demo,
         **psycho,
-        "name_hints": {"first_names": first, "last_names": last},
-        "occupation_hints": jobs,
+        "identity": choose_identity(demo, rng),
+        # The template writer's own stream: the same slot always reads the same.
+        "text_seed": seed * TEXT_SEED_STRIDE + index,
     }
 
 
@@ -165,7 +165,7 @@ def sample_profiles(state: PersonaState, runtime: Runtime[PersonaContext]) -> di
     for seg in request["segments"]:
         segment = population.Segment(**seg["segment"])
         for person in sample_demographics(segment, seg["count"], rng, year=request["year"]):
-            slots.append(_slot(len(slots), seg, person, rng))
+            slots.append(_slot(len(slots), seg, person, rng, request["seed"]))
     (runtime.context or PersonaContext()).size_run(len(slots))
     runtime.stream_writer({"event": "sampled", "total": len(slots)})
     return {"slots": slots}

@@ -67,6 +67,22 @@ def _psychographics(slots: list[dict[str, Any]]) -> dict[str, Any]:
     return summary
 
 
+def _writers(kept: list[dict[str, Any]], max_attempts: int) -> dict[str, Any]:
+    """Who wrote the stored narratives, and how often the model's text passed the checks."""
+    by_writer = Counter(d.get("writer", "model") for d in kept)
+    reasons = Counter(r["code"] for d in kept for r in d.get("writer_reasons") or [])
+    tried = [d for d in kept if any(a.get("writer", "model") == "model" for a in d["attempt_log"])]
+    passed = [d for d in tried if d.get("writer", "model") == "model"]
+    return {
+        "model": by_writer["model"],
+        "template": by_writer["template"],
+        "template_reasons": dict(reasons.most_common()),
+        # Of the personas the model wrote for: the share whose model text was kept.
+        "model_pass_rate": round(len(passed) / len(tried), 4) if tried else None,
+        "model_attempts": max_attempts,
+    }
+
+
 def _notes(drafts: list[dict[str, Any]]) -> list[str]:
     """Say what the run could not check (never silently)."""
     failed = [d for d in drafts if d.get("embedding_error")]
@@ -84,7 +100,8 @@ def validate_set(state: PersonaState, runtime: Runtime[PersonaContext]) -> dict[
     request = state["request"]
     kept = _kept(state)
     drafts = list(state["drafts"].values())
-    attempts = [a for d in drafts for a in d["attempt_log"]]
+    # Model attempts only: a template entry is no structured output and no regeneration.
+    attempts = [a for d in drafts for a in d["attempt_log"] if a.get("writer", "model") == "model"]
     groups, constraint_failures = {}, []
     for seg in request["segments"]:
         segment = population.Segment(**seg["segment"])
@@ -124,9 +141,10 @@ def validate_set(state: PersonaState, runtime: Runtime[PersonaContext]) -> dict[
             if attempts
             else None,
         },
-        "regenerations": len(attempts) - len(drafts),
+        "regenerations": sum(len(d["attempt_log"]) - 1 for d in drafts),
         "near_duplicate_rate": round(len(duplicate_log) / len(attempts), 4) if attempts else None,
         "scores": _scores(scores),
+        "writer": _writers([d for _, d in kept], ctx.max_attempts),
         "issue_counts": dict(codes.most_common()),
         "psychographics": _psychographics([s for s, _ in kept]) if kept else {},
         "usage": ctx.models.usage.as_dict() if ctx.models is not None else None,
@@ -176,6 +194,9 @@ def persona_record(
             "attempts": draft["attempts"],
             "attempt_log": draft["attempt_log"],
             "top_values": slot["top_values"],
+            # Who wrote the text: "model", or "template" with why the model's was not kept.
+            "writer": draft.get("writer", "model"),
+            "writer_reasons": draft.get("writer_reasons") or [],
             "birth_year": demo["birth_year"],
         },
         "rag_metadata": state["contexts"][slot["segment_id"]],

@@ -54,7 +54,11 @@ def _feedback(draft: dict[str, Any], duplicate: tuple[int, float] | None) -> lis
 def review_personas(
     state: PersonaState, runtime: Runtime[PersonaContext]
 ) -> Command[Literal["write_personas", "validate_set"]]:
-    """Regenerate drafts that failed (invalid, below the score floor, near-duplicate)."""
+    """Regenerate drafts that failed (invalid, below the score floor, near-duplicate).
+
+    A model draft that still fails after ``max_attempts`` (or whose model call failed) goes
+    back once more, to the template writer; a template draft is final.
+    """
     ctx = runtime.context or PersonaContext()
     drafts = state["drafts"]
     duplicates = find_duplicates(list(drafts.values()), ctx.duplicate_threshold)
@@ -67,18 +71,22 @@ def review_personas(
         if dup is not None:
             marked[key] = {"index": dup[0], "cosine": round(dup[1], 4)}
         failed = not draft["valid"] or draft["score"] < ctx.min_score or dup is not None
-        if failed and draft["attempts"] < ctx.max_attempts:
-            slot = slots[draft["index"]]
-            retry.append(
-                WriteTask(
-                    slot=slot,
-                    context=contexts[slot["segment_id"]],
-                    attempt=draft["attempts"] + 1,
-                    feedback=_feedback(draft, dup),
-                    previous={**draft, "duplicate_of": marked.get(key)},
-                    total=len(slots),
-                )
+        if not failed or draft.get("writer", "model") == "template":
+            continue
+        # The model gets its attempts; then (or at once, after a failed call) the floor.
+        floor = draft.get("template_next") or draft["attempts"] >= ctx.max_attempts
+        slot = slots[draft["index"]]
+        retry.append(
+            WriteTask(
+                slot=slot,
+                context=contexts[slot["segment_id"]],
+                attempt=draft["attempts"] + 1,
+                feedback=[] if floor else _feedback(draft, dup),
+                previous={**draft, "duplicate_of": marked.get(key)},
+                total=len(slots),
+                template_only=bool(floor),
             )
+        )
     runtime.stream_writer(
         {
             "event": "reviewed",

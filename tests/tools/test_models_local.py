@@ -1,4 +1,4 @@
-"""The local provider really generates with the bundled SmolLM2-135M (llama.cpp)."""
+"""The local provider really generates with the bundled SmolLM2-135M (llama.cpp), pinned."""
 
 from __future__ import annotations
 
@@ -22,7 +22,9 @@ class Colour(BaseModel):
 
 @pytest.fixture
 def local_settings(tmp_path):
-    return load_settings(data_dir=tmp_path, provider="local", _env_file=None)
+    return load_settings(
+        data_dir=tmp_path, provider="local", local_model="smollm2-135m", _env_file=None
+    )
 
 
 async def test_structured_answer_is_grammar_constrained_and_validated(local_settings) -> None:

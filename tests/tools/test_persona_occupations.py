@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import numpy as np
 import pytest
 
 from tools.persona.occupations import (
     match_occupations,
     occupation_issues,
     occupations,
-    suggest_occupations,
 )
 from tools.population import EDUCATION_LEVELS, INCOME_BRACKETS
 
@@ -44,44 +42,6 @@ def test_data_when_loaded_then_every_entry_uses_known_levels_and_brackets():
 )
 def test_match_occupations_when_inflected_or_longer_then_found(text, expected):
     assert match_occupations(text)[0].masculine == expected
-
-
-def test_suggest_occupations_when_woman_then_feminine_forms_that_fit():
-    picks = suggest_occupations(
-        34, "kobieta", "wyższe", "7500-10000 PLN", np.random.default_rng(0), k=3
-    )
-    assert len(picks) == 3
-    for form in picks:
-        occ = _entry(form)
-        assert form == occ.feminine
-        assert occ.age_min <= 34 <= occ.age_max
-        assert "7500-10000 PLN" in occ.income
-
-
-def test_suggest_occupations_when_basic_education_then_nothing_needs_more():
-    rng = np.random.default_rng(5)
-    for _ in range(20):
-        for form in suggest_occupations(40, "mężczyzna", "podstawowe", "3000-5000 PLN", rng):
-            assert _entry(form).education == "podstawowe"
-            assert form == _entry(form).masculine
-
-
-def test_suggest_occupations_when_seeded_then_deterministic():
-    args = (25, "osoba niebinarna", "średnie", "<3000 PLN")
-    a = suggest_occupations(*args, np.random.default_rng(9))
-    b = suggest_occupations(*args, np.random.default_rng(9))
-    assert a == b
-
-
-def test_suggest_occupations_when_70_then_retirement_offered():
-    rng = np.random.default_rng(1)
-    picks = {
-        p
-        for _ in range(10)
-        for p in suggest_occupations(70, "kobieta", "średnie", "<3000 PLN", rng)
-    }
-    assert "emerytka" in picks
-    assert "studentka" not in picks
 
 
 def test_occupation_issues_when_fits_then_none():

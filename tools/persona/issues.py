@@ -9,8 +9,21 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
+# Degenerate text (tools/text_checks.py), text in another language and a failed model call
+# fail a persona outright: such text is regenerated, then replaced by the template writer.
+FAIL = 100
 PENALTIES: dict[str, int] = {
-    "story_not_polish": 25,
+    "text_repetitive": FAIL,
+    "text_echoes_prompt": FAIL,
+    "text_placeholder": FAIL,
+    "text_not_polish": FAIL,
+    "text_mixed_language": FAIL,
+    "items_repeat": FAIL,
+    "story_not_polish": FAIL,
+    "model_error": FAIL,
+    "structured_output_invalid": FAIL,
+    "story_name_mismatch": 40,
+    "occupation_not_offered": 10,
     "name_gender_mismatch": 20,
     "surname_gender_mismatch": 15,
     "occupation_education_mismatch": 15,
@@ -22,7 +35,6 @@ PENALTIES: dict[str, int] = {
     "story_location_mismatch": 10,
     "values_misaligned": 10,
     "too_few_items": 5,
-    "story_name_mismatch": 5,
 }
 
 

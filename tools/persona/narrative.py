@@ -20,13 +20,18 @@ from tools.persona.issues import Issue, issue
 from tools.persona.names import first_name_sex, name_issues
 from tools.persona.occupations import occupation_issues
 from tools.persona.places import cities_in
-from tools.polish_text import fold, is_known, language_of, term_of, tokens
+from tools.polish_text import fold, term_of, tokens
 from tools.population import FEMALE, MALE, NATIONAL, normalise_city
+from tools.text_checks import (
+    TextProblem,
+    echo_problems,
+    item_problems,
+    placeholder_problems,
+    text_problems,
+)
 
 MIN_STORY_CHARS = 150
 MIN_ITEMS = 3
-LANGUAGE_SAMPLE_CHARS = 240
-MIN_POLISH_SHARE = 0.5  # of words the Polish dictionary knows; names and places are unknown
 AGE_TOLERANCE = 1
 
 
@@ -164,14 +169,6 @@ def _expresses(text: str, keyword: str) -> bool:
     )
 
 
-def _is_polish(story: str) -> bool:
-    words = [t for t in tokens(story, drop_stopwords=False) if not t.isdigit()]
-    # The language detector's cost grows with the text; its first sentences decide it.
-    if not words or language_of(story[:LANGUAGE_SAMPLE_CHARS]) != "pl":
-        return False
-    return sum(is_known(t) for t in words) / len(words) >= MIN_POLISH_SHARE
-
-
 def _past_form(word: str) -> tuple[str, int] | None:
     """(gender, person) of a lower-cased gendered past-tense verb form, None for other words."""
     form = next((f for pattern, f in _PAST_FORMS if pattern.search(word)), None)
@@ -279,8 +276,28 @@ def _name_story_issues(story: str, first_name: str, last_name: str) -> list[Issu
     return []
 
 
-def narrative_issues(narrative: Mapping[str, Any], profile: Mapping[str, Any]) -> list[Issue]:
-    """Check a persona's narrative against its profile; return every issue found."""
+def _text_issues(narrative: Mapping[str, Any], prompt: str) -> list[Issue]:
+    """Degenerate text (loops, echoes, placeholders, English) in the story and the lists."""
+    story = str(narrative.get("background_story") or "")
+    named = [str(narrative.get(k) or "") for k in ("first_name", "last_name", "occupation")]
+    # The story's language keeps its own code (API clients filter on "story_not_polish").
+    problems = [
+        TextProblem("story_not_polish", p.message) if p.code == "text_not_polish" else p
+        for p in text_problems(story, prompt)
+    ]
+    for field in ("values", "interests"):
+        problems += item_problems(list(narrative.get(field) or []))
+    problems += [p for n in named for p in (*echo_problems(n), *placeholder_problems(n))]
+    return [issue(p.code, p.message) for p in problems]
+
+
+def narrative_issues(
+    narrative: Mapping[str, Any], profile: Mapping[str, Any], prompt: str = ""
+) -> list[Issue]:
+    """Check a persona's narrative against its profile; return every issue found.
+
+    ``prompt`` is the instruction text the model was given: an answer copying it is an echo.
+    """
     story = str(narrative.get("background_story") or "")
     first, last = str(narrative.get("first_name") or ""), str(narrative.get("last_name") or "")
     gender, age = profile.get("gender", ""), profile.get("age")
@@ -288,8 +305,7 @@ def narrative_issues(narrative: Mapping[str, Any], profile: Mapping[str, Any]) -
     education, income = profile.get("education", ""), profile.get("income_bracket", "")
     found = name_issues(first, last, gender, birth_year or 0)
     found += occupation_issues(str(narrative.get("occupation") or ""), age or 0, education, income)
-    if story.strip() and not _is_polish(story):
-        found.append(issue("story_not_polish", "the background story is not written in Polish."))
+    found += _text_issues(narrative, prompt)
     if (length := len(story.strip())) < MIN_STORY_CHARS:
         message = f"the story has {length} characters, fewer than {MIN_STORY_CHARS}."
         found.append(issue("story_too_short", message))

@@ -1,4 +1,4 @@
-"""Polish occupations: suggest ones that fit a person, and check the one a model wrote.
+"""Polish occupations: the ones that fit a person, and a check of one a model wrote.
 
 Each occupation in ``data/persona/occupations_pl.json`` has masculine and feminine forms, the
 lowest education it usually needs, a typical age range and income brackets. Free text is
@@ -15,11 +15,9 @@ from dataclasses import dataclass
 from functools import cache, lru_cache
 from pathlib import Path
 
-import numpy as np
-
 from tools.persona.issues import Issue, issue
 from tools.polish_text import fold
-from tools.population import EDUCATION_LEVELS, FEMALE, MALE, NONBINARY
+from tools.population import EDUCATION_LEVELS, FEMALE
 
 DATA_FILE = Path(__file__).parent.parent / "data" / "persona" / "occupations_pl.json"
 # Years outside an occupation's typical range before it reads as a contradiction
@@ -92,7 +90,7 @@ def match_occupations(text: str) -> list[Occupation]:
 
 
 @lru_cache(maxsize=8192)
-def _tiers(age: int, education: str, income_bracket: str) -> tuple[tuple[int, ...], ...]:
+def tiers(age: int, education: str, income_bracket: str) -> tuple[tuple[int, ...], ...]:
     """Indices of the occupations fitting education+age+income, education+age, education."""
     level = _rank(education)
     educated = [i for i, o in enumerate(occupations()) if _rank(o.education) <= level]
@@ -102,27 +100,6 @@ def _tiers(age: int, education: str, income_bracket: str) -> tuple[tuple[int, ..
         tuple(i for i in educated if table[i].fits_age(age)),
         tuple(educated),
     )
-
-
-def suggest_occupations(
-    age: int, gender: str, education: str, income_bracket: str, rng: np.random.Generator, k: int = 3
-) -> list[str]:
-    """Suggest ``k`` occupations whose education, age range and income fit the person.
-
-    The income condition is dropped first, then the age one, when too few fit all three.
-    A non-binary person gets either grammatical form, drawn at random.
-    """
-    chosen: list[int] = []
-    for tier in _tiers(age, education, income_bracket):
-        rest = [i for i in tier if i not in chosen]
-        if rest and len(chosen) < k:
-            picks = rng.choice(len(rest), size=min(k - len(chosen), len(rest)), replace=False)
-            chosen.extend(rest[i] for i in picks)
-    forms = []
-    for occ in (occupations()[i] for i in chosen):
-        as_gender = gender if gender != NONBINARY else (FEMALE, MALE)[int(rng.integers(2))]
-        forms.append(occ.form(as_gender))
-    return forms
 
 
 def occupation_issues(
