@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tools.persona.issues import PENALTIES
+from tools.persona.scoring import score
 from tools.persona.narrative import (
     SCHWARTZ_VALUES,
     cities_in,
@@ -230,10 +231,10 @@ def test_narrative_issues_when_value_is_inflected_form_then_aligned():
     assert "values_misaligned" not in _codes(narrative)
 
 
-def test_narrative_issues_when_items_repeat_then_too_few():
+def test_narrative_issues_when_items_repeat_then_the_persona_fails():
     narrative = _narrative(interests=["Rower", "rower", "kryminały"])
-    assert _codes(narrative) == ["too_few_items"]
-    assert PENALTIES["too_few_items"] == 5
+    assert _codes(narrative) == ["items_repeat", "too_few_items"]
+    assert score([i.as_dict() for i in narrative_issues(narrative, PROFILE)]) == 0
 
 
 @pytest.mark.parametrize(
