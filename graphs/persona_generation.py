@@ -82,7 +82,6 @@ def make_context(resources: GraphResources, run: RunInfo | None = None) -> Perso
         run_id=run_id,
         tenant=run.tenant if run else "default",
         min_score=settings.persona_min_score,
-        max_attempts=settings.persona_max_attempts,
         duplicate_threshold=settings.persona_duplicate_threshold,
         context_hits=settings.persona_context_hits,
         tokens_per_persona=settings.persona_tokens_per_persona,
@@ -90,8 +89,12 @@ def make_context(resources: GraphResources, run: RunInfo | None = None) -> Perso
     )
 
 
+LOCAL_MAX_ATTEMPTS = 2
+
+
 def persona_writer(settings: Any) -> dict[str, Any]:
-    """The run's writer settings: model or template, and whether the model picks occupations."""
+    """The run's writer settings: model or template, whether the model picks occupations, and
+    the model's attempts per persona (on a local model, one retry unless set explicitly)."""
     chain = settings.model_chain("fast")
     writer, note = settings.persona_writer, None
     if writer == "auto":
@@ -103,7 +106,15 @@ def persona_writer(settings: Any) -> dict[str, Any]:
             if settings.persona_writer == "auto"
             else "SIGHT_PERSONA_WRITER=template: stories come from the template writer"
         )
-    return {"writer": writer, "writer_note": note, "refine_occupation": is_capable(chain)}
+    attempts = settings.persona_max_attempts
+    if chain[0].startswith("local/") and "persona_max_attempts" not in settings.model_fields_set:
+        attempts = min(attempts, LOCAL_MAX_ATTEMPTS)  # one retry: a local call takes ~30 s
+    return {
+        "writer": writer,
+        "writer_note": note,
+        "refine_occupation": is_capable(chain),
+        "max_attempts": attempts,
+    }
 
 
 def validate_input_payload(payload: Any) -> dict[str, Any]:

@@ -10,7 +10,7 @@ import pytest
 from langgraph.checkpoint.memory import InMemorySaver
 
 from evals.persona_generation.fakes import embed, write_narrative
-from graphs.persona_generation import build_graph
+from graphs.persona_generation import build_graph, persona_writer
 from nodes.persona_generation.state import PersonaContext
 from sight.errors import InputValidationError, ModelError
 from tests.tools.model_fakes import policy_settings
@@ -395,3 +395,36 @@ async def test_generate_when_segments_written_as_marketers_do_then_personas_in_m
     assert readings["wies"]["location_mapping"]["settlement_classes"] == ["wieś"]
     assert readings["slask"]["income_mapping"]["ranges_pln"] == [[5000.0, 7000.0]]
     assert personas[0]["segment"]["settlement_classes"] in (["wieś"], [])
+
+
+@pytest.mark.parametrize(
+    ("env", "writer", "attempts", "refine"),
+    [
+        ({"model_fast": ["local/smollm2-135m"]}, "template", 2, False),
+        ({"model_fast": ["local/qwen2.5-1.5b"]}, "model", 2, False),
+        ({"model_fast": ["local/qwen2.5-1.5b"], "persona_max_attempts": 4}, "model", 4, False),
+        ({"model_fast": ["local/smollm2-135m"], "persona_writer": "model"}, "model", 2, False),
+        ({"model_fast": ["gemini/gemini-2.5-flash"], "google_api_key": "k"}, "model", 3, True),
+        (
+            {
+                "model_fast": ["gemini/gemini-2.5-flash"],
+                "google_api_key": "k",
+                "persona_writer": "template",
+            },
+            "template",
+            3,
+            True,
+        ),
+    ],
+)
+def test_persona_writer_when_settings_then_writer_attempts_and_refinement(
+    tmp_path, env, writer, attempts, refine
+):
+    settings = policy_settings(tmp_path, **env)
+    chosen = persona_writer(settings)
+    assert (chosen["writer"], chosen["max_attempts"], chosen["refine_occupation"]) == (
+        writer,
+        attempts,
+        refine,
+    )
+    assert (chosen["writer_note"] is None) == (writer == "model")
