@@ -260,3 +260,25 @@ def test_value_phrases_when_keys_given_then_polish_labels():
     ]
     assert len(SCHWARTZ_VALUES) == 10
     assert all(5 <= len(v.keywords) <= 10 for v in SCHWARTZ_VALUES.values())
+
+
+def test_narrative_issues_when_story_gives_a_job_the_profile_rules_out_then_mismatch():
+    story = (
+        "Anna Nowak ma 34 lata i mieszka w Kielcach. Od lat pracuje jako lekarka w szpitalu "
+        "wojewódzkim i lubi swoją pracę. W weekendy jeździ na rowerze po okolicznych lasach."
+    )
+    profile = {**PROFILE, "education": "średnie"}
+    narrative = _narrative(occupation="kasjerka", background_story=story)
+    codes = [i.code for i in narrative_issues(narrative, profile)]
+    assert "story_occupation_mismatch" in codes
+
+
+def test_narrative_issues_when_someone_else_has_the_job_then_no_mismatch():
+    story = (
+        "Anna Nowak ma 34 lata i mieszka w Kielcach. Pracuje jako kasjerka, a jej mąż jest "
+        "lekarzem w szpitalu wojewódzkim. W weekendy jeździ na rowerze po okolicznych lasach."
+    )
+    profile = {**PROFILE, "education": "średnie"}
+    narrative = _narrative(occupation="kasjerka", background_story=story)
+    codes = [i.code for i in narrative_issues(narrative, profile)]
+    assert "story_occupation_mismatch" not in codes

@@ -23,6 +23,7 @@ PENALTIES: dict[str, int] = {
     "model_error": FAIL,
     "structured_output_invalid": FAIL,
     "story_name_mismatch": 40,
+    "story_occupation_mismatch": 30,
     "occupation_not_offered": 10,
     "name_gender_mismatch": 20,
     "surname_gender_mismatch": 15,

@@ -18,7 +18,7 @@ import simplemma
 
 from tools.persona.issues import Issue, issue
 from tools.persona.names import first_name_sex, name_issues
-from tools.persona.occupations import occupation_issues
+from tools.persona.occupations import match_occupations, occupation_issues
 from tools.persona.places import cities_in
 from tools.polish_text import fold, term_of, tokens
 from tools.population import FEMALE, MALE, NATIONAL, normalise_city
@@ -276,6 +276,31 @@ def _name_story_issues(story: str, first_name: str, last_name: str) -> list[Issu
     return []
 
 
+_JOB_CUE = re.compile(r"\b(?:pracuj\w*|pracowal\w*|zatrudnion\w*|z zawodu|zawodowo)\b\W+")
+JOB_WINDOW = 40  # characters after a cue ("pracuje jako ...") where the job is named
+
+
+def _story_occupation_issues(story: str, occupation: str, age: int, education: str) -> list[Issue]:
+    """The story says the persona works as something else, which their profile rules out.
+
+    Only a job named right after "pracuje (jako)", "z zawodu" and the like counts, so other
+    people's jobs and passing mentions ("jeździ do lekarzy") do not; a job the profile allows
+    (a side job) is not flagged either.
+    """
+    own = {o.masculine for o in match_occupations(occupation)}
+    folded = fold(story)
+    for cue in _JOB_CUE.finditer(folded):
+        named = match_occupations(folded[cue.end() : cue.end() + JOB_WINDOW])
+        if not named or named[0].masculine in own:
+            continue
+        if occupation_issues(named[0].masculine, age, education, ""):
+            message = (
+                f"the story says the persona works as {named[0].masculine!r}, not {occupation!r}."
+            )
+            return [issue("story_occupation_mismatch", message)]
+    return []
+
+
 def _text_issues(narrative: Mapping[str, Any], prompt: str) -> list[Issue]:
     """Degenerate text (loops, echoes, placeholders, English) in the story and the lists."""
     story = str(narrative.get("background_story") or "")
@@ -306,6 +331,9 @@ def narrative_issues(
     found = name_issues(first, last, gender, birth_year or 0)
     found += occupation_issues(str(narrative.get("occupation") or ""), age or 0, education, income)
     found += _text_issues(narrative, prompt)
+    found += _story_occupation_issues(
+        story, str(narrative.get("occupation") or ""), age or 0, education
+    )
     if (length := len(story.strip())) < MIN_STORY_CHARS:
         message = f"the story has {length} characters, fewer than {MIN_STORY_CHARS}."
         found.append(issue("story_too_short", message))
