@@ -88,7 +88,9 @@ def _better(new: dict[str, Any], old: dict[str, Any] | None) -> dict[str, Any]:
     # A near-duplicate's text must not survive as the better attempt.
     old_ok = old["valid"] and not old.get("duplicate_of")
     keep = new if new["valid"] and (not old_ok or new["score"] >= old["score"]) else old
-    return {**keep, "attempts": new["attempts"], "attempt_log": log}
+    # A failed call sends the slot to the template writer whichever attempt is kept.
+    flag = {"template_next": True} if new.get("template_next") else {}
+    return {**keep, "attempts": new["attempts"], "attempt_log": log, **flag}
 
 
 async def write_personas(batch: WriteBatch, runtime: Runtime[PersonaContext]) -> dict[str, Any]:
