@@ -15,6 +15,7 @@ from rich.markup import escape
 from cli.console import console, fail
 from cli.inputs import read_input
 from cli.knowledge import knowledge_app
+from cli.models import prepare_models
 from cli.serve import is_loopback, prepare_serve
 from sight.errors import NotFoundError, SightError
 from sight.settings import get_settings
@@ -60,6 +61,8 @@ def run(
     except NotFoundError as exc:
         fail(exc, usage=True)
 
+    prepare_models(get_settings())
+
     async def main() -> dict[str, Any]:
         async with open_resources(get_settings()) as resources:
             return await run_graph(
@@ -93,6 +96,7 @@ def eval_(
         if not sep or not key:
             fail(SightError(f"--option {item!r} must be KEY=VALUE"), usage=True)
         options[key] = value
+    prepare_models(get_settings())
     try:
         report = asyncio.run(run_suite(suite, get_settings(), report_dir, options))
     except NotFoundError as exc:  # the suite itself: a usage error, like an unknown graph
@@ -125,6 +129,7 @@ def serve(
         asyncio.run(check_run_lock(settings))
     except SightError as exc:
         fail(exc)
+    prepare_models(settings)
     level = settings.log_level.lower()
     level = level if level in uvicorn.config.LOG_LEVELS else "info"
     logging.basicConfig(

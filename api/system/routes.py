@@ -27,7 +27,7 @@ from sight.errors import ModelError
 from sight.settings import Role, Settings
 from tools.models import parse_model_ref
 from tools.models.classify import describe_error
-from tools.models.factory import local_model_path
+from tools.models.factory import local_model_status
 
 router = APIRouter(tags=["system"])
 
@@ -205,8 +205,7 @@ def _check_model(ref: str, settings: Settings, ollama: set[str] | str) -> Check:
     try:
         parsed = parse_model_ref(ref)
         if parsed.provider == "local":
-            path = local_model_path(parsed.name, settings)
-            return (True, f"GGUF at {path}") if path.is_file() else (False, f"no file at {path}")
+            return local_model_status(parsed.name, settings)
     except ModelError as exc:
         return False, exc.message
     base = settings.ollama_base_url

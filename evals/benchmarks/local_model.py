@@ -138,7 +138,7 @@ def prompt_and_decode(llama: Any, tokens: list[int], decode: int) -> tuple[float
 
 def bench_threads(path: Path, decode: int, repeat: int) -> None:
     cores = os.cpu_count() or 1
-    pairs = [(1, 1), (2, 2), (1, 2), (2, 1)] if cores >= 2 else [(1, 1)]
+    pairs = [(1, 1), (2, 2), (1, 2)] if cores >= 2 else [(1, 1)]
     default = (max(cores // 2, 1), cores)  # what llama-cpp-python picks when given None
     text = segment_system(0) + "\n\n" + persona_message(0)
     rows: list[tuple[int, tuple[int, int], str, float, float]] = []

@@ -460,7 +460,9 @@ async def test_wait_when_client_disconnects_and_on_disconnect_cancel_then_run_in
 @pytest.fixture
 def local_model_url(tmp_path: Path) -> Iterator[str]:
     """A server whose models are the bundled SmolLM2 run by llama.cpp (short context)."""
-    settings = sdk_test_settings(tmp_path / "data", provider="local", local_n_ctx=256)
+    settings = sdk_test_settings(
+        tmp_path / "data", provider="local", local_model="smollm2-135m", local_n_ctx=256
+    )
     with sdk_server(settings) as base_url:
         yield base_url
 

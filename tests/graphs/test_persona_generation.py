@@ -12,7 +12,7 @@ from langgraph.checkpoint.memory import InMemorySaver
 from evals.persona_generation.fakes import embed, write_narrative
 from graphs.persona_generation import build_graph, persona_writer
 from nodes.persona_generation.state import PersonaContext
-from sight.errors import InputValidationError, ModelError
+from sight.errors import InputValidationError
 from tests.tools.model_fakes import policy_settings
 from tools.models import ModelRouter, ScriptedChatModel
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from unittest.mock import ANY
 
 import pytest
 from langchain_google_genai import ChatGoogleGenerativeAI
@@ -14,7 +15,13 @@ from sight.settings import load_settings
 from tools.models import ChatLlamaCpp, ModelRouter, ScriptedChatModel, build_chat_model
 from tools.models import bundled as bundled_module
 from tools.models.bundled import QWEN_1_5B, SMOLLM2_135M
-from tools.models.factory import BearerAuth, local_model_path, parse_model_ref
+from tools.models.factory import (
+    BearerAuth,
+    local_model_path,
+    local_model_status,
+    parse_model_ref,
+    prepare_local_models,
+)
 
 
 @pytest.mark.parametrize(
@@ -101,7 +108,7 @@ def test_local_preset_builds_qwen_without_assembling_or_loading_it(
     assert model.prepare is not None
     assert model.system_prompt == POLISH_SYSTEM
     assert (model.n_ctx, model.model_name) == (settings.local_n_ctx, "local/qwen2.5-1.5b")
-    assert (model.max_tokens, model.repeat_penalty) == (1024, 1.1)
+    assert (model.max_tokens, model.repeat_penalty) == (768, 1.1)
 
 
 def test_local_qwen_when_parts_missing_then_error_names_the_install(tmp_path, monkeypatch) -> None:
@@ -146,6 +153,34 @@ def test_local_gguf_path_as_model_name_runs_that_file(tmp_path) -> None:
     model = build_chat_model(f"local/{gguf}", settings)
 
     assert model.model_path == gguf
+
+
+def test_local_model_status_when_not_assembled_then_ok_and_says_when(
+    tmp_path, parts_installed
+) -> None:
+    settings = _local(tmp_path)
+
+    ok, detail = local_model_status("qwen2.5-1.5b", settings)
+
+    assert ok and "on first use" in detail
+    assert local_model_status("smollm2-135m", settings)[0]
+    assert local_model_status("bielik", settings) == (False, ANY)
+
+
+def test_prepare_local_models_assembles_each_local_model_of_the_chains_once(
+    tmp_path, monkeypatch
+) -> None:
+    prepared: list[str] = []
+    monkeypatch.setattr(
+        "tools.models.factory.bundled_path",
+        lambda name, models_dir, **_: prepared.append(name) or models_dir / name,
+    )
+    settings = _local(tmp_path, model_deep="local/qwen2.5-1.5b,local/smollm2-135m,fake/x")
+
+    paths = prepare_local_models(settings)
+
+    assert prepared == ["qwen2.5-1.5b", "smollm2-135m"]
+    assert paths == [tmp_path / "models" / "qwen2.5-1.5b", tmp_path / "models" / "smollm2-135m"]
 
 
 @pytest.mark.parametrize("name", ["bielik-11b", "~/models/typo.gguf", "smollm2", "qwen2.5"])

@@ -81,7 +81,7 @@ def _router(tmp_path, monkeypatch, llama: FakeLlama, **overrides: Any) -> ModelR
 
 async def test_timed_out_call_stops_decoding_and_frees_the_model(tmp_path, monkeypatch) -> None:
     llama = FakeLlama(["tok "] * 250, per_piece_s=0.02)  # 5 s if it ran to the end
-    router = _router(tmp_path, monkeypatch, llama, model_timeout_s=0.1)
+    router = _router(tmp_path, monkeypatch, llama, local_timeout_s=0.1)
 
     with pytest.raises(ModelError, match="TimeoutError"):
         await router.for_run("r").ainvoke("fast", "hi")
@@ -100,7 +100,7 @@ async def test_waiting_for_the_model_does_not_count_against_the_call_timeout(
     llama = FakeLlama(["a ", "b ", "c ", "d ", "e"], per_piece_s=0.04)  # 0.2 s per call
     # Settings allow 4 local calls in flight; the Llama still runs one at a time.
     router = _router(
-        tmp_path, monkeypatch, llama, model_timeout_s=0.5, max_concurrency={"local": 4}
+        tmp_path, monkeypatch, llama, local_timeout_s=0.5, max_concurrency={"local": 4}
     )
 
     answers = await asyncio.gather(

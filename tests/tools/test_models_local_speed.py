@@ -194,9 +194,9 @@ async def test_local_call_timing_out_twice_is_not_tried_a_third_time(tmp_path, m
 async def test_local_call_retried_after_a_timeout_gets_twice_the_time(
     tmp_path, monkeypatch
 ) -> None:
-    llama = TimedLlama(pieces=6, piece_s=0.025)  # 0.15 s: over 0.1 s, under 0.2 s
+    llama = TimedLlama(pieces=6, piece_s=0.05)  # 0.3 s: over 0.25 s, well under 0.5 s
     model = _model(tmp_path, monkeypatch, llama, "retried")
-    router = _router(tmp_path, model, local_timeout_s=0.1, model_max_retries=1)
+    router = _router(tmp_path, model, local_timeout_s=0.25, model_max_retries=1)
 
     answer = await router.for_run("r").ainvoke("fast", "hi")
 

@@ -5,13 +5,13 @@ from __future__ import annotations
 import pytest
 
 from tools.persona.issues import PENALTIES
-from tools.persona.scoring import score
 from tools.persona.narrative import (
     SCHWARTZ_VALUES,
     cities_in,
     narrative_issues,
     value_phrases,
 )
+from tools.persona.scoring import score
 
 STORY = (
     "Anna Kowalska ma 34 lata i od urodzenia mieszka w Krakowie. Skończyła ekonomię na "

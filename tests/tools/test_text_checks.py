@@ -87,3 +87,15 @@ def test_item_problems_when_items_repeat_in_other_words_then_repeat():
 
 def test_item_problems_when_schema_wording_then_echo():
     assert _codes(item_problems(["3-5 wartości", "rodzina"])) == ["text_echoes_prompt"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Julia mieszka w wieś Chmielnik, podkarpackie, i pracuje jako mechaniczka.",
+        "Jego pasujące zainteresowania to literatura i kuchnia.",
+        "Julia lubi koncerty, a takżeNetworking i polityką.",
+    ],
+)
+def test_text_problems_when_prompt_labels_raw_places_or_glued_words_then_failed(text):
+    assert text_problems(text)

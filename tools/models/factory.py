@@ -84,6 +84,38 @@ def prepare_local_model(
     return local_model_path(name, settings)
 
 
+def prepare_local_models(
+    settings: Settings,
+    *,
+    on_start: Callable[[str], None] | None = None,
+    progress: Progress | None = None,
+) -> list[Path]:
+    """Make the GGUF of every local model in the role chains ready, before any call.
+
+    For the CLI and server startup: assembling Qwen (~10 s, once) then shows its message
+    and progress instead of delaying a run's first call.
+    """
+    refs = dict.fromkeys(settings.model_chain("fast") + settings.model_chain("deep"))
+    return [
+        prepare_local_model(ref.partition("/")[2], settings, on_start=on_start, progress=progress)
+        for ref in refs
+        if ref.startswith("local/")
+    ]
+
+
+def local_model_status(name: str, settings: Settings) -> tuple[bool, str]:
+    """Whether ``local/<name>`` can run, and where its GGUF is (for health checks)."""
+    try:
+        path = local_model_path(name, settings)
+    except ModelError as exc:
+        return False, exc.message
+    if path.is_file():
+        return True, f"GGUF at {path}"
+    if name in BUNDLED and not _overridden(name, settings):
+        return True, f"packages installed; assembled into {path} on first use"
+    return False, f"no file at {path}"
+
+
 def _build_local(ref: ModelRef, settings: Settings) -> BaseChatModel:
     bundled = ref.name in BUNDLED and not _overridden(ref.name, settings)
     return ChatLlamaCpp(

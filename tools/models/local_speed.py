@@ -1,8 +1,9 @@
 """How fast each loaded local model runs, and so how long its next call may take.
 
-llama.cpp's speed on a shared CPU varies tenfold with load (Qwen2.5-1.5B on 2 cores: 14 tok/s
-quiet, under 2 with other jobs running), so a fixed timeout either kills calls that are
-progressing or waits far too long for a stuck one. Each loaded model keeps a moving average
+llama.cpp's speed on a shared CPU varies tenfold with load (Qwen2.5-1.5B on 2 cores decodes
+6 tok/s with one thread, 0.4 with two threads and two other jobs running: see
+evals/benchmarks/local_model.py), so a fixed timeout either kills calls that are progressing
+or waits far too long for a stuck one. Each loaded model keeps a moving average
 of its prompt and decode speeds, updated after every call (a timed-out one too, from what it
 got done), and a call's deadline is the time its prompt and ``max_tokens`` take at those
 speeds, times :data:`SLACK`. A slower sample weighs 0.7 and a faster one 0.2: a box that
@@ -22,8 +23,9 @@ from tools.models.llama_gate import LlamaKey
 
 SLACK = 2.0
 OVERHEAD_S = 5.0  # sampling setup, the grammar, the first token: not proportional to tokens
-# Polish text runs ~3.3 characters per Qwen token, English ~4; fewer counts more tokens.
-CHARS_PER_TOKEN = 3.0
+# Characters per Qwen2.5 token in the persona prompts: 2.8 (system), 2.3 (profile, with its
+# numbers), 3.4 (JSON schema); English runs ~4. Fewer characters per token counts more tokens.
+CHARS_PER_TOKEN = 2.4
 TOKENS_PER_MESSAGE = 8  # the chat template's markers around each message
 # Where an unmeasured model starts: a 1.5B model on a busy 2-core box.
 START_PROMPT_TPS = 20.0
@@ -86,8 +88,11 @@ def estimate_tokens(messages: Sequence[BaseMessage]) -> int:
 
 
 def reused_tokens(context_before: Any, llama: Any, prompt_tokens: int) -> int:
-    """Prompt tokens a call took from the KV cache: the prefix it shared with the context
-    left by the previous call (llama-cpp-python evaluates only the rest)."""
+    """Count the prompt tokens a call took from the KV cache.
+
+    llama-cpp-python keeps the prefix a prompt shares with the context the previous call left
+    and evaluates only the rest; ``context_before`` is that context's token ids.
+    """
     after = getattr(llama, "input_ids", None)
     if context_before is None or after is None:
         return 0
