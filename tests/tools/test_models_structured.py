@@ -101,3 +101,19 @@ def test_parse_when_string_holds_a_raw_line_break_then_accepted() -> None:
 def test_parse_when_json_broken_then_invalid_output_says_why() -> None:
     with pytest.raises(InvalidOutput, match="invalid JSON"):
         parse_output('{"text": "unterminated}', Note)
+
+
+async def test_when_prompt_has_a_system_message_then_schema_joins_it(tmp_path) -> None:
+    router, fakes = scripted_router(
+        policy_settings(tmp_path), a=['{"label": "buy", "confidence": 0.8}']
+    )
+
+    await router.for_run("r").ainvoke(
+        "fast", [("system", "Jesteś doradcą."), ("human", "decide")], schema=Verdict
+    )
+
+    asked = fakes["fake/a"].calls[0]
+    # The stable prefix (system + schema) comes first, the per-call text last.
+    assert asked[0].type == "system" and '"confidence"' in asked[0].text
+    assert asked[0].text.startswith("Jesteś doradcą.")
+    assert [m.type for m in asked] == ["system", "human"] and asked[-1].text == "decide"
