@@ -61,8 +61,6 @@ def run(
     except NotFoundError as exc:
         fail(exc, usage=True)
 
-    prepare_models(get_settings())
-
     async def main() -> dict[str, Any]:
         async with open_resources(get_settings()) as resources:
             return await run_graph(
@@ -70,6 +68,7 @@ def run(
             )
 
     try:
+        prepare_models(get_settings())
         output = asyncio.run(main())
     except SightError as exc:
         fail(exc)
@@ -96,8 +95,8 @@ def eval_(
         if not sep or not key:
             fail(SightError(f"--option {item!r} must be KEY=VALUE"), usage=True)
         options[key] = value
-    prepare_models(get_settings())
     try:
+        prepare_models(get_settings())
         report = asyncio.run(run_suite(suite, get_settings(), report_dir, options))
     except NotFoundError as exc:  # the suite itself: a usage error, like an unknown graph
         fail(exc, usage=True)
