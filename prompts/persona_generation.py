@@ -28,11 +28,11 @@ PERSONA = """Persona:
 - wykształcenie: {education}
 - zawód: {occupation}
 - dochód netto miesięcznie: {income_bracket}
-- miejsce zamieszkania: {location}
+- miejsce zamieszkania: {location} (pisz: mieszka {location_phrase})
 - Wielka Piątka (0-1): {big_five}
 - najważniejsze wartości (Schwartz): {top_values}
 - wymiary kulturowe Hofstede (0-100): {hofstede}
-- pasujące zainteresowania: {interests}{occupation_choice}{feedback}"""
+- hobby (przykłady): {interests}{occupation_choice}{feedback}"""
 
 # Only a capable provider may change the occupation, and only to one of the table's options.
 OCCUPATION_CHOICE = "\n- zawód możesz zmienić tylko na jeden z: {options}"

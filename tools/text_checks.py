@@ -57,6 +57,7 @@ ECHO_PHRASES = tuple(
         "schwartz",
         # the persona prompt's field labels
         "pasujące zainteresowania",
+        "hobby (przykłady)",
         "pasujące zawody",
         "najważniejsze wartości (schwartz)",
         "wymiary kulturowe",

@@ -27,10 +27,10 @@ def _first(items: str) -> str:
 def narrative_for(prompt: str) -> dict[str, Any]:
     """A story that fits the prompt's persona (what a good model would write)."""
     gender, age = _line(prompt, "płeć"), int(_line(prompt, "wiek").split()[0])
-    location = _line(prompt, "miejsce zamieszkania")
+    location = _line(prompt, "miejsce zamieszkania").split(" (pisz:")[0]
     first, last = _line(prompt, "imię i nazwisko").split(" ", 1)
     job = _line(prompt, "zawód")
-    interests = [i.strip() for i in _line(prompt, "pasujące zainteresowania").split(",")]
+    interests = [i.strip() for i in _line(prompt, "hobby \\(przykłady\\)").split(",")]
     values = [v.strip() for v in _line(prompt, "najważniejsze wartości \\(Schwartz\\)").split(",")]
     woman = gender == "kobieta"
     lived = "mieszkała" if woman else "mieszkał"

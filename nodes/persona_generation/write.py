@@ -16,7 +16,7 @@ from sight.errors import ModelError, StructuredOutputError
 from tools.persona.issues import Issue, issue
 from tools.persona.narrative import narrative_issues, value_phrases
 from tools.persona.scoring import score
-from tools.persona.story import write_narrative
+from tools.persona.story import place_phrases, write_narrative
 from tools.persona.vectors import embedding_text
 from tools.polish_text import fold
 
@@ -70,6 +70,7 @@ def build_prompt(task: WriteTask, refine_occupation: bool = False) -> list[tuple
         occupation=who["occupation"],
         income_bracket=demo["income_bracket"],
         location=demo["location"],
+        location_phrase=place_phrases(demo["location"])["loc"],
         big_five=_fmt(slot["big_five"]),
         top_values=", ".join(value_phrases(slot["top_values"])),
         hofstede=_fmt(slot["hofstede"]),
