@@ -24,14 +24,14 @@ INSTRUCTIONS = SYSTEM.split("\n\nSegment:")[0]
 PERSONA = """Persona:
 - imię i nazwisko: {first_name} {last_name}
 - płeć: {gender}
-- wiek: {age} lat (rocznik {birth_year})
+- wiek: {age} {years} (rocznik {birth_year})
 - wykształcenie: {education}
 - zawód: {occupation}
 - dochód netto miesięcznie: {income_bracket}
 - miejsce zamieszkania: {location} (pisz: mieszka {location_phrase})
-- Wielka Piątka (0-1): {big_five}
-- najważniejsze wartości (Schwartz): {top_values}
-- wymiary kulturowe Hofstede (0-100): {hofstede}
+- osobowość: {personality}
+- najważniejsze wartości: {top_values}. {values_in_life}
+- decyzje i pieniądze: {decisions}
 - hobby (przykłady): {interests}{occupation_choice}{feedback}"""
 
 # Only a capable provider may change the occupation, and only to one of the table's options.

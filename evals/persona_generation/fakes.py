@@ -31,7 +31,7 @@ def narrative_for(prompt: str) -> dict[str, Any]:
     first, last = _line(prompt, "imię i nazwisko").split(" ", 1)
     job = _line(prompt, "zawód")
     interests = [i.strip() for i in _line(prompt, "hobby \\(przykłady\\)").split(",")]
-    values = [v.strip() for v in _line(prompt, "najważniejsze wartości \\(Schwartz\\)").split(",")]
+    values = [v.strip() for v in _line(prompt, "najważniejsze wartości").split(". ")[0].split(",")]
     woman = gender == "kobieta"
     lived = "mieszkała" if woman else "mieszkał"
     started = "zaczęła" if woman else "zaczął"

@@ -16,7 +16,7 @@ from sight.errors import ModelError, StructuredOutputError
 from tools.persona.issues import Issue, issue
 from tools.persona.narrative import narrative_issues, value_phrases
 from tools.persona.scoring import score
-from tools.persona.story import place_phrases, write_narrative
+from tools.persona.story import place_phrases, profile_phrases, write_narrative, years_word
 from tools.persona.vectors import embedding_text
 from tools.polish_text import fold
 
@@ -45,10 +45,6 @@ class PersonaStoryWithOccupation(PersonaStory):
     occupation: str = Field(min_length=2, max_length=80, description="Zawód z podanej listy.")
 
 
-def _fmt(scores: dict[str, float]) -> str:
-    return ", ".join(f"{k} {v:g}" for k, v in scores.items())
-
-
 def build_prompt(task: WriteTask, refine_occupation: bool = False) -> list[tuple[str, str]]:
     """The chat messages for one persona (the schema instruction is added by the policy)."""
     slot, demo, who = task["slot"], task["slot"]["demographics"], task["slot"]["identity"]
@@ -60,20 +56,23 @@ def build_prompt(task: WriteTask, refine_occupation: bool = False) -> list[tuple
     if refine_occupation and len(who["occupation_options"]) > 1:
         choice = prompts.OCCUPATION_CHOICE.format(options=", ".join(who["occupation_options"]))
     system = prompts.SYSTEM.format(segment_name=slot["segment_name"], context=task["context"])
+    words = profile_phrases(slot)
     user = prompts.PERSONA.format(
         first_name=who["first_name"],
         last_name=who["last_name"],
         gender=demo["gender"],
         age=demo["age"],
+        years=years_word(demo["age"]),
         birth_year=demo["birth_year"],
         education=demo["education"],
         occupation=who["occupation"],
         income_bracket=demo["income_bracket"],
         location=demo["location"],
         location_phrase=place_phrases(demo["location"])["loc"],
-        big_five=_fmt(slot["big_five"]),
+        personality=words["personality"],
         top_values=", ".join(value_phrases(slot["top_values"])),
-        hofstede=_fmt(slot["hofstede"]),
+        values_in_life=words["values"],
+        decisions=words["decisions"],
         interests=", ".join(slot["interest_hints"]),
         occupation_choice=choice,
         feedback=feedback,

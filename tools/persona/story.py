@@ -146,6 +146,19 @@ def _hofstede(scores: dict[str, float], rng: np.random.Generator, gender: str) -
     return None
 
 
+def profile_phrases(slot: dict[str, Any]) -> dict[str, str]:
+    """The profile in Polish words for a model's prompt: personality, money and decisions.
+
+    Small models copy raw scores ("openness 0.43") into the story; sentences they may reuse.
+    """
+    rng = np.random.default_rng(slot["text_seed"] + 1)
+    gender = slot["demographics"]["gender"]
+    personality = " ".join(_traits(slot["big_five"], rng, gender))
+    decisions = _hofstede(slot["hofstede"], rng, gender) or ""
+    values = _values_sentences(slot["top_values"], rng, gender)[-1]
+    return {"personality": personality, "decisions": decisions, "values": values}
+
+
 def narrative_values(top: list[str], rng: np.random.Generator) -> list[str]:
     """3-4 values: a keyword of each top Schwartz value (sometimes two of the first).
 
