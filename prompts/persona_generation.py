@@ -74,6 +74,8 @@ FIX_BY_CODE = {
     "too_few_items": "Podaj co najmniej 3 różne wartości i 3 różne zainteresowania.",
     "story_name_mismatch": "W historii używaj imienia i nazwiska persony.",
     "story_occupation_mismatch": "W historii podaj zawód persony, nie inny.",
+    "story_person_mismatch": "Pisz w trzeciej osobie (ona/on), nie zwracaj się do czytelnika.",
+    "text_truncated": "Napisz krótszą historię i zakończ ją pełnym zdaniem.",
     "text_repetitive": "Nie powtarzaj słów ani zdań; każde zdanie ma mówić coś nowego.",
     "text_echoes_prompt": "Nie przepisuj poleceń ani opisu danych; opisz osobę własnymi słowami.",
     "text_placeholder": "Zamiast symboli zastępczych wpisz konkretne treści.",

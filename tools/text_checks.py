@@ -24,9 +24,12 @@ DOMINANT_SHARE = 0.2  # one content word above this share of all words is a loop
 DOMINANT_MIN_COUNT = 5
 NGRAM = 3
 NGRAM_MAX_REPEATS = 2  # a 3-word phrase may appear twice, not three times
+LOOP_NGRAM = 5  # a run of 5 words said twice is a loop ("możesz być w stanie pomóc")
 ECHO_NGRAM = 6  # a run of this many prompt words copied into the answer is an echo
 MIN_POLISH_SHARE = 0.5
 ENGLISH_SENTENCE_WORDS = 4
+_SENTENCE_END = '.!?…"”)»'
+_BRACKETED = re.compile(r"\(([^()]{3,120})\)")
 # Phrases that only a prompt or a schema says (folded, lower case).
 ECHO_PHRASES = tuple(
     fold(p)
@@ -68,6 +71,8 @@ ECHO_PHRASES = tuple(
 )
 # Words run together ("a takżeNetworking"): a decoding slip no writer makes on purpose.
 _GLUED = re.compile(r"\b[a-ząćęłńóśźż]{2,}[A-ZĄĆĘŁŃÓŚŹŻ][a-ząćęłńóśźż]+")
+# Cyrillic, Greek and CJK letters: a small model's tokens leaking into Polish words.
+_FOREIGN_SCRIPT = re.compile(r"\w*[\u0370-\u04ff\u3040-\u9fff]\w*")
 # A place label pasted after a preposition: "w wieś Cisna", "z woj. podkarpackie".
 _RAW_PLACE = re.compile(r"\b(?:w|we|z|ze|do)\s+(?:wieś|woj\.)", re.IGNORECASE)
 _PLACEHOLDER = re.compile(
@@ -110,6 +115,10 @@ def repetition_problems(text: str) -> list[TextProblem]:
     if grams and (top := grams.most_common(1)[0])[1] > NGRAM_MAX_REPEATS:
         message = f"the phrase '{' '.join(top[0])}' repeats {top[1]} times."
         return [TextProblem("text_repetitive", message)]
+    loops = Counter(tuple(words[i : i + LOOP_NGRAM]) for i in range(len(words) - LOOP_NGRAM + 1))
+    if loops and (twice := loops.most_common(1)[0])[1] > 1:
+        message = f"the words '{' '.join(twice[0])}' are said {twice[1]} times."
+        return [TextProblem("text_repetitive", message)]
     sentences = [fold(s.strip().lower()) for s in _SENTENCE.split(text) if len(s.split()) >= 3]
     repeated = [s for s, n in Counter(sentences).items() if n > 1]
     if repeated:
@@ -142,7 +151,10 @@ def echo_problems(text: str, prompt: str = "") -> list[TextProblem]:
 
 
 def placeholder_problems(text: str) -> list[TextProblem]:
-    """Template slots left unfilled ("[imię]", "{name}", "XYZ", "N/A") or words run together."""
+    """Template slots left unfilled ("[imię]", "{name}", "XYZ", "N/A"), words run together,
+    or letters of another script inside Polish words ("kultурą")."""
+    if m := _FOREIGN_SCRIPT.search(text):
+        return [TextProblem("text_placeholder", f"letters of another script: '{m.group(0)}'.")]
     if m := _GLUED.search(text):
         return [TextProblem("text_placeholder", f"words run together: '{m.group(0)}'.")]
     m = _PLACEHOLDER.search(text)
@@ -166,13 +178,35 @@ def language_problems(text: str) -> list[TextProblem]:
     return []
 
 
-def text_problems(text: str, prompt: str = "") -> list[TextProblem]:
-    """Every degenerate-text check on one piece of Polish model text."""
+def truncation_problems(text: str) -> list[TextProblem]:
+    """Text that stops mid-sentence: the model ran into its token cap."""
+    stripped = text.rstrip()
+    if not stripped or stripped[-1] in _SENTENCE_END:
+        return []
+    return [TextProblem("text_truncated", f"the text stops mid-sentence: '…{stripped[-40:]}'.")]
+
+
+def copied_data_problems(text: str, data: str) -> list[TextProblem]:
+    """A bracketed gloss copied from the prompt's data ("(tolerancja i troska o ludzi)")."""
+    for m in _BRACKETED.finditer(text):
+        if len(m.group(1).split()) >= 2 and m.group(0) in data:
+            return [TextProblem("text_echoes_prompt", f"the text copies '{m.group(0)[:60]}'.")]
+    return []
+
+
+def text_problems(text: str, prompt: str = "", data: str = "") -> list[TextProblem]:
+    """Every degenerate-text check on one piece of Polish model text.
+
+    ``prompt`` is the instruction wording (copying six words of it is an echo); ``data`` the
+    facts the prompt gave (copying a bracketed gloss of them is an echo too).
+    """
     return [
         *repetition_problems(text),
         *echo_problems(text, prompt),
+        *copied_data_problems(text, data),
         *placeholder_problems(text),
         *language_problems(text),
+        *truncation_problems(text),
     ]
 
 

@@ -31,7 +31,9 @@ def narrative_for(prompt: str) -> dict[str, Any]:
     first, last = _line(prompt, "imię i nazwisko").split(" ", 1)
     job = _line(prompt, "zawód")
     interests = [i.strip() for i in _line(prompt, "hobby \\(przykłady\\)").split(",")]
-    values = [v.strip() for v in _line(prompt, "najważniejsze wartości").split(". ")[0].split(",")]
+    # The values' names without their glosses: "tradycja (szacunek dla ...)" -> "tradycja".
+    named = re.sub(r"\s*\([^)]*\)", "", _line(prompt, "najważniejsze wartości").split(". ")[0])
+    values = [v.strip() for v in named.split(",")]
     woman = gender == "kobieta"
     lived = "mieszkała" if woman else "mieszkał"
     started = "zaczęła" if woman else "zaczął"

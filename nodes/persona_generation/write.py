@@ -237,7 +237,7 @@ async def _model_draft(task: WriteTask, ctx: PersonaContext) -> dict[str, Any]:
         **answer.model_dump(exclude={"occupation"}),
     }
     found = _accept_occupation(answer, who["occupation_options"], narrative)
-    found += narrative_issues(narrative, _profile(slot), prompts.INSTRUCTIONS)
+    found += narrative_issues(narrative, _profile(slot), prompts.INSTRUCTIONS, messages[-1][1])
     issues = [i.as_dict() for i in found]
     draft.update(valid=True, narrative=narrative, issues=issues, score=score(issues))
     return draft

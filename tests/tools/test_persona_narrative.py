@@ -282,3 +282,12 @@ def test_narrative_issues_when_someone_else_has_the_job_then_no_mismatch():
     narrative = _narrative(occupation="kasjerka", background_story=story)
     codes = [i.code for i in narrative_issues(narrative, profile)]
     assert "story_occupation_mismatch" not in codes
+
+
+def test_narrative_issues_when_story_talks_to_the_reader_then_person_mismatch():
+    story = (
+        STORY + " Jeśli masz dobro bliskich, możesz im pomóc, nawet gdy potrzebujesz odpoczynku."
+    )
+    codes = [i.code for i in narrative_issues(_narrative(background_story=story), PROFILE)]
+    assert "story_person_mismatch" in codes
+    assert "story_person_mismatch" not in [i.code for i in narrative_issues(_narrative(), PROFILE)]

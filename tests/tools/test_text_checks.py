@@ -99,3 +99,27 @@ def test_item_problems_when_schema_wording_then_echo():
 )
 def test_text_problems_when_prompt_labels_raw_places_or_glued_words_then_failed(text):
     assert text_problems(text)
+
+
+def test_repetition_problems_when_five_words_said_twice_then_loop():
+    text = (
+        "Jeśli masz dobro bliskich, możesz być w stanie pomóc im. Anna lubi las. "
+        "Przykładowo możesz być w stanie pomóc im w ogrodzie."
+    )
+    assert _codes(repetition_problems(text)) == ["text_repetitive"]
+
+
+def test_text_problems_when_cut_mid_sentence_then_truncated():
+    assert "text_truncated" in _codes(text_problems(GOOD + " W przyszłym roku chce kupić"))
+    assert "text_truncated" not in _codes(text_problems(GOOD))
+
+
+def test_text_problems_when_letters_of_another_script_then_garbled():
+    assert "text_placeholder" in _codes(text_problems(GOOD + " Lubi kultурą i kino."))
+
+
+def test_text_problems_when_bracketed_gloss_copied_from_the_data_then_echo():
+    data = "- najważniejsze wartości: uniwersalizm (tolerancja i troska o ludzi i przyrodę)"
+    text = GOOD + " Jest bardzo uniwersalizm (tolerancja i troska o ludzi i przyrodę)."
+    assert "text_echoes_prompt" in _codes(text_problems(text, data=data))
+    assert text_problems(GOOD + " Lubi kino (zwłaszcza kryminały).", data=data) == []

@@ -24,6 +24,8 @@ PENALTIES: dict[str, int] = {
     "structured_output_invalid": FAIL,
     "story_name_mismatch": 40,
     "story_occupation_mismatch": 30,
+    "story_person_mismatch": 40,
+    "text_truncated": FAIL,
     "occupation_not_offered": 10,
     "name_gender_mismatch": 20,
     "surname_gender_mismatch": 15,

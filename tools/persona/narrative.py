@@ -301,14 +301,32 @@ def _story_occupation_issues(story: str, occupation: str, age: int, education: s
     return []
 
 
-def _text_issues(narrative: Mapping[str, Any], prompt: str) -> list[Issue]:
+_SECOND_PERSON = re.compile(r"\b\w+(?:esz|isz|ysz|asz)\b|\bjeste[mś]\b", re.IGNORECASE)
+MAX_OTHER_PERSON_FORMS = 1
+
+
+def _person_issues(story: str) -> list[Issue]:
+    """A third-person story that talks to the reader ("możesz", "masz") or as "jestem"."""
+    forms = []
+    for m in _SECOND_PERSON.finditer(story):
+        word = m.group().lower()
+        lemma = simplemma.lemmatize(word, lang="pl")
+        if word.startswith("jeste") or (lemma != word and lemma.endswith(("ć", "c"))):
+            forms.append(m.group())
+    if len(forms) <= MAX_OTHER_PERSON_FORMS:
+        return []
+    said = ", ".join(f"'{w}'" for w in forms[:3])
+    return [issue("story_person_mismatch", f"the story is not in the third person: {said}.")]
+
+
+def _text_issues(narrative: Mapping[str, Any], prompt: str, data: str = "") -> list[Issue]:
     """Degenerate text (loops, echoes, placeholders, English) in the story and the lists."""
     story = str(narrative.get("background_story") or "")
     named = [str(narrative.get(k) or "") for k in ("first_name", "last_name", "occupation")]
     # The story's language keeps its own code (API clients filter on "story_not_polish").
     problems = [
         TextProblem("story_not_polish", p.message) if p.code == "text_not_polish" else p
-        for p in text_problems(story, prompt)
+        for p in text_problems(story, prompt, data)
     ]
     for field in ("values", "interests"):
         problems += item_problems(list(narrative.get(field) or []))
@@ -317,11 +335,12 @@ def _text_issues(narrative: Mapping[str, Any], prompt: str) -> list[Issue]:
 
 
 def narrative_issues(
-    narrative: Mapping[str, Any], profile: Mapping[str, Any], prompt: str = ""
+    narrative: Mapping[str, Any], profile: Mapping[str, Any], prompt: str = "", data: str = ""
 ) -> list[Issue]:
     """Check a persona's narrative against its profile; return every issue found.
 
-    ``prompt`` is the instruction text the model was given: an answer copying it is an echo.
+    ``prompt`` is the instruction text the model was given and ``data`` the persona's facts
+    as the prompt put them: an answer copying either is an echo.
     """
     story = str(narrative.get("background_story") or "")
     first, last = str(narrative.get("first_name") or ""), str(narrative.get("last_name") or "")
@@ -330,7 +349,8 @@ def narrative_issues(
     education, income = profile.get("education", ""), profile.get("income_bracket", "")
     found = name_issues(first, last, gender, birth_year or 0)
     found += occupation_issues(str(narrative.get("occupation") or ""), age or 0, education, income)
-    found += _text_issues(narrative, prompt)
+    found += _text_issues(narrative, prompt, data)
+    found += _person_issues(story)
     found += _story_occupation_issues(
         story, str(narrative.get("occupation") or ""), age or 0, education
     )
