@@ -34,6 +34,7 @@ from nodes.persona_generation.state import (
     PersonaState,
 )
 from nodes.persona_generation.validate import validate_request
+from sight.settings import Settings
 from tools.models.capabilities import is_capable, writes_polish
 
 
@@ -92,7 +93,7 @@ def make_context(resources: GraphResources, run: RunInfo | None = None) -> Perso
 LOCAL_MAX_ATTEMPTS = 2
 
 
-def persona_writer(settings: Any) -> dict[str, Any]:
+def persona_writer(settings: Settings) -> dict[str, Any]:
     """The run's writer settings: model or template, whether the model picks occupations, and
     the model's attempts per persona (on a local model, one retry unless set explicitly)."""
     chain = settings.model_chain("fast")

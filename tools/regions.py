@@ -38,6 +38,7 @@ CLASSES = (
     "miasto 100-499 tys.",
     "miasto 500 tys. i więcej",
 )
+BIG_CITY_CLASSES = CLASSES[3:]  # the cities of 100 thousand and more (the cities table)
 _TOLERANCE = 1e-11
 _MAX_ROUNDS = 2000
 _ADJECTIVE_ENDINGS = ("ie", "iego", "iemu", "im", "a", "iej", "ą")
@@ -126,7 +127,7 @@ def _class_by_voivodeship(total: float) -> np.ndarray:
         table[0, j] = row["rural_share"] * persons
         for city in city_rows().values():
             kind = city_class(city["population"])
-            if city["voivodeship"] == row["name"] and kind in CLASSES[3:]:
+            if city["voivodeship"] == row["name"] and kind in BIG_CITY_CLASSES:
                 table[CLASSES.index(kind), j] += city["population"] / city_total * total
         towns = persons - table[0, j] - table[3:, j].sum()
         assert towns > 0, row["name"]

@@ -14,6 +14,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 
 from tools.polish_text import STOPWORDS, fold, is_known, language_of, term_of, tokens
 
@@ -126,6 +127,13 @@ def repetition_problems(text: str) -> list[TextProblem]:
     return found
 
 
+@lru_cache(maxsize=32)
+def _prompt_runs(prompt: str) -> frozenset[tuple[str, ...]]:
+    """Every run of ``ECHO_NGRAM`` folded words of a prompt (once per prompt, not per answer)."""
+    source = [fold(w) for w in _words(prompt)]
+    return frozenset(tuple(source[i : i + ECHO_NGRAM]) for i in range(len(source) - ECHO_NGRAM + 1))
+
+
 def echo_problems(text: str, prompt: str = "") -> list[TextProblem]:
     """Prompt or schema wording copied into the answer (labels, place labels, instructions)."""
     if m := _RAW_PLACE.search(text):
@@ -138,8 +146,7 @@ def echo_problems(text: str, prompt: str = "") -> list[TextProblem]:
                 TextProblem("text_echoes_prompt", f"the text says '{phrase}' (prompt wording).")
             ]
     if prompt:
-        source = [fold(w) for w in _words(prompt)]
-        runs = {tuple(source[i : i + ECHO_NGRAM]) for i in range(len(source) - ECHO_NGRAM + 1)}
+        runs = _prompt_runs(prompt)
         words = [fold(w) for w in _words(text)]
         for i in range(len(words) - ECHO_NGRAM + 1):
             if tuple(words[i : i + ECHO_NGRAM]) in runs:

@@ -19,23 +19,20 @@ from tools.persona.places import place_of
 from tools.population import FEMALE, MALE
 
 OCCUPATION_OPTIONS = 3
-# (occupation's masculine form, where, weight factor): where is a settlement class or a
-# voivodeship; a factor below 1 makes the occupation rarer there, above 1 commoner.
-_PLACE_FACTORS = (
-    ("rolnik", regions.VILLAGE, 6.0),
-    ("górnik", "śląskie", 8.0),
-)
-_RARE_ELSEWHERE = {"rolnik": 0.15, "górnik": 0.05}
+# Occupation (masculine form) -> (where it is common: a settlement class or a voivodeship,
+# weight there, weight anywhere else); other occupations weigh 1 everywhere.
+_PLACE_WEIGHTS = {
+    "rolnik": (regions.VILLAGE, 6.0, 0.15),
+    "górnik": ("śląskie", 8.0, 0.05),
+}
 
 
 def _place_weight(masculine: str, location: str) -> float:
-    place = place_of(location)
-    if masculine not in _RARE_ELSEWHERE:
+    if masculine not in _PLACE_WEIGHTS:
         return 1.0
-    for name, where, factor in _PLACE_FACTORS:
-        if name == masculine and place and where in (place.settlement_class, place.voivodeship):
-            return factor
-    return _RARE_ELSEWHERE[masculine]
+    where, there, elsewhere = _PLACE_WEIGHTS[masculine]
+    place = place_of(location)
+    return there if place and where in (place.settlement_class, place.voivodeship) else elsewhere
 
 
 def occupation_options(demo: dict[str, Any], rng: np.random.Generator) -> list[str]:

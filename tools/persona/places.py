@@ -124,7 +124,7 @@ def place_weights(settlement_class: str, voivodeship: str) -> dict[str, float]:
     every place (listed, or a city of the table under 100 thousand) counts the same.
     """
     cell = places().get((settlement_class, voivodeship), ())
-    big = settlement_class in regions.CLASSES[3:]
+    big = settlement_class in regions.BIG_CITY_CLASSES
     weights = {p.label: float(city_rows()[p.label]["population"]) if big else 1.0 for p in cell}
     total = sum(weights.values())
     return {label: w / total for label, w in weights.items()}

@@ -75,7 +75,7 @@ def place_phrases(location: str) -> dict[str, Any]:
     kind = "town"
     if place is not None and place.settlement_class == regions.VILLAGE:
         kind = "village"
-    elif place is None or place.settlement_class in regions.CLASSES[3:]:
+    elif place is None or place.settlement_class in regions.BIG_CITY_CLASSES:
         kind = "big_city"
     if cases.locative:
         loc = f"{polish_places.in_place(cases.locative)} {cases.locative}"
