@@ -23,6 +23,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from sight.errors import (
     BadRequestError,
     BudgetExceededError,
+    BudgetTooSmallError,
+    BudgetWouldExceedError,
     ConflictError,
     ForbiddenError,
     InputValidationError,
@@ -47,6 +49,9 @@ STATUS_BY_ERROR: dict[type[SightError], int] = {
     UnauthorizedError: 401,
     ForbiddenError: 403,
     BudgetExceededError: 429,
+    BudgetWouldExceedError: 429,
+    # The request's budget cannot cover its own estimate: the client changes the input.
+    BudgetTooSmallError: 422,
     ModelError: 502,
     SettingsError: 500,
     UnavailableError: 503,

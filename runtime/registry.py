@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import importlib
 import json
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -26,6 +26,9 @@ class GraphSpec:
     build: Callable[[], StateGraph]
     make_context: Callable[[Any, RunInfo], Any]
     validate_input: Callable[[Any], Any] | None
+    # Checks that need the database (the tenant's ids, a budget against the estimate):
+    # ``await check_input(payload, resources, tenant)`` raises a typed error; nothing is stored.
+    check_input: Callable[[Any, Any, str], Awaitable[None]] | None = None
     # When its checkpoints are written unless a run asks otherwise (LangGraph durability);
     # None: LangGraph's default, "async" (after every step, in the background).
     durability: Literal["sync", "async", "exit"] | None = None
@@ -52,6 +55,7 @@ def graph_specs() -> dict[str, GraphSpec]:
             build=module.build_graph,
             make_context=module.make_context,
             validate_input=getattr(module, "validate_input_payload", None),
+            check_input=getattr(module, "check_input_payload", None),
             durability=getattr(module, "DURABILITY", None),
         )
     return specs

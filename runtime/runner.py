@@ -27,6 +27,8 @@ async def run_graph(
     """
     if spec.validate_input is not None:
         spec.validate_input(payload)
+    if spec.check_input is not None:
+        await spec.check_input(payload, resources, "default")
     graph = spec.build().compile(checkpointer=resources.checkpointer, name=spec.name)
     thread_id = thread_id or str(uuid.uuid4())
     config = {"configurable": {"thread_id": thread_id}}

@@ -68,6 +68,36 @@ class BudgetExceededError(SightError):
         self.used = used
 
 
+class BudgetWouldExceedError(SightError):
+    """A call was not started: its reservation would take the run past its budget."""
+
+    code = "budget_would_exceed"
+
+    def __init__(
+        self, budget_name: str, *, needed: dict[str, Any], spent: dict[str, Any], limit: Any
+    ) -> None:
+        super().__init__(
+            f"budget '{budget_name}' has no room for another call: it needs up to "
+            f"{needed['tokens']} tokens / ${needed['usd']}, {spent['tokens']} tokens / "
+            f"${spent['usd']} are spent of {limit}",
+            details={"budget": budget_name, "needed": needed, "spent": spent, "limit": limit},
+        )
+
+
+class BudgetTooSmallError(SightError):
+    """The run's estimate is over its budget, so it does not start."""
+
+    code = "budget_too_small"
+
+    def __init__(self, estimate: dict[str, Any], budget: dict[str, Any]) -> None:
+        super().__init__(
+            f"the estimate ({estimate['tokens']} tokens, ${estimate['usd']}) is over the budget "
+            f"({budget}); raise budget.max_tokens / budget.max_usd or ask fewer questions or "
+            "personas",
+            details={"estimate": estimate, "budget": budget},
+        )
+
+
 class NotFoundError(SightError):
     code = "not_found"
 

@@ -53,6 +53,8 @@ async def create_run(
     spec = graphs[graph_id]
     if spec.validate_input is not None and body.input is not None and body.command is None:
         spec.validate_input(body.input)
+        if spec.check_input is not None:
+            await spec.check_input(body.input, manager.resources, who.tenant)
     body.refuse_unknown_nodes(manager.graph(graph_id).nodes)
     if body.continues_thread:
         await check_resumable(manager, thread_id, who.tenant)

@@ -76,13 +76,17 @@ class ScriptedChatModel(BaseChatModel):
             )
 
     @staticmethod
-    def _answer(item: Any, messages: list[BaseMessage]) -> AIMessage:
-        """Turn a script item into the answer, or raise it."""
+    def _answer(item: Any, messages: list[BaseMessage], max_tokens: int | None = None) -> AIMessage:
+        """Turn a script item into the answer, or raise it; like a provider, stop at
+        ``max_tokens`` words when a cap is given."""
         if callable(item) and not isinstance(item, BaseMessage):
             item = item(list(messages))
         if isinstance(item, BaseException):
             raise item
         message = item if isinstance(item, AIMessage) else AIMessage(content=str(item))
+        if max_tokens is not None and count_words(message.text) > max_tokens:
+            cut = " ".join(message.text.split()[:max_tokens])
+            message = AIMessage(content=cut)
         if message.usage_metadata is None:
             words_in = sum(count_words(m.text) for m in messages)
             words_out = count_words(message.text)
@@ -113,7 +117,7 @@ class ScriptedChatModel(BaseChatModel):
         try:
             if self.delay_s:
                 time.sleep(self.delay_s)
-            message = self._answer(item, messages)
+            message = self._answer(item, messages, kwargs.get("max_tokens"))
         finally:
             self._leave()
         return ChatResult(generations=[ChatGeneration(message=message)])
@@ -130,7 +134,7 @@ class ScriptedChatModel(BaseChatModel):
         try:
             if self.delay_s:
                 await asyncio.sleep(self.delay_s)
-            message = self._answer(item, messages)
+            message = self._answer(item, messages, kwargs.get("max_tokens"))
         finally:
             self._leave()
         return ChatResult(generations=[ChatGeneration(message=message)])

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 from typing import TYPE_CHECKING, Any, TypeVar, overload
 
 from langchain_core.language_models import LanguageModelInput
@@ -34,10 +35,16 @@ from langchain_core.prompt_values import PromptValue
 from langchain_core.runnables import Runnable, RunnableConfig, RunnableLambda
 from pydantic import BaseModel
 
-from sight.errors import BudgetExceededError, ModelError, StructuredOutputError
+from sight.errors import (
+    BudgetExceededError,
+    BudgetWouldExceedError,
+    ModelError,
+    StructuredOutputError,
+)
 from sight.settings import Role
 from tools.models.classify import describe_error, is_event_loop_error
 from tools.models.factory import parse_model_ref
+from tools.models.ledger import Hold, SpendLedger
 from tools.models.local import call_timeout, model_turn, timeout_is_final
 from tools.models.structured import (
     InvalidOutput,
@@ -56,9 +63,17 @@ from tools.models.usage import (
 
 if TYPE_CHECKING:
     from tools.models.router import ModelRouter
+    from tools.models.tokens import TokenCounter
 
 log = logging.getLogger(__name__)
 T = TypeVar("T", bound=BaseModel)
+
+# The call keyword that caps an answer's tokens, where Sight passes one. Gemini and Ollama
+# answers are bounded by the schema's lengths instead (their caps replace other options).
+CAP_KWARG = {"local": "max_tokens", "fake": "max_tokens"}
+# A ledger reserves the counted prompt times this: a provider's own tokenizer may count more.
+INPUT_MARGIN = 1.15
+DEFAULT_OUTPUT_RESERVE = 1024  # an answer's reservation when the caller names no cap
 
 
 def to_messages(messages: LanguageModelInput) -> list[BaseMessage]:
@@ -78,6 +93,9 @@ class RunModels:
         self.run_id = run_id
         self.budget = budget
         self.usage = RunUsage()
+        # A hard budget (see tools.models.ledger): every attempt reserves before it starts.
+        self.ledger: SpendLedger | None = None
+        self._counters: dict[str, TokenCounter] = {}
 
     @overload
     async def ainvoke(
@@ -87,6 +105,7 @@ class RunModels:
         *,
         schema: None = None,
         config: RunnableConfig | None = None,
+        max_output_tokens: int | None = None,
     ) -> AIMessage: ...
 
     @overload
@@ -97,6 +116,7 @@ class RunModels:
         *,
         schema: type[T],
         config: RunnableConfig | None = None,
+        max_output_tokens: int | None = None,
     ) -> T: ...
 
     async def ainvoke(
@@ -106,22 +126,25 @@ class RunModels:
         *,
         schema: type[BaseModel] | None = None,
         config: RunnableConfig | None = None,
+        max_output_tokens: int | None = None,
     ) -> AIMessage | BaseModel:
         """Answer with the first model of the role's chain that succeeds.
 
         With ``schema``, return a validated instance of it. Raise BudgetExceededError when
-        the run's budget is spent, StructuredOutputError when every model gave invalid
-        output, and ModelError (listing each model's last error) when all models failed.
-        Inside a LangGraph node the models stream tokens to the ``messages`` stream mode.
+        the run's budget is spent (BudgetWouldExceedError when a ledger has no room for the
+        call), StructuredOutputError when every model gave invalid output, and ModelError
+        (listing each model's last error) when all models failed. ``max_output_tokens`` caps
+        the answer where the provider takes a cap (local, fake) and is what a ledger reserves
+        for it. Inside a LangGraph node the models stream tokens to the ``messages`` stream.
         """
         prompt = to_messages(messages)
         failures: list[tuple[str, BaseException]] = []
         for ref in self.router.chain(role):
             try:
                 if schema is None:
-                    return await self._call(ref, prompt, config)
-                return await self._structured(ref, prompt, schema, config)
-            except BudgetExceededError:
+                    return await self._call(ref, prompt, config, max_output_tokens)
+                return await self._structured(ref, prompt, schema, config, max_output_tokens)
+            except (BudgetExceededError, BudgetWouldExceedError):
                 raise
             except Exception as exc:  # noqa: BLE001 - any failure falls back to the next model
                 if is_event_loop_error(exc):
@@ -135,6 +158,14 @@ class RunModels:
                 )
         raise self._all_failed(role, failures)
 
+    def part(self) -> RunModels:
+        """Models for one part of this run (a focus-group cell): the same ledger, their own
+        usage, so the part's tokens can be told apart (``usage.merge`` adds them up). The
+        ledger holds the run's budget: a part has no TokenBudget of its own."""
+        part = RunModels(self.router, self.run_id, TokenBudget(self.budget.name, None))
+        part.ledger, part._counters = self.ledger, self._counters
+        return part
+
     def runnable(
         self, role: Role, *, schema: type[BaseModel] | None = None
     ) -> Runnable[LanguageModelInput, Any]:
@@ -146,7 +177,12 @@ class RunModels:
         return RunnableLambda(call, name=f"{role}_model")
 
     async def _call(
-        self, ref: str, prompt: list[BaseMessage], config: RunnableConfig | None, **kwargs: Any
+        self,
+        ref: str,
+        prompt: list[BaseMessage],
+        config: RunnableConfig | None,
+        max_output_tokens: int | None = None,
+        **kwargs: Any,
     ) -> AIMessage:
         """One model, with retries, limits, per-call timeout, accounting and budget.
 
@@ -154,23 +190,32 @@ class RunModels:
         """
         router = self.router
         model = router.model(ref)
-        limits = router.limits(parse_model_ref(ref).provider)
+        provider = parse_model_ref(ref).provider
+        limits = router.limits(provider)
+        if max_output_tokens is not None and provider in CAP_KWARG:
+            kwargs[CAP_KWARG[provider]] = max_output_tokens
         async for attempt in router.retrying(ref):
             with attempt:
                 self.budget.ensure_left(self.usage)  # spent already: do not even queue
                 async with limits.slot(), model_turn(model):
                     # Queued calls may have spent the budget while this one waited.
                     self.budget.ensure_left(self.usage)
+                    hold = await self._reserve(ref, prompt, max_output_tokens)
                     tries = attempt.retry_state.attempt_number
                     timeout = call_timeout(model, prompt, router.settings, tries, **kwargs)
                     try:
                         async with asyncio.timeout(timeout):
                             message = await model.ainvoke(prompt, config, **kwargs)
+                    except asyncio.CancelledError:
+                        # What a cut-off call used is unknown: its whole reservation counts.
+                        self._settle(hold, None, None)
+                        raise
                     except Exception as exc:
                         # Charged like an answer: a timed-out or refused call still used tokens.
                         failed_in, failed_out = failed_attempt_tokens(exc, prompt)
                         cost = call_cost(router.settings.prices_per_1k, ref, failed_in, failed_out)
                         self.usage.add_failure(ref, failed_in, failed_out, cost)
+                        self._settle(hold, failed_in + failed_out, cost)
                         if timeout_is_final(model, exc, tries):
                             raise ModelError(
                                 f"{ref} timed out twice (after {timeout:.1f} s the second time)"
@@ -180,9 +225,38 @@ class RunModels:
                     tokens_in, tokens_out = token_counts(message, prompt)
                     cost = call_cost(router.settings.prices_per_1k, ref, tokens_in, tokens_out)
                     self.usage.add_call(ref, tokens_in, tokens_out, cost)
+                    self._settle(hold, tokens_in + tokens_out, cost)
                 self.budget.ensure_within(self.usage)
                 return message  # type: ignore[return-value]
         raise AssertionError("unreachable: tenacity re-raises the last error")
+
+    def counter(self, ref: str) -> TokenCounter:
+        """The token counter of ``provider/model`` (its tokenizer where Sight has it)."""
+        if ref not in self._counters:
+            from tools.models.tokens import token_counter
+
+            self._counters[ref] = token_counter(ref, self.router.settings)
+        return self._counters[ref]
+
+    async def _reserve(
+        self, ref: str, prompt: list[BaseMessage], max_output_tokens: int | None
+    ) -> Hold | None:
+        """Reserve an attempt's worst case on the ledger: the prompt's counted tokens with a
+        margin for the provider's own count, and the answer's cap."""
+        if self.ledger is None:
+            return None
+        settings = self.router.settings
+        tokens_in = math.ceil(self.counter(ref).count_messages(prompt) * INPUT_MARGIN)
+        tokens_out = max_output_tokens or DEFAULT_OUTPUT_RESERVE
+        cost = call_cost(settings.prices_per_1k, ref, tokens_in, tokens_out)
+        return await self.ledger.reserve(tokens_in + tokens_out, cost)
+
+    def _settle(self, hold: Hold | None, tokens: int | None, cost: float | None) -> None:
+        """Settle an attempt's reservation (``None``: unknown usage, the reservation counts)."""
+        if hold is not None and self.ledger is not None:
+            self.ledger.settle(
+                hold, hold.tokens if tokens is None else tokens, hold.usd if cost is None else cost
+            )
 
     async def _structured(
         self,
@@ -190,11 +264,12 @@ class RunModels:
         prompt: list[BaseMessage],
         schema: type[T],
         config: RunnableConfig | None,
+        max_output_tokens: int | None = None,
     ) -> T:
         """Ask for JSON matching ``schema``; on invalid output send the error back once."""
         kwargs = native_json_kwargs(parse_model_ref(ref).provider, schema)
         asked = with_schema_instruction(prompt, schema)
-        answer = await self._call(ref, asked, config, **kwargs)
+        answer = await self._call(ref, asked, config, max_output_tokens, **kwargs)
         try:
             return parse_output(answer.text, schema)
         except InvalidOutput as first:
@@ -202,7 +277,7 @@ class RunModels:
                 "run %s: %s gave invalid %s, asking for a repair", self.run_id, ref, schema.__name__
             )
             answer = await self._call(
-                ref, with_repair_request(asked, answer, first), config, **kwargs
+                ref, with_repair_request(asked, answer, first), config, max_output_tokens, **kwargs
             )
         try:
             return parse_output(answer.text, schema)

@@ -61,6 +61,16 @@ class RunUsage:
         usage.output_tokens += output_tokens
         usage.cost_usd += cost_usd
 
+    def merge(self, other: RunUsage) -> None:
+        """Add another usage record (a part of the run accounted on its own) to this one."""
+        for ref, part in other.by_model.items():
+            usage = self._model(ref)
+            usage.calls += part.calls
+            usage.failures += part.failures
+            usage.input_tokens += part.input_tokens
+            usage.output_tokens += part.output_tokens
+            usage.cost_usd += part.cost_usd
+
     @property
     def input_tokens(self) -> int:
         return sum(u.input_tokens for u in self.by_model.values())

@@ -1,0 +1,150 @@
+"""A scripted respondent for focus-group tests, evals and benchmarks.
+
+``PlantedRespondent`` answers every focus-group call from a plan, so what the analysis should
+find is known: each persona's open answer comes from one planted family of paraphrases, its
+likert point from a planted tendency (with a reason graded to that point), its choice and
+number from the plan. It reads the persona from the system message (its name line) and the
+question from the human message, answers reactions, sentiment batches and theme labels too,
+and records which family each persona got. Use it as a ``ScriptedChatModel(default=...)``
+callable: ``ScriptedChatModel(script=[], default=None)`` does not take callables as default,
+so wrap it with :func:`respondent_model`.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from langchain_core.messages import AIMessage, BaseMessage
+
+from tools.models.fake import ScriptedChatModel
+
+FIRST_NAMES = [
+    "Anna", "Piotr", "Katarzyna", "Tomasz", "Magdalena", "Michał", "Agnieszka", "Paweł",
+    "Joanna", "Krzysztof", "Ewa", "Marcin", "Monika", "Łukasz", "Barbara", "Jakub",
+    "Aleksandra", "Grzegorz", "Natalia", "Adam",
+]  # fmt: skip
+LAST_NAMES = [
+    "Nowak", "Wójcik", "Kowalczyk", "Woźniak", "Mazur", "Krawczyk", "Kaczmarek", "Zając",
+    "Król", "Wieczorek", "Jabłoński", "Majewski", "Olszewski", "Stępień", "Malinowski",
+    "Jaworski", "Adamczyk", "Dudek", "Pawlak", "Sikora", "Walczak", "Baran", "Rutkowski",
+    "Michalak", "Szewczyk",
+]  # fmt: skip
+
+FAMILIES = {
+    "price": [
+        "Za drogie, przy mojej pensji nie stać mnie na taki samochód.",
+        "Cena jest zdecydowanie za wysoka jak na moje zarobki.",
+        "To kosztuje za dużo, musiałbym brać kredyt na wiele lat.",
+        "Nie kupię, bo cena przekracza mój budżet domowy.",
+        "Za te pieniądze wolę kupić używane auto i jeszcze odłożyć.",
+        "Koszt zakupu jest dla mnie barierą nie do przejścia.",
+    ],
+    "range": [
+        "Boję się, że zimą zasięg spadnie i nie dojadę do rodziny.",
+        "Zasięg na jednym ładowaniu to dla mnie za mało na dłuższe trasy.",
+        "Martwi mnie, ile kilometrów naprawdę przejadę przy mrozie.",
+        "Na wakacje nad morze bym nie dojechał bez kilku postojów.",
+        "Realny zasięg jest dużo mniejszy niż w katalogu, to mnie zniechęca.",
+        "Przy długich trasach służbowych zasięg byłby ciągłym stresem.",
+    ],
+    "charging": [
+        "W moim bloku nie ma gdzie podłączyć auta do prądu.",
+        "Brakuje ładowarek w mojej okolicy, najbliższa jest daleko.",
+        "Mieszkam w kamienicy bez garażu, więc nie mam jak ładować w nocy.",
+        "Publiczne stacje ładowania często są zajęte albo zepsute.",
+        "Na wsi u nas nie ma ani jednej szybkiej ładowarki.",
+        "Ładowanie trwa za długo, nie chcę czekać godzinę na stacji.",
+    ],
+}
+COLLAPSED = "Samochód elektryczny jest ciekawy, ale muszę się jeszcze zastanowić."
+GRADED_REASONS = {
+    1: "Na pewno tego nie kupię, to zupełnie nie dla mnie.",
+    2: "Raczej nie kupię, mam za dużo wątpliwości.",
+    3: "Trudno powiedzieć, może tak, może nie.",
+    4: "Raczej kupię, bo to mi się podoba.",
+    5: "Na pewno kupię, bardzo tego chcę.",
+}
+_NAME_LINE = re.compile(r"^- (\S+) (\S+), ", re.MULTILINE)
+_QUESTION = re.compile(r"Pytanie: (.+)")
+
+
+def persona_names(index: int) -> tuple[str, str]:
+    """A distinct (first, last) name per persona index (500 distinct)."""
+    return FIRST_NAMES[index % len(FIRST_NAMES)], LAST_NAMES[index // len(FIRST_NAMES) % 25]
+
+
+@dataclass
+class PlantedRespondent:
+    """Answers from a plan; ``assigned`` records (persona name, question id) -> family."""
+
+    persona_index: dict[str, int]  # "First Last" -> persona index
+    questions: dict[str, dict[str, Any]]  # question text -> question
+    collapsed: bool = False
+    likert_tendency: Callable[[int], int] = field(default=lambda i: 1 + i % 5)
+    assigned: dict[tuple[int, str], str] = field(default_factory=dict)
+    calls: int = 0
+
+    def family_of(self, index: int) -> str:
+        return list(FAMILIES)[index % len(FAMILIES)]
+
+    def _answer(self, index: int, question: dict[str, Any]) -> dict[str, Any]:
+        kind = question["type"]
+        if kind == "open":
+            family = self.family_of(index)
+            self.assigned[(index, question["id"])] = family
+            if self.collapsed:
+                return {"text": COLLAPSED}
+            texts = FAMILIES[family]
+            return {"text": texts[(index // len(FAMILIES)) % len(texts)]}
+        if kind == "likert":
+            point = 3 if self.collapsed else self.likert_tendency(index)
+            point = min(point, question["scale"])
+            return {"point": point, "reason": GRADED_REASONS[min(point, 5)]}
+        if kind == "single_choice":
+            options = question["options"]
+            return {"option": options[0 if self.collapsed else index % len(options)]["id"]}
+        if kind == "multi_choice":
+            options = question["options"]
+            return {"options": [options[index % len(options)]["id"]]}
+        span = question["max"] - question["min"]
+        return {"value": question["min"] + (0 if self.collapsed else span * (index % 4) / 4)}
+
+    def __call__(self, messages: list[BaseMessage]) -> AIMessage:
+        self.calls += 1
+        system, human = messages[0].text, messages[-1].text
+        if "Oceń wydźwięk" in human:
+            count = len(re.findall(r"^\d+\. ", human, re.MULTILINE))
+            items = [{"id": i, "label": "negative"} for i in range(1, count + 1)]
+            return AIMessage(content=json.dumps({"items": items}))
+        if "Nadaj każdemu tematowi" in human:
+            ids = re.findall(r"^- (t\d+):", human, re.MULTILINE)
+            themes = [{"id": i, "label": f"Temat {i}"} for i in ids]
+            return AIMessage(content=json.dumps({"themes": themes}, ensure_ascii=False))
+        name = _NAME_LINE.search(system)
+        index = self.persona_index[f"{name.group(1)} {name.group(2)}"] if name else 0
+        question = self.questions[_QUESTION.search(human).group(1).strip()]
+        answer = self._answer(index, question)
+        if "Inni uczestnicy odpowiedzieli" in human:
+            reaction = {
+                "text": "Zgadzam się z częścią opinii, ale zostaję przy swoim.",
+                "changed": False,
+            }
+            return AIMessage(content=json.dumps(reaction, ensure_ascii=False))
+        return AIMessage(content=json.dumps(answer, ensure_ascii=False))
+
+
+def respondent_model(respondent: PlantedRespondent, **options: Any) -> ScriptedChatModel:
+    """A fake chat model answering every call with ``respondent`` (``delay_s`` etc. pass on)."""
+
+    class _Respondent(ScriptedChatModel):
+        def _take(self, messages: list[BaseMessage], kwargs: dict[str, Any]) -> Any:
+            with self._lock:
+                self.calls.append(list(messages))
+                self.call_kwargs.append(dict(kwargs))
+            return respondent
+
+    return _Respondent(model_name="fake/scripted", **options)

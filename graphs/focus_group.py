@@ -1,0 +1,171 @@
+"""Focus group: personas answer questions in parallel, priced first, held to the budget.
+
+validate_input -(generate)-> generate_personas -> estimate_cost
+               -(personas)-------------------------> estimate_cost
+estimate_cost -(estimate_only)-> END
+              -(running)-> answer_cells -> analyse_answers -> save_report -> END
+
+Every answer is stored as it is answered (a resumed run asks only the cells with nothing
+stored); a spend ledger holds the run to its budget while calls are in flight. See
+docs/focus_group.md.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from typing import Any
+
+from langgraph.graph import END, START, StateGraph
+
+from graphs import persona_generation
+from graphs.context import GraphResources, RunInfo
+from nodes.focus_group import (
+    after_estimate,
+    after_validate,
+    analyse_answers,
+    answer_cells,
+    estimate_cost,
+    generate_personas,
+    save_report,
+    validate_input,
+)
+from nodes.focus_group.plan import profile_of
+from nodes.focus_group.state import (
+    FocusGroupContext,
+    FocusGroupInput,
+    FocusGroupOutput,
+    FocusGroupState,
+)
+from sight.errors import BudgetTooSmallError, InputValidationError
+from tools.focus_group.estimate import estimate, filler, over_budget
+from tools.focus_group.request import validate_request
+from tools.models.capabilities import is_capable
+
+# A persona to price a ``generate`` request with before its personas exist.
+TYPICAL_PERSONA = {
+    "id": "typical",
+    "first_name": "Katarzyna",
+    "last_name": "Wiśniewska",
+    "age": 41,
+    "gender": "kobieta",
+    "education": "średnie",
+    "income_bracket": "5000-7500 PLN",
+    "location": "Łódź",
+    "occupation": "księgowa",
+    "background_story": filler(420),
+    "values": ["rodzina", "bezpieczeństwo", "uczciwość", "rozwój"],
+    "interests": ["ogród", "podróże", "książki", "gotowanie"],
+}
+
+
+def build_graph() -> StateGraph:
+    """Return the uncompiled focus-group graph; the caller compiles it."""
+    builder = StateGraph(
+        FocusGroupState,
+        context_schema=FocusGroupContext,
+        input_schema=FocusGroupInput,
+        output_schema=FocusGroupOutput,
+    )
+    builder.add_node(validate_input)
+    builder.add_node(generate_personas)
+    builder.add_node(estimate_cost)
+    builder.add_node(answer_cells)
+    builder.add_node(analyse_answers)
+    builder.add_node(save_report)
+    builder.add_edge(START, "validate_input")
+    builder.add_conditional_edges("validate_input", after_validate)
+    builder.add_edge("generate_personas", "estimate_cost")
+    builder.add_conditional_edges("estimate_cost", after_estimate)
+    builder.add_edge("answer_cells", "analyse_answers")
+    builder.add_edge("analyse_answers", "save_report")
+    builder.add_edge("save_report", END)
+    return builder
+
+
+def make_context(resources: GraphResources, run: RunInfo | None = None) -> FocusGroupContext:
+    """Build the run context: models with no token cap of their own (the request's budget is
+    held by the ledger), repositories, the embedder and persona generation as a subgraph."""
+    from store.focus_group_answers import AnswerWriter
+    from store.focus_groups import FocusGroupRepository
+    from store.persona_lookup import PersonaLookup
+    from tools.models import get_embedder
+
+    settings = resources.settings
+    run = run or RunInfo(str(uuid.uuid4()), "local")
+    models = resources.models.for_run(run.run_id, budget=None, budget_name="focus_group_budget")
+    subgraph = persona_generation.build_graph().compile(name="persona_generation")
+
+    async def generate(request: dict[str, Any]) -> dict[str, Any]:
+        persona_context = persona_generation.make_context(resources, run)
+        persona_context.models = models  # its calls count against this run's budget
+        return await subgraph.ainvoke(request, context=persona_context)
+
+    return FocusGroupContext(
+        models=models,
+        store=FocusGroupRepository(resources.sessions),
+        writer=AnswerWriter(resources.sessions),
+        personas=PersonaLookup(resources.sessions),
+        embedder=get_embedder(settings),
+        generate=generate,
+        check_generate=persona_generation.validate_input_payload,
+        run_id=run.run_id,
+        thread_id=run.thread_id,
+        tenant=run.tenant,
+        sentiment_by_model=is_capable(settings.model_chain("fast")),
+        theme_labels_by=(
+            settings.model_chain("deep")[0] if is_capable(settings.model_chain("deep")) else None
+        ),
+    )
+
+
+def validate_input_payload(payload: Any) -> dict[str, Any]:
+    """Check a run's input shape before it starts; raise InputValidationError on any problem."""
+    return validate_request(payload, check_generate=persona_generation.validate_input_payload)
+
+
+async def check_input_payload(payload: Any, resources: GraphResources, tenant: str) -> None:
+    """Check what needs the database before a run is stored: the persona ids are the tenant's,
+    and the budget covers the estimate (422 ``budget_too_small`` otherwise)."""
+    request = validate_input_payload(payload)
+    if request.get("rerun_failed"):
+        return  # a rerun's setup and open cells are read when it runs
+    ctx = make_context(resources, RunInfo("check", "check", tenant))
+    count = 0
+    if request["personas"]:
+        found = await ctx.personas.persona_profiles(tenant, request["personas"])
+        missing = [i for i in request["personas"] if i not in found]
+        if missing:
+            shown = ", ".join(missing[:20]) + (" ..." if len(missing) > 20 else "")
+            raise InputValidationError(
+                [{"field": "personas", "message": f"not personas of this tenant: {shown}"}]
+            )
+        personas = [profile_of(found[i]) for i in request["personas"]]
+    else:
+        personas = [TYPICAL_PERSONA] * sum(s["count"] for s in request["generate"]["segments"])
+        # Priced only when a model writes the stories (the template writer costs nothing).
+        if persona_generation.persona_writer(resources.settings)["writer"] == "model":
+            count = len(personas)
+    if not request["budget"] or request["estimate_only"]:
+        return  # nothing to refuse: no budget, or only the estimate is asked for
+    ref = ctx.models.router.chain("fast")[0]
+    found_estimate = await asyncio.to_thread(
+        estimate,
+        personas,
+        request["questions"],
+        memory=request["memory"],
+        rounds=request["rounds"],
+        ref=ref,
+        counter=ctx.models.counter(ref),
+        prices=resources.settings.prices_per_1k,
+        sentiment_by_model=ctx.sentiment_by_model,
+        theme_labels_by=ctx.theme_labels_by,
+        generate_count=count,
+    )
+    if over_budget(found_estimate, request["budget"]):
+        brief = {"tokens": found_estimate["tokens"], "usd": found_estimate["usd"]}
+        raise BudgetTooSmallError(brief, request["budget"])
+
+
+# The langgraph.json target only; Sight's own runners compile with the checkpointer they own.
+graph = build_graph().compile()

@@ -1,0 +1,134 @@
+"""Ask one cell: call the model through the policy, check the answer, store it durably."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from nodes.focus_group.state import FocusGroupContext
+from sight.errors import BudgetWouldExceedError, ModelError, StructuredOutputError
+from tools.focus_group.estimate import filler
+from tools.focus_group.questions import (
+    ANSWER_CHARS,
+    REACTION_CHARS,
+    answer_fields,
+    answer_prose,
+)
+from tools.text_checks import text_problems
+
+log = logging.getLogger(__name__)
+ROLE = "fast"
+CELL_NAMESPACE = uuid.UUID("0c7f3e52-9a1d-4b6e-8f20-3d5a7c9e1b64")
+JSON_OVERHEAD_TOKENS = 24  # braces, keys and quotes around the answer's own text
+
+
+def cell_id(fg_id: str, persona_id: str, question_id: str, round_: int) -> str:
+    """The answer row's id: one per cell, the same when a run resumes or reruns."""
+    return str(uuid.uuid5(CELL_NAMESPACE, f"{fg_id}:{persona_id}:{question_id}:{round_}"))
+
+
+@dataclass
+class Tally:
+    """Cells of the run by outcome, for progress events and the report."""
+
+    total: int = 0
+    answered: int = 0
+    failed: int = 0
+    skipped_budget: int = 0
+    asked: int = 0  # cells this attempt called the model for
+    emitted: list[int] = field(default_factory=list)
+
+    def add(self, status: str) -> None:
+        setattr(self, status, getattr(self, status) + 1)
+
+    def as_dict(self) -> dict[str, int]:
+        return {
+            "total": self.total,
+            "answered": self.answered,
+            "failed": self.failed,
+            "skipped_budget": self.skipped_budget,
+        }
+
+
+def output_cap(ctx: FocusGroupContext, ref: str, kind: str, reaction: bool = False) -> int:
+    """The answer's token cap: its type's longest text in the model's tokens, plus JSON."""
+    chars = REACTION_CHARS + ANSWER_CHARS[kind] // 2 if reaction else ANSWER_CHARS[kind]
+    return ctx.models.counter(ref).count_text(filler(chars)) + JSON_OVERHEAD_TOKENS
+
+
+def _outcome(exc: BaseException) -> tuple[str, dict[str, str]]:
+    if isinstance(exc, BudgetWouldExceedError):
+        return "skipped_budget", {"code": exc.code, "message": "the budget had no room left"}
+    code = getattr(exc, "code", "model_error")
+    return "failed", {"code": code, "message": getattr(exc, "message", str(exc))[:300]}
+
+
+async def ask_cell(
+    ctx: FocusGroupContext,
+    fg_id: str,
+    persona_id: str,
+    question: dict[str, Any],
+    round_: int,
+    messages: list[tuple[str, str]],
+    schema: Any,
+    *,
+    base_answer: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Ask the model for one cell and store the outcome; return the stored record.
+
+    A spent budget makes the cell ``skipped_budget``, a model failure (after the policy's
+    retries and fallbacks) ``failed``; either is stored too, so the cell is not asked again
+    on resume (``rerun_failed`` asks it). Any other error propagates and ends the run.
+    ``base_answer``: a discussion round's answer before this reaction.
+    """
+    ref = ctx.models.router.chain(ROLE)[0]
+    part = ctx.models.part()
+    record: dict[str, Any] = {
+        "id": cell_id(fg_id, persona_id, question["id"], round_),
+        "focus_group_id": fg_id,
+        "persona_id": persona_id,
+        "question_id": question["id"],
+        "round": round_,
+    }
+    try:
+        cap = output_cap(ctx, ref, question["type"], reaction=base_answer is not None)
+        answer = await part.ainvoke(ROLE, messages, schema=schema, max_output_tokens=cap)
+    except (BudgetWouldExceedError, StructuredOutputError, ModelError) as exc:
+        status, error = _outcome(exc)
+        record.update(status=status, error=error)
+    else:
+        record.update(status="answered", **_answer_record(question, answer, base_answer))
+        prompt = messages[-1][1]
+        record["checks"] = sorted({p.code for p in text_problems(record["text"], prompt=prompt)})
+    finally:
+        ctx.models.usage.merge(part.usage)
+    used = part.usage
+    models = [m for m, u in used.by_model.items() if u.calls]
+    record.update(
+        model=models[-1] if models else None,
+        tokens_in=used.input_tokens,
+        tokens_out=used.output_tokens,
+        cost_usd=round(used.cost_usd, 8),
+        created_at=ctx.clock(),
+    )
+    await ctx.writer.write(record)
+    return record
+
+
+def _answer_record(
+    question: dict[str, Any], answer: Any, base: dict[str, Any] | None
+) -> dict[str, Any]:
+    if base is None:
+        doc = answer_fields(answer)
+        return {"answer": doc, "text": answer_prose(question, doc)}
+    # A reaction: what the persona said to the others, and its answer, changed or kept.
+    said = answer.model_dump()
+    changed = bool(said.get("changed")) and question["type"] != "open"
+    doc = dict(base)
+    if changed:
+        new = {k: v for k, v in answer_fields(answer).items() if k != "text" and v is not None}
+        changed = bool(new) and new != {k: base.get(k) for k in new}
+        doc.update(new)
+    return {"answer": {**doc, "changed": changed, "reaction": said["text"]}, "text": said["text"]}

@@ -1,0 +1,80 @@
+"""Store the report, the final status and what the run spent."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from langgraph.runtime import Runtime
+
+from nodes.focus_group.state import FocusGroupContext, FocusGroupState
+
+
+def total_spend(state: FocusGroupState, ctx: FocusGroupContext) -> dict[str, Any]:
+    """What the focus group spent in all: earlier runs (a rerun's source) and this run."""
+    before = state.get("spent_before") or {"tokens": 0, "usd": 0.0}
+    ledger = ctx.models.ledger
+    tokens = ledger.spent_tokens if ledger else ctx.models.usage.total_tokens
+    usd = ledger.spent_usd if ledger else ctx.models.usage.cost_usd
+    return {"tokens": before["tokens"] + tokens, "usd": round(before["usd"] + usd, 6)}
+
+
+async def save_report(
+    state: FocusGroupState, runtime: Runtime[FocusGroupContext]
+) -> dict[str, Any]:
+    """Finish the focus group: ``completed`` when every cell is answered, else ``partial``."""
+    ctx = runtime.context
+    request, cells = state["request"], state["cells"]
+    status = "completed" if cells["answered"] == cells["total"] else "partial"
+    spend = total_spend(state, ctx)
+    budget = request["budget"]
+    warnings = list(state["report"].get("warnings") or [])
+    if cells["skipped_budget"]:
+        warnings.append(
+            f"{cells['skipped_budget']} of {cells['total']} answers were not asked: the budget "
+            "ran out (rerun_failed asks them with a new budget)"
+        )
+    if cells["failed"]:
+        warnings.append(f"{cells['failed']} of {cells['total']} answers failed (see answers)")
+    for block in state["report"]["questions"]:
+        if (block.get("homogeneity") or {}).get("collapsed"):
+            warnings.append(f"question {block['id']}: the answers collapsed into sameness")
+    report = {
+        "focus_group_id": state["focus_group_id"],
+        "mode": request["mode"],
+        "memory": request["memory"],
+        "rounds": request["rounds"],
+        "personas": len(state["profiles"]),
+        "cells": cells,
+        "estimate": state["estimate"],
+        "budget": budget,
+        "spend": spend,
+        **state["report"],
+        "warnings": warnings,
+    }
+    now = ctx.clock()
+    await ctx.store.update(
+        state["focus_group_id"],
+        ctx.tenant,
+        now=now,
+        status=status,
+        spend=spend,
+        report=report,
+        finished_at=now,
+        error=None,
+    )
+    runtime.stream_writer({"event": "saved", "status": status, "spend": spend})
+    return {"status": status, "spend": spend, "report": report}
+
+
+async def mark_failed(ctx: FocusGroupContext, fg_id: str, exc: Exception) -> None:
+    """Record that the run ended on an error (the client sees the run's typed error)."""
+    code = getattr(exc, "code", "internal_error")
+    message = getattr(exc, "message", "the focus group run failed")
+    await ctx.store.update(
+        fg_id,
+        ctx.tenant,
+        now=ctx.clock(),
+        status="failed",
+        error={"code": code, "message": message},
+        finished_at=ctx.clock(),
+    )
