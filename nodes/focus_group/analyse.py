@@ -159,9 +159,13 @@ async def analyse_answers(
     blocks = []
     for question in questions:
         mine = [r for r in rows if r["question_id"] == question["id"]]
-        block = analyse_question(
-            question, mine, profiles, vectors, ssr_anchors=anchors.get(question.get("scale"))
-        )
+        # The question's own fields (options, labels, unit) let the report name categories.
+        block = {
+            **question,
+            **analyse_question(
+                question, mine, profiles, vectors, ssr_anchors=anchors.get(question.get("scale"))
+            ),
+        }
         block["quality"] = answer_quality(mine, vectors)
         if question["type"] == "open":
             await _label_themes(ctx, block)

@@ -1,0 +1,1 @@
+"""Focus groups: analysis of persona answers, reports, charts and exports."""
