@@ -15,6 +15,7 @@ from api.agent_server import assistants, runs, threads
 from api.auth import EXEMPT_PATHS
 from api.errors import install_error_handlers
 from api.event_stream import StreamHandoff
+from api.focus_groups import routes as focus_groups
 from api.knowledge import routes as knowledge
 from api.limits import install_body_limit
 from api.openapi import install_openapi
@@ -47,6 +48,11 @@ OPENAPI_TAGS = [
         "name": "personas",
         "description": "Generated personas (per tenant): details with KPIs, audit trail, export, "
         "compare, edits and soft deletes.",
+    },
+    {
+        "name": "focus_groups",
+        "description": "Focus groups (per tenant) the focus_group assistant ran: setup, answers, "
+        "the report as Markdown with PNG charts, CSV export.",
     },
 ]
 
@@ -118,4 +124,5 @@ def create_app(
     app.include_router(knowledge.router)
     app.include_router(personas.router)
     app.include_router(persona_actions.router)
+    app.include_router(focus_groups.router)
     return app

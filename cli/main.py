@@ -13,6 +13,7 @@ import typer
 from rich.markup import escape
 
 from cli.console import console, fail
+from cli.focus_group import print_focus_group
 from cli.inputs import read_input
 from cli.knowledge import knowledge_app
 from cli.models import prepare_models
@@ -49,8 +50,12 @@ def run(
     graph: Annotated[str, typer.Argument(help="Graph name from langgraph.json.")],
     input: Annotated[str, typer.Option("--input", "-i", help="JSON, @file or a file path.")],
     thread_id: Annotated[str | None, typer.Option(help="Checkpoint thread id.")] = None,
+    full: Annotated[
+        bool, typer.Option(help="focus_group: print the whole output, not its headline.")
+    ] = False,
 ) -> None:
-    """Run a registered graph on the configured backends and print its output as JSON."""
+    """Run a registered graph on the configured backends and print its output as JSON
+    (a focus group: its report's headline numbers and where the full report is)."""
     from runtime.registry import get_graph_spec
     from runtime.resources import open_resources
     from runtime.runner import run_graph
@@ -72,6 +77,9 @@ def run(
         output = asyncio.run(main())
     except SightError as exc:
         fail(exc)
+    if graph == "focus_group" and not full:
+        print_focus_group(output)
+        return
     typer.echo(json.dumps(output, ensure_ascii=False, indent=2, default=str))
 
 

@@ -9,6 +9,7 @@ from sqlalchemy import (
     JSON,
     Boolean,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -233,3 +234,71 @@ class PersonaGenerationReport(Base):
     tenant: Mapped[str] = mapped_column(String(64), nullable=False)
     report: Mapped[dict[str, Any]] = mapped_column(JsonDoc, nullable=False)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+
+
+class FocusGroup(Base):
+    """One focus group of a tenant: its canonical input, money, status and report.
+
+    ``parent_id`` names the focus group a rerun re-asks the failed cells of (no foreign key:
+    deleting the source keeps its reruns).
+    """
+
+    __tablename__ = "focus_groups"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    tenant: Mapped[str] = mapped_column(String(64), nullable=False)
+    run_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    thread_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    status: Mapped[str] = mapped_column(String(24), nullable=False)
+    mode: Mapped[str] = mapped_column(String(24), nullable=False)
+    request: Mapped[dict[str, Any]] = mapped_column(JsonDoc, nullable=False)
+    persona_ids: Mapped[list[str]] = mapped_column(JsonDoc, nullable=False)
+    questions: Mapped[list[dict[str, Any]]] = mapped_column(JsonDoc, nullable=False)
+    budget: Mapped[dict[str, Any]] = mapped_column(JsonDoc, nullable=False)
+    estimate: Mapped[dict[str, Any]] = mapped_column(JsonDoc, nullable=False)
+    spend: Mapped[dict[str, Any]] = mapped_column(JsonDoc, nullable=False)
+    report: Mapped[dict[str, Any] | None] = mapped_column(JsonOrNull, nullable=True)
+    error: Mapped[dict[str, Any] | None] = mapped_column(JsonOrNull, nullable=True)
+    parent_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+    __table_args__ = (Index("ix_focus_groups_tenant_created", "tenant", "created_at"),)
+
+
+class FocusGroupAnswer(Base):
+    """One cell of a focus group: a persona's answer to a question in a round."""
+
+    __tablename__ = "focus_group_answers"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    focus_group_id: Mapped[str] = mapped_column(
+        String(36), ForeignKey("focus_groups.id", ondelete="CASCADE"), nullable=False
+    )
+    persona_id: Mapped[str] = mapped_column(String(36), nullable=False)
+    question_id: Mapped[str] = mapped_column(String(40), nullable=False)
+    round: Mapped[int] = mapped_column(Integer, nullable=False)
+    status: Mapped[str] = mapped_column(String(24), nullable=False)
+    answer: Mapped[dict[str, Any] | None] = mapped_column(JsonOrNull, nullable=True)
+    text: Mapped[str] = mapped_column(Text, nullable=False)
+    sentiment: Mapped[dict[str, Any] | None] = mapped_column(JsonOrNull, nullable=True)
+    checks: Mapped[list[str]] = mapped_column(JsonDoc, nullable=False)
+    error: Mapped[dict[str, Any] | None] = mapped_column(JsonOrNull, nullable=True)
+    model: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    tokens_in: Mapped[int] = mapped_column(Integer, nullable=False)
+    tokens_out: Mapped[int] = mapped_column(Integer, nullable=False)
+    cost_usd: Mapped[float] = mapped_column(Float, nullable=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+
+    __table_args__ = (
+        UniqueConstraint(
+            "focus_group_id",
+            "persona_id",
+            "question_id",
+            "round",
+            name="uq_focus_group_answers_cell",
+        ),
+        Index("ix_focus_group_answers_question", "focus_group_id", "question_id"),
+    )

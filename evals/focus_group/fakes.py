@@ -140,11 +140,63 @@ class PlantedRespondent:
 def respondent_model(respondent: PlantedRespondent, **options: Any) -> ScriptedChatModel:
     """A fake chat model answering every call with ``respondent`` (``delay_s`` etc. pass on)."""
 
+    takes_cap = getattr(respondent, "takes_cap", False)
+
     class _Respondent(ScriptedChatModel):
         def _take(self, messages: list[BaseMessage], kwargs: dict[str, Any]) -> Any:
             with self._lock:
                 self.calls.append(list(messages))
                 self.call_kwargs.append(dict(kwargs))
+            if takes_cap:  # the respondent sizes its answer to the call's token cap
+                return lambda m: respondent(m, kwargs.get("max_tokens"))
             return respondent
 
     return _Respondent(model_name="fake/scripted", **options)
+
+
+@dataclass
+class NoisyUsage:
+    """Planted answers with random lengths and usage, and some refused calls (the budget eval).
+
+    Prose fields get 20-100% of what the call's cap allows (words of typical Polish), so what
+    the persona remembers grows as it would; the reported input tokens differ from the word
+    count by -5% to +12% (a provider's tokenizer is not Sight's); ``refuse_share`` of calls
+    fail with a 429 and are retried by the policy.
+    """
+
+    respondent: PlantedRespondent
+    seed: int
+    long_bias: float = 0.2  # the shortest share of the cap an answer takes
+    refuse_share: float = 0.05
+    takes_cap: bool = True
+
+    def __post_init__(self) -> None:
+        import random
+
+        self.rng = random.Random(self.seed)
+
+    def __call__(self, messages: list[BaseMessage], cap: int | None) -> AIMessage:
+        import httpx
+
+        from tools.focus_group.estimate import FILLER
+        from tools.models.fake import count_words
+
+        if self.rng.random() < self.refuse_share:
+            request = httpx.Request("POST", "http://fake.invalid")
+            response = httpx.Response(429, request=request)
+            raise httpx.HTTPStatusError("429 Too Many Requests", request=request, response=response)
+        answer = self.respondent(messages)
+        data = json.loads(answer.text)
+        words = FILLER.split() * 20
+        for key in ("text", "reason"):
+            if key in data and cap:
+                n = int(self.rng.uniform(self.long_bias, 1.0) * max(1, cap - 12))
+                data[key] = " ".join(words[: max(2, n)])[: 590 if key == "text" else 295]
+        text = json.dumps(data, ensure_ascii=False)
+        words_in = sum(count_words(m.text) for m in messages)
+        usage = {
+            "input_tokens": round(words_in * self.rng.uniform(0.95, 1.12)),
+            "output_tokens": count_words(text),
+        }
+        usage["total_tokens"] = usage["input_tokens"] + usage["output_tokens"]
+        return AIMessage(content=text, usage_metadata=usage)

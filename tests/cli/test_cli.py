@@ -115,3 +115,42 @@ def test_eval_when_option_malformed_then_exit_2(cli_env: Path):
 
     assert result.exit_code == 2
     assert "KEY=VALUE" in result.stderr
+
+
+FOCUS_GROUP = {
+    "generate": {"segments": [{"segment_id": "mlodzi", "age_min": 25, "age_max": 34, "count": 3}]},
+    "questions": [
+        {"id": "zakup", "text": "Czy kupisz auto elektryczne?", "type": "likert"},
+        {"id": "bariery", "text": "Co Cię powstrzymuje?", "type": "open"},
+    ],
+}
+
+
+def test_run_focus_group_when_estimate_only_then_prints_the_estimate_and_asks_no_model(
+    cli_env: Path, monkeypatch
+):
+    monkeypatch.setenv("SIGHT_PROVIDER", "fake")
+    monkeypatch.setenv("SIGHT_PERSONA_WRITER", "template")
+    get_settings.cache_clear()
+    payload = json.dumps({**FOCUS_GROUP, "estimate_only": True})
+    result = CliRunner().invoke(app, ["run", "focus_group", "--input", payload])
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.stdout)
+    assert summary["status"] == "estimated" and summary["estimate"]["tokens"] > 0
+    assert summary["spend"] is None or summary["spend"].get("tokens", 0) == 0
+
+
+def test_run_focus_group_when_every_model_call_fails_then_headline_says_so(
+    cli_env: Path, monkeypatch
+):
+    monkeypatch.setenv("SIGHT_PROVIDER", "fake")  # the fake has no script: every call fails
+    monkeypatch.setenv("SIGHT_PERSONA_WRITER", "template")
+    monkeypatch.setenv("SIGHT_MODEL_MAX_RETRIES", "0")
+    get_settings.cache_clear()
+    result = CliRunner().invoke(app, ["run", "focus_group", "--input", json.dumps(FOCUS_GROUP)])
+    assert result.exit_code == 0, result.output
+    lines = result.stdout
+    summary = json.loads(lines[lines.index("\n{") :])
+    assert summary["status"] == "partial"
+    headline = lines[: lines.index("\n{")]
+    assert "odpowiedzi 0/6" in headline and "nieudane 6" in headline

@@ -245,8 +245,9 @@ def validate_request(
         request["personas"] = _persona_ids(raw["personas"], problems)
     elif check_generate is not None:
         try:
-            request["generate"] = check_generate(raw["generate"])
-            total = sum(s["count"] for s in request["generate"]["segments"])
+            # The subgraph takes the request as given; its canonical form gives the count.
+            total = sum(s["count"] for s in check_generate(raw["generate"])["segments"])
+            request["generate"] = raw["generate"]
             if total > MAX_PERSONAS:
                 _problem(problems, "generate", f"at most {MAX_PERSONAS} personas, got {total}")
         except InputValidationError as exc:
