@@ -116,6 +116,8 @@ class PlantedRespondent:
     def __call__(self, messages: list[BaseMessage]) -> AIMessage:
         self.calls += 1
         system, human = messages[0].text, messages[-1].text
+        if len(messages) > 1 and messages[0].type == "human":
+            human = messages[0].text  # the schema instruction came last, as its own message
         if "Oceń wydźwięk" in human:
             count = len(re.findall(r"^\d+\. ", human, re.MULTILINE))
             items = [{"id": i, "label": "negative"} for i in range(1, count + 1)]

@@ -141,6 +141,24 @@ async def _label_themes(ctx: FocusGroupContext, block: dict[str, Any]) -> None:
             theme.update(label=labels[theme["id"]], label_method="model")
 
 
+def discussion_summary(rows: list[dict[str, Any]], rounds: int) -> list[dict[str, Any]]:
+    """Per reaction round: reactions given and answers changed (the stated distribution counts
+    each persona's latest answer)."""
+    summary = []
+    for round_ in range(1, rounds + 1):
+        mine = [r for r in rows if r["round"] == round_ and r["status"] == "answered"]
+        changed = [r["id"] for r in mine if (r["answer"] or {}).get("changed")]
+        summary.append(
+            {
+                "round": round_,
+                "reactions": len(mine),
+                "changed": len(changed),
+                "changed_ids": changed,
+            }
+        )
+    return summary
+
+
 async def analyse_answers(
     state: FocusGroupState, runtime: Runtime[FocusGroupContext]
 ) -> dict[str, Any]:
@@ -167,6 +185,8 @@ async def analyse_answers(
             ),
         }
         block["quality"] = answer_quality(mine, vectors)
+        if request["mode"] == "discussion":
+            block["discussion"] = discussion_summary(mine, request["rounds"])
         if question["type"] == "open":
             await _label_themes(ctx, block)
         blocks.append(block)

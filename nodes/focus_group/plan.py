@@ -57,10 +57,14 @@ async def _rerun_setup(
         raise ConflictError(
             f"focus group {source.id} is {source.status}: only a finished one can be rerun"
         )
-    setup = {**source.request, "budget": request["budget"], "estimate_only": False}
-    setup["estimate_only"] = request["estimate_only"]
-    setup["personas"] = list(source.persona_ids)
-    setup["generate"] = None
+    setup = {
+        **source.request,
+        "budget": request["budget"],
+        "estimate_only": request["estimate_only"],
+        "personas": list(source.persona_ids),
+        "generate": None,
+        "rerun_failed": source.id,
+    }
     return setup, source.id, dict(source.spend or {})
 
 

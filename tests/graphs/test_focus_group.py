@@ -256,3 +256,53 @@ async def test_resume_when_killed_after_k_answers_then_only_the_rest_are_asked(w
     answer_calls = [c for c in again.calls if "Pytanie:" in c[-1].text]
     assert len(answer_calls) == 6 * 4 - kept
     assert values["report"]["cells"]["answered"] == 24
+
+
+async def test_rerun_failed_then_only_failed_cells_asked_into_the_same_focus_group(world):
+    resources, records = world
+    respondent = respondent_for(records, QUESTIONS)
+
+    def down_for_naped(messages):
+        if "Jaki napęd" in messages[-1].text:
+            raise ModelError("provider down")
+        return respondent(messages)
+
+    _with_model(resources, respondent_model(down_for_naped))  # type: ignore[arg-type]
+    ids = [r["id"] for r in records[:4]]
+    first, *_ = await _run(resources, {"personas": ids, "questions": QUESTIONS})
+    assert first["status"] == "partial" and first["report"]["cells"]["failed"] == 4
+
+    healed = respondent_model(respondent_for(records, QUESTIONS))
+    _with_model(resources, healed)
+    again, path, _, ctx = await _run(resources, {"rerun_failed": first["focus_group_id"]})
+
+    asked = [c for c in healed.calls if "Pytanie:" in c[-1].text]
+    assert len(asked) == 4 and all("Jaki napęd" in c[-1].text for c in asked)
+    assert again["focus_group_id"] == first["focus_group_id"]
+    assert again["status"] == "completed" and again["report"]["cells"]["answered"] == 16
+    assert again["spend"]["tokens"] > first["spend"]["tokens"]
+    stored = await ctx.store.get(first["focus_group_id"], TENANT)
+    assert stored.status == "completed" and stored.report["cells"]["failed"] == 0
+
+
+async def test_analysis_when_capable_models_then_model_sentiment_and_theme_names(world):
+    resources, records = world
+    respondent = respondent_for(records, QUESTIONS[:2])
+    model = respondent_model(respondent)
+    _with_model(resources, model)
+    run = RunInfo(str(uuid.uuid4()), "t1", TENANT)
+    ctx = make_context(resources, run)
+    ctx.sentiment_by_model, ctx.theme_labels_by = True, "fake/scripted"
+    graph = build_graph().compile(checkpointer=InMemorySaver())
+    payload = {"personas": [r["id"] for r in records], "questions": QUESTIONS[:2]}
+
+    values = await graph.ainvoke(payload, {"configurable": {"thread_id": "s"}}, context=ctx)
+
+    blocks = {q["id"]: q for q in values["report"]["questions"]}
+    # The respondent labels every statement negative; the lexicon would not.
+    assert blocks["bariery"]["sentiment"]["counts"]["negative"] == 12
+    assert blocks["zakup"]["sentiment"]["methods"] == {"model": 12, "lexicon": 0}
+    assert all(t["label_method"] == "model" for t in blocks["bariery"]["themes"])
+    assert all(t["label"].startswith("Temat ") for t in blocks["bariery"]["themes"])
+    stored, _ = await ctx.store.answers(values["focus_group_id"], TENANT, question_id="zakup")
+    assert all(r["sentiment"]["method"] == "model" for r in stored)
