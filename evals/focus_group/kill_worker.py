@@ -23,7 +23,12 @@ from tools.models import ModelRouter
 def settings_for(data_dir: str) -> object:
     """The settings both the worker and the resuming eval use."""
     return load_settings(
-        data_dir=data_dir, provider="fake", _env_file=None, max_concurrency={"fake": 4}
+        data_dir=data_dir,
+        provider="fake",
+        _env_file=None,
+        max_concurrency={"fake": 4},
+        model_backoff_initial_s=0.01,  # the refused calls of the budget runs retry at once
+        model_backoff_max_s=0.05,
     )
 
 

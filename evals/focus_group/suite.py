@@ -10,7 +10,8 @@ Gated (deterministic, a scripted respondent, seconds each):
   over the estimate: the spend never exceeds the budget; the estimate's error is reported;
 - resume: a worker process is killed (SIGKILL) after k model calls; the resumed run asks
   exactly the cells with nothing stored.
-Reported only (``embedded=N``, the configured model; CI runs a small N): N personas x 3
+Reported only: theme recovery on harder planted sets (overlapping vocabulary). With
+``embedded=N`` (, the configured model; CI runs a small N): N personas x 3
 questions: structured-output validity, answers in Polish, near-duplicates, seconds per answer.
 """
 
@@ -29,8 +30,9 @@ from langgraph.checkpoint.memory import InMemorySaver
 
 from evals.focus_group.fakes import NoisyUsage, respondent_model
 from evals.focus_group.kill_worker import settings_for
-from evals.focus_group.metrics import distribution_exact, theme_recovery
+from evals.focus_group.metrics import adjusted_rand_index, distribution_exact, theme_recovery
 from evals.focus_group.setup import QUESTIONS, TENANT, persona_records, respondent_for
+from evals.focus_group.theme_sets import THEME_SETS
 from graphs.context import RunInfo
 from graphs.focus_group import build_graph, make_context
 from runtime.resources import Resources, open_resources
@@ -38,6 +40,7 @@ from sight.errors import BudgetTooSmallError
 from sight.settings import Settings
 from store.personas import PersonaRepository
 from tools.focus_group.analysis.ssr import build_ssr_anchors
+from tools.focus_group.analysis.themes import find_themes, theme_of
 from tools.models import ModelRouter, get_embedder
 
 THRESHOLDS = {
@@ -173,6 +176,20 @@ async def _resume(tmp: str) -> dict[str, Any]:
     }
 
 
+def _harder_themes(settings: Settings) -> dict[str, float]:
+    """ARI of the themes found in harder planted sets (the analysis alone, e5 query vectors)."""
+    embedder = get_embedder(settings)
+    found = {}
+    for name, families in THEME_SETS.items():
+        texts = [t for family in families.values() for t in family]
+        truth = [f for f, family in families.items() for _ in family]
+        answers = [{"id": f"a{i}", "persona_id": f"p{i}", "text": t} for i, t in enumerate(texts)]
+        vectors = dict(zip([a["id"] for a in answers], embedder.embed_queries(texts), strict=True))
+        theme = theme_of(find_themes(answers, vectors))
+        found[name] = round(adjusted_rand_index(truth, [theme[a["id"]] for a in answers]), 4)
+    return found
+
+
 async def _embedded(resources: Resources, settings: Settings, count: int) -> dict[str, Any]:
     records = persona_records(count, run_id=f"fg-embedded-{uuid.uuid4()}")
     await PersonaRepository(resources.sessions).add_many(
@@ -207,6 +224,7 @@ async def evaluate(
     with tempfile.TemporaryDirectory() as tmp:
         resume = await _resume(tmp)
     anchors = build_ssr_anchors(get_embedder(settings).embed_documents, 5)
+    harder = _harder_themes(settings)
     check = anchors.check
     themes = planted["themes"]
     cases += [
@@ -233,6 +251,7 @@ async def evaluate(
     metrics: dict[str, float] = {
         "theme_ari": themes["ari"],
         "quote_attribution": themes["quote_attribution"],
+        **{f"theme_ari_{name}": ari for name, ari in harder.items()},
         "distributions_exact": float(all(planted["distributions_exact"])),
         "alarm_fires_when_collapsed": float(planted["collapsed_alarm"]["collapsed"]),
         "alarm_quiet_when_varied": float(not planted["varied_alarm"]["collapsed"]),

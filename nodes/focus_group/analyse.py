@@ -28,6 +28,8 @@ from tools.focus_group.quality import answer_quality
 
 log = logging.getLogger(__name__)
 SCORES = {"positive": 1.0, "neutral": 0.0, "negative": -1.0}
+# SSR anchors per (embedder, scale): embedders are process-wide, so are their anchors.
+_ANCHORS: dict[tuple[int, int], SsrAnchors] = {}
 
 
 class SentimentItem(BaseModel):
@@ -105,14 +107,32 @@ async def _vectors(ctx: FocusGroupContext, rows: list[dict[str, Any]]) -> dict[s
     return {r["id"]: v for r, v in zip(texts, vectors, strict=True)}
 
 
+async def _theme_vectors(
+    ctx: FocusGroupContext, questions: list[dict[str, Any]], rows: list[dict[str, Any]]
+) -> dict[str, Any]:
+    """Open answers embedded as e5 queries: the prefix for clustering (see analyse_question)."""
+    opens = {q["id"] for q in questions if q["type"] == "open"}
+    texts = [
+        r for r in rows if r["status"] == "answered" and r["text"] and r["question_id"] in opens
+    ]
+    embed = getattr(ctx.embedder, "embed_queries", None)
+    if embed is None or not texts:
+        return {}
+    vectors = await asyncio.to_thread(embed, [r["text"] for r in texts])
+    return {r["id"]: v for r, v in zip(texts, vectors, strict=True)}
+
+
 async def _anchors(ctx: FocusGroupContext, questions: list[dict[str, Any]]) -> dict[int, Any]:
     scales = sorted({q["scale"] for q in questions if q["type"] == "likert"})
     if ctx.embedder is None:
         return {}
     anchors: dict[int, SsrAnchors] = {}
     for scale in scales:
-        embed = ctx.embedder.embed_documents
-        anchors[scale] = await asyncio.to_thread(build_ssr_anchors, embed, scale)
+        key = (id(ctx.embedder), scale)
+        if key not in _ANCHORS:  # the same embedder always gives the same anchors and check
+            embed = ctx.embedder.embed_documents
+            _ANCHORS[key] = await asyncio.to_thread(build_ssr_anchors, embed, scale)
+        anchors[scale] = _ANCHORS[key]
     return anchors
 
 
@@ -173,6 +193,7 @@ async def analyse_answers(
         fg_id, {r["id"]: r["sentiment"] for r in rows if r.get("sentiment")}
     )
     vectors, anchors = await _vectors(ctx, rows), await _anchors(ctx, questions)
+    theme_vectors = await _theme_vectors(ctx, questions, rows)
     profiles = state["profiles"]
     blocks = []
     for question in questions:
@@ -181,7 +202,12 @@ async def analyse_answers(
         block = {
             **question,
             **analyse_question(
-                question, mine, profiles, vectors, ssr_anchors=anchors.get(question.get("scale"))
+                question,
+                mine,
+                profiles,
+                vectors,
+                ssr_anchors=anchors.get(question.get("scale")),
+                theme_vectors=theme_vectors,
             ),
         }
         block["quality"] = answer_quality(mine, vectors)

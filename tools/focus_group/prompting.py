@@ -86,6 +86,15 @@ def question_messages(
     return [("system", persona_message(persona)), ("human", human)]
 
 
+def _tally_key(question: dict[str, Any], answer: dict[str, Any]) -> str:
+    """What a structured answer is, without a likert reason (options may contain ". ")."""
+    if question["type"] == "likert":
+        point = answer.get("point")
+        label = question["labels"][point - 1] if isinstance(point, int) else "?"
+        return f"{point}/{question['scale']} ({label})"
+    return describe_answer(question, answer)
+
+
 def digest(question: dict[str, Any], others: list[dict[str, Any]]) -> str:
     """A short digest of the other participants' latest answers: a tally for structured types,
     and a few quotes (others are in a stable order chosen by the caller)."""
@@ -93,7 +102,7 @@ def digest(question: dict[str, Any], others: list[dict[str, Any]]) -> str:
     if question["type"] != "open":
         tally: dict[str, int] = {}
         for answer in others:
-            key = describe_answer(question, answer).split(". ")[0]
+            key = _tally_key(question, answer)
             tally[key] = tally.get(key, 0) + 1
         top = sorted(tally.items(), key=lambda kv: (-kv[1], kv[0]))[:5]
         lines.append("Odpowiedzi: " + "; ".join(f"{k}: {n}" for k, n in top))

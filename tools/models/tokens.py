@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import math
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -64,7 +65,7 @@ class CharCounter:
         self.name = self.name or f"{self.chars_per_token} chars/token"
 
     def count_text(self, text: str) -> int:
-        return int(-(-len(text) // self.chars_per_token))
+        return math.ceil(len(text) / self.chars_per_token)
 
     def count_messages(self, messages: Sequence[BaseMessage]) -> int:
         body = sum(self.count_text(m.text) for m in messages)

@@ -73,8 +73,10 @@ def place_phrases(location: str) -> dict[str, Any]:
     name = location.split(",")[0].removeprefix("wieś ").strip()
     cases = polish_places.cases(name)
     kind = "town"
-    if place is not None and place.settlement_class == regions.VILLAGE:
-        kind = "village"
+    if (place is not None and place.settlement_class == regions.VILLAGE) or location.startswith(
+        "wieś "
+    ):
+        kind = "village"  # a village the tables do not list still says it is one
     elif place is None or place.settlement_class in regions.BIG_CITY_CLASSES:
         kind = "big_city"
     if cases.locative:
