@@ -10,6 +10,7 @@ next transaction.
 from __future__ import annotations
 
 import asyncio
+from functools import lru_cache
 from datetime import datetime
 from typing import Any, Literal, get_args
 
@@ -88,6 +89,19 @@ def _last_per_cell(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return list(kept.values())
 
 
+@lru_cache(maxsize=2)
+def _upsert(dialect_name: str) -> Any:
+    """INSERT ... ON CONFLICT (id) DO UPDATE unless answered, RETURNING id, for a dialect."""
+    dialect = postgresql if dialect_name == "postgresql" else sqlite
+    table = FocusGroupAnswer.__table__
+    insert = dialect.insert(table)
+    return insert.on_conflict_do_update(
+        index_elements=["id"],
+        set_={name: insert.excluded[name] for name in REPLACED},
+        where=table.c.status != "answered",
+    ).returning(table.c.id)
+
+
 class AnswerWriter:
     """Write answer rows durably; concurrent writes share a transaction (group commit).
 
@@ -151,16 +165,12 @@ class AnswerWriter:
         rows = _last_per_cell(rows)
         written: set[str] = set()
         async with self._sessions() as session, session.begin():
-            dialect = postgresql if session.bind.dialect.name == "postgresql" else sqlite
-            table = FocusGroupAnswer.__table__
+            upsert = _upsert(session.bind.dialect.name)
             for start in range(0, len(rows), INSERT_CHUNK):
-                insert = dialect.insert(table).values(rows[start : start + INSERT_CHUNK])
-                upsert = insert.on_conflict_do_update(
-                    index_elements=["id"],
-                    set_={name: insert.excluded[name] for name in REPLACED},
-                    where=table.c.status != "answered",
-                ).returning(table.c.id)
-                written.update((await session.execute(upsert)).scalars().all())
+                # Rows as executemany parameters: the statement compiles once per process
+                # (a multi-row VALUES clause would compile anew for every batch size).
+                result = await session.execute(upsert, rows[start : start + INSERT_CHUNK])
+                written.update(result.scalars().all())
         self.commits += 1
         self.rows += len(rows)
         return written

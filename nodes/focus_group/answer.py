@@ -23,6 +23,7 @@ from nodes.focus_group.save import mark_failed
 from nodes.focus_group.state import FocusGroupContext, FocusGroupState
 from tools.focus_group.prompting import discussion_messages, question_messages
 from tools.focus_group.questions import answer_schema, reaction_schema
+from tools.text_checks import text_problems
 
 Cell = tuple[str, str, int]
 EVENT_STEPS = 100  # "answered n of N" events per run at most (each is stored with the run)
@@ -66,6 +67,9 @@ class Answering:
         return tokens, generated["usd"] + sum(r["cost_usd"] for r in rows)
 
     async def run(self) -> dict[str, int]:
+        # The text checks load simplemma's Polish dictionary (~4 s) on first use: off the loop,
+        # before any call, or every call in flight would stall behind it.
+        await asyncio.to_thread(text_problems, "Dzień dobry, to jest próba.")
         self.stored = await self.ctx.store.cells(self.fg_id)
         tokens, usd = self._this_run_spend()
         ensure_ledger(self.ctx, self.request["budget"], tokens, usd)
