@@ -10,8 +10,8 @@ next transaction.
 from __future__ import annotations
 
 import asyncio
-from functools import lru_cache
 from datetime import datetime
+from functools import lru_cache
 from typing import Any, Literal, get_args
 
 from sqlalchemy.dialects import postgresql, sqlite

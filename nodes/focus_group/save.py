@@ -30,14 +30,19 @@ async def save_report(
     warnings = list(state["report"].get("warnings") or [])
     if cells["skipped_budget"]:
         warnings.append(
-            f"{cells['skipped_budget']} of {cells['total']} answers were not asked: the budget "
-            "ran out (rerun_failed asks them with a new budget)"
+            f"Nie zebrano {cells['skipped_budget']} z {cells['total']} odpowiedzi: skończył się "
+            "budżet (rerun_failed dopyta o nie z nowym budżetem)."
         )
     if cells["failed"]:
-        warnings.append(f"{cells['failed']} of {cells['total']} answers failed (see answers)")
+        warnings.append(
+            f"Nie udało się uzyskać {cells['failed']} z {cells['total']} odpowiedzi (kod błędu "
+            "przy każdej z nich w liście odpowiedzi)."
+        )
     for block in state["report"]["questions"]:
         if (block.get("homogeneity") or {}).get("collapsed"):
-            warnings.append(f"question {block['id']}: the answers collapsed into sameness")
+            warnings.append(
+                f"Pytanie {block['id']}: odpowiedzi zlały się w jedno (alarm jednorodności)."
+            )
     report = {
         "focus_group_id": state["focus_group_id"],
         "mode": request["mode"],

@@ -37,41 +37,49 @@ def test_age_band_when_missing_or_minor_then_none() -> None:
     assert age_band(None) is None and age_band(16) is None
 
 
-def test_chi_square_when_rule_holds_then_tests_and_notes_left_out_groups() -> None:
+def test_chi_square_when_rule_holds_then_tests_and_names_left_out_groups_in_polish() -> None:
     table = {
         "K": Counter({"1": 20, "5": 5}),
         "M": Counter({"1": 5, "5": 20}),
         "X": Counter({"1": 2}),
     }
 
-    result, note = chi_square(table)
+    outcome = chi_square(table)
 
+    result = outcome.result
     assert result is not None
     assert result["dof"] == 1 and result["p_value"] < 0.001
     assert result["groups"] == ["K", "M"]
-    assert "left out" in note and "X" in note
+    assert outcome.code == "tested" and outcome.left_out == ["X"]
+    assert outcome.note == (
+        "policzono dla 2 grup i 2 kategorii; pominięto grupy poniżej 5 odpowiedzi: X"
+    )
 
 
-def test_chi_square_when_one_big_group_then_null_with_reason() -> None:
-    result, note = chi_square({"K": Counter({"1": 9, "2": 3}), "M": Counter({"1": 4})})
+def test_chi_square_when_one_big_group_then_null_with_code_and_polish_reason() -> None:
+    outcome = chi_square({"K": Counter({"1": 9, "2": 3}), "M": Counter({"1": 4})})
 
-    assert result is None
-    assert "fewer than 2 groups" in note
+    assert outcome.result is None and outcome.code == "too_few_groups"
+    assert outcome.note.startswith("mniej niż 2 grupy mają po co najmniej 5 odpowiedzi")
+    assert outcome.left_out == ["M"] and outcome.note.endswith("odpowiedzi: M")
 
 
-def test_chi_square_when_expected_counts_small_then_null_with_reason() -> None:
+def test_chi_square_when_expected_counts_small_then_null_with_code_and_polish_reason() -> None:
     table = {"K": Counter({"a": 5, "b": 1, "c": 1}), "M": Counter({"a": 1, "b": 4, "c": 1})}
 
-    result, note = chi_square(table)
+    outcome = chi_square(table)
 
-    assert result is None
-    assert "expect >= 5" in note
+    assert outcome.result is None and outcome.code == "expected_counts_low"
+    assert outcome.note == (
+        "tylko 0% komórek tabeli ma oczekiwaną liczność co najmniej 5 (potrzeba 80%)"
+    )
 
 
 def test_chi_square_when_all_answers_in_one_category_then_null() -> None:
-    result, note = chi_square({"K": Counter({"a": 6}), "M": Counter({"a": 7})})
+    outcome = chi_square({"K": Counter({"a": 6}), "M": Counter({"a": 7})})
 
-    assert result is None and "one category" in note
+    assert outcome.result is None and outcome.code == "one_category"
+    assert outcome.note == "wszystkie odpowiedzi w jednej kategorii"
 
 
 def test_cuts_likert_groups_have_n_mean_counts_and_segment_label() -> None:
@@ -116,7 +124,8 @@ def test_cuts_multi_choice_counts_options_and_skips_chi_square() -> None:
     gender = next(c for c in cuts(rows, personas, "multi") if c["by"] == "gender")
 
     assert gender["groups"][0]["counts"] == {"a": 5, "b": 5}
-    assert gender["chi_square"] is None and "multi_choice" in gender["note"]
+    assert gender["chi_square"] is None and gender["note_code"] == "multi_choice"
+    assert "wielokrotny wybór" in gender["note"]
 
 
 def test_cuts_numeric_summarise_mean_median_and_test_quartile_bins() -> None:
@@ -137,7 +146,10 @@ def test_cuts_numeric_summarise_mean_median_and_test_quartile_bins() -> None:
     assert groups["K"]["mean"] > groups["M"]["mean"]
     assert "median" in groups["K"]
     assert gender["chi_square"] is not None and gender["chi_square"]["p_value"] < 0.01
-    assert gender["note"].startswith("quartile bins")
+    assert gender["note_code"] == "tested"
+    assert gender["note"] == (
+        "test na przedziałach kwartylowych wartości (Q1–Q4); policzono dla 2 grup i 4 kategorii"
+    )
 
 
 def test_quartile_bins_split_evenly_spread_values_into_four() -> None:

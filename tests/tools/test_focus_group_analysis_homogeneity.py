@@ -23,12 +23,19 @@ def test_entropy_in_bits() -> None:
     assert entropy_bits([]) == 0.0
 
 
-def test_alarm_when_one_answer_dominates() -> None:
+def test_alarm_when_one_answer_dominates_then_reason_has_code_value_and_polish_message() -> None:
     result = homogeneity([4] * 19 + [5], possible=5)
 
     assert result["modal_share"] == pytest.approx(0.95)
     assert result["collapsed"] is True
-    assert result["reasons"] == ["modal_share 0.95 >= 0.9"]
+    assert result["reasons"] == [
+        {
+            "code": "modal_share",
+            "value": pytest.approx(0.95),
+            "threshold": 0.9,
+            "message": "95% odpowiedzi wskazuje tę samą kategorię (próg alarmu: 90%)",
+        }
+    ]
     assert 0 < result["normalized_entropy"] < 0.2
 
 
@@ -46,12 +53,17 @@ def test_no_alarm_below_minimum_n_even_if_identical() -> None:
     assert result["collapsed"] is False
 
 
-def test_alarm_when_texts_nearly_identical_even_if_categories_spread() -> None:
+def test_alarm_when_texts_nearly_identical_even_if_categories_spread_then_cosine_reason() -> None:
     result = homogeneity([1, 2, 3, 4, 5, 1, 2, 3], possible=5, unit=_spread(8, 0.95))
 
     assert result["mean_pairwise_cosine"] == pytest.approx(0.95)
     assert result["collapsed"] is True
-    assert result["reasons"][0].startswith("mean_pairwise_cosine 0.950")
+    [reason] = result["reasons"]
+    assert reason["code"] == "mean_pairwise_cosine" and reason["threshold"] == 0.92
+    assert reason["value"] == pytest.approx(0.95)
+    assert reason["message"] == (
+        "średnie podobieństwo tekstów odpowiedzi (cosinus) 0,950 (próg alarmu: 0,92)"
+    )
 
 
 def test_no_alarm_when_texts_only_share_the_embedders_baseline() -> None:

@@ -151,6 +151,7 @@ def test_homogeneity_alarm_fires_on_collapsed_answers(embed) -> None:
 
     assert result["mean_pairwise_cosine"] > MAX_MEAN_COSINE + 0.02  # measured 0.957
     assert result["collapsed"] is True
+    assert [r["code"] for r in result["reasons"]] == ["mean_pairwise_cosine"]
 
 
 def test_homogeneity_alarm_stays_quiet_on_varied_answers(embed) -> None:

@@ -104,6 +104,7 @@ def test_single_choice_with_string_options_gets_letter_ids_and_collapse_alarm() 
 
     assert result["distribution"]["counts"] == {"a": 10, "b": 0}
     assert result["homogeneity"]["collapsed"] is True
+    assert [r["code"] for r in result["homogeneity"]["reasons"]] == ["modal_share"]
     assert "sentiment" not in result and "themes" not in result
 
 
@@ -118,6 +119,7 @@ def test_multi_choice_counts_per_respondent_and_has_no_chi_square() -> None:
     assert result["distribution"]["shares"]["x"] == pytest.approx(0.5)
     assert result["homogeneity"]["modal_share"] == pytest.approx(0.5)
     assert all(c["chi_square"] is None for c in result["cuts"])
+    assert {c["note_code"] for c in result["cuts"]} == {"multi_choice"}
 
 
 def test_numeric_question_has_quartiles_histogram_and_cuts() -> None:

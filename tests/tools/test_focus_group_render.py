@@ -70,7 +70,8 @@ def _report() -> dict:
                     },
                 ],
                 "chi_square": {"statistic": 2.4567, "dof": 4, "p_value": 0.0312},
-                "note": "",
+                "note": "policzono dla 2 grup i 5 kategorii",
+                "note_code": "tested",
             },
             {
                 "by": "location",
@@ -80,7 +81,9 @@ def _report() -> dict:
                 ],
                 "missing": 35,
                 "chi_square": None,
-                "note": "za mało odpowiedzi w grupach (oczekiwane liczności < 5)",
+                "note": "mniej niż 2 grupy mają po co najmniej 5 odpowiedzi; pominięto grupy "
+                "poniżej 5 odpowiedzi: Kraków, Warszawa",
+                "note_code": "too_few_groups",
             },
         ],
     }
@@ -124,7 +127,15 @@ def _report() -> dict:
             "normalized_entropy": None,
             "mean_pairwise_cosine": 0.97,
             "collapsed": True,
-            "reasons": ["mean_pairwise_cosine 0.97 >= 0.9"],
+            "reasons": [
+                {
+                    "code": "mean_pairwise_cosine",
+                    "value": 0.97,
+                    "threshold": 0.92,
+                    "message": "średnie podobieństwo tekstów odpowiedzi (cosinus) 0,970 "
+                    "(próg alarmu: 0,92)",
+                }
+            ],
         },
         "cuts": [
             {
@@ -140,7 +151,9 @@ def _report() -> dict:
                 ],
                 "missing": 0,
                 "chi_square": None,
-                "note": "only 50% of cells expect >= 5 answers (need 80%)",
+                "note": "tylko 50% komórek tabeli ma oczekiwaną liczność co najmniej 5 "
+                "(potrzeba 80%)",
+                "note_code": "expected_counts_low",
             }
         ],
     }
@@ -239,8 +252,14 @@ def test_markdown_when_rendered_then_shows_counts_shares_and_tests_of_the_report
     assert "| z odpowiedzią | 158 |" in text and "| nieudane | 1 |" in text
     assert "| wydano | 45 300 | 0,0481 USD |" in text
     assert "75,5% tokenów, 48,1% USD" in text  # 45300/60000, 0.0481/0.1
-    assert "Test chi-kwadrat: statystyka 2,46, stopnie swobody 4, p = 0,031." in text
-    assert "nie policzono: za mało odpowiedzi w grupach (oczekiwane liczności &lt; 5)." in text
+    assert (
+        "Test chi-kwadrat: statystyka 2,46, stopnie swobody 4, p = 0,031; "
+        "policzono dla 2 grup i 5 kategorii." in text
+    )
+    assert (
+        "Test chi-kwadrat: nie policzono: mniej niż 2 grupy mają po co najmniej 5 odpowiedzi; "
+        "pominięto grupy poniżej 5 odpowiedzi: Kraków, Warszawa." in text
+    )
     assert _cells(_table_rows(text, "kobieta")[0])[:3] == ["kobieta", "22", "1 (4,5%)"]
     assert "Średnia 3,55, mediana 4,0." in text
     assert "| Marka A (a) | 24 | 60,0% |" in text
@@ -254,9 +273,94 @@ def test_markdown_when_ssr_unreliable_or_question_collapsed_then_says_so_plainly
     text = render_markdown(_report())
     assert "SSR (niewiarygodne)" in text and "jest NIEWIARYGODNE" in text
     q2 = text.split("## Pytanie q2")[1].split("## Pytanie")[0]
-    assert "ALARM JEDNORODNOŚCI" in q2 and "mean\\_pairwise\\_cosine 0.97" in q2
+    assert "ALARM JEDNORODNOŚCI" in q2
+    assert "> - średnie podobieństwo tekstów odpowiedzi (cosinus) 0,970 (próg alarmu: 0,92)" in q2
+    assert "mean\\_pairwise" not in q2  # the code is for clients, the message for people
     q1 = text.split("## Pytanie q1")[1].split("## Pytanie")[0]
     assert "ALARM" not in q1 and "Jednorodność: bez alarmu" in q1
+
+
+def test_markdown_when_stored_report_has_string_reasons_then_shows_them_as_written() -> None:
+    report = _report()
+    report["questions"][1]["homogeneity"]["reasons"] = ["mean_pairwise_cosine 0.97 >= 0.9"]
+    q2 = render_markdown(report).split("## Pytanie q2")[1].split("## Pytanie")[0]
+    assert "> - mean\\_pairwise\\_cosine 0.97 &gt;= 0.9" in q2
+
+
+def test_markdown_when_discussion_rounds_then_one_polish_line_per_round() -> None:
+    report = _report()
+    report["mode"] = "discussion"
+    report["questions"][0]["discussion"] = [
+        {"round": 1, "reactions": 12, "changed": 3, "changed_ids": ["a1", "a2", "a3"]},
+        {"round": 2, "reactions": 1, "changed": 0, "changed_ids": []},
+        {"round": 3, "reactions": 22, "changed": 1, "changed_ids": ["a4"]},
+    ]
+    text = render_markdown(report)
+    q1 = text.split("## Pytanie q1")[1].split("## Pytanie")[0]
+    assert "Tryb: dyskusja." in text
+    assert "### Dyskusja" in q1
+    assert "- Runda 1: 12 reakcji, 3 zmienione odpowiedzi" in q1
+    assert "- Runda 2: 1 reakcja, 0 zmienionych odpowiedzi" in q1
+    assert "- Runda 3: 22 reakcje, 1 zmieniona odpowiedź" in q1
+    assert "liczą ostatnią odpowiedź każdej persony" in q1
+    assert "### Dyskusja" not in text.split("## Pytanie q2")[1]
+
+
+def _quality(polish: float | None, copies: float | None, prose: int = 40) -> dict:
+    return {
+        "cells": 40,
+        "answered": 40,
+        "failed": 0,
+        "skipped_budget": 0,
+        "structured_valid_share": 0.975,
+        "prose_answers": prose,
+        "polish_share": polish,
+        "near_duplicate_share": copies,
+        "flagged": {"text_not_polish": 3, "text_truncated": 1, "text_new_check": 2},
+    }
+
+
+def test_markdown_when_run_has_quality_then_section_names_shares_and_what_they_count() -> None:
+    report = _report()
+    report["quality"] = _quality(0.95, 0.05, prose=80)
+    text = render_markdown(report)
+    section = text.split("## Jakość odpowiedzi")[1].split("## ")[0]
+    assert _cells(_table_rows(section, "poprawny format")[0])[1] == "97,5%"
+    assert _cells(_table_rows(section, "po polsku")[0]) == [
+        "po polsku",
+        "95,0%",
+        "80 odpowiedzi z tekstem",
+    ]
+    assert _cells(_table_rows(section, "niemal kopia")[0])[1:] == [
+        "5,0%",
+        "80 odpowiedzi z tekstem",
+    ]
+    assert "nie po polsku 3, urwany tekst 1, text\\_new\\_check 2." in section
+    assert "Pytania do sprawdzenia" not in section and "Uwaga – jakość" not in text
+
+
+def test_markdown_when_question_mostly_not_polish_or_copied_then_flags_it_there_and_in_run() -> (
+    None
+):
+    report = _report()
+    report["quality"] = _quality(0.9, 0.1)
+    report["questions"][0]["quality"] = _quality(0.8, 0.2)  # at the thresholds: no flag
+    report["questions"][1]["quality"] = _quality(0.6, 0.25, prose=20)
+    report["questions"][2]["quality"] = _quality(None, None, prose=0)  # no prose at all
+    text = render_markdown(report)
+    q2 = text.split("## Pytanie q2")[1].split("## Pytanie")[0]
+    expected = (
+        "po polsku tylko 60,0% z 20 odpowiedzi z tekstem (próg 80%); 25,0% z 20 odpowiedzi "
+        "z tekstem niemal powtarza inną odpowiedź (próg 20%)"
+    )
+    assert f"**Uwaga – jakość odpowiedzi:** {expected}." in q2
+    assert text.count("Uwaga – jakość odpowiedzi") == 1
+    section = text.split("## Jakość odpowiedzi")[1].split("## Pytanie")[0]
+    assert f"Pytania do sprawdzenia:\n\n- q2: {expected}\n" in section
+
+
+def test_markdown_when_report_has_no_quality_then_no_quality_section() -> None:
+    assert "Jakość odpowiedzi" not in render_markdown(_report())
 
 
 def test_markdown_when_themes_then_table_has_label_size_share_and_quote_with_persona() -> None:

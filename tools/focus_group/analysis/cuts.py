@@ -5,7 +5,8 @@ for numbers, a value. The chi-square of group x category (``scipy.stats.chi2_con
 run only where its approximation holds: groups with at least ``MIN_GROUP_N`` answers (smaller
 ones are left out of the test), at least two such groups and two categories with answers,
 and expected counts of at least 5 in 80% of the cells (Cochran's rule; no cell can expect 0
-after empty categories are dropped). Otherwise ``chi_square`` is ``None`` and ``note`` says why.
+after empty categories are dropped). Otherwise ``chi_square`` is ``None``; ``note`` says why in
+Polish (for the report) and ``note_code`` names the case (for clients).
 Multi-choice answers are not one category each, so they get no test. Numbers are tested on
 the quartile bins of all answers.
 """
@@ -14,7 +15,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Hashable, Mapping, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 from scipy.stats import chi2_contingency
@@ -25,6 +26,20 @@ AGE_BANDS += ((55, 64, "55-64"), (65, 200, "65+"))
 MIN_GROUP_N = 5
 MIN_EXPECTED = 5.0
 MIN_EXPECTED_SHARE = 0.8
+MULTI_CHOICE_NOTE = (
+    "osoba może wskazać kilka odpowiedzi (wielokrotny wybór), więc nie tworzą one rozłącznych "
+    "kategorii"
+)
+
+
+class ChiSquareOutcome(NamedTuple):
+    """A chi-square attempt: the result (or ``None``), why, in code and in Polish, and the
+    groups left out of the test for having fewer than ``MIN_GROUP_N`` answers."""
+
+    result: dict[str, Any] | None
+    code: str  # tested | too_few_groups | one_category | expected_counts_low | multi_choice
+    note: str
+    left_out: list[str]
 
 
 def age_band(age: Any) -> str | None:
@@ -55,32 +70,39 @@ def quartile_bins(values: Sequence[float]) -> list[str]:
     return [f"Q{int(np.searchsorted(edges, v, side='left')) + 1}" for v in values]
 
 
-def chi_square(table: Mapping[Hashable, Counter]) -> tuple[dict[str, Any] | None, str]:
-    """Test group x category counts under the rule above: (result or ``None``, note)."""
+def chi_square(table: Mapping[Hashable, Counter]) -> ChiSquareOutcome:
+    """Test group x category counts under the rule above (``None`` result where it fails)."""
     big = {g: c for g, c in table.items() if sum(c.values()) >= MIN_GROUP_N}
     small = sorted(str(g) for g in table if g not in big)
-    left_out = f"; left out (n < {MIN_GROUP_N}): {', '.join(small)}" if small else ""
+    left_out = f"; pominięto grupy poniżej {MIN_GROUP_N} odpowiedzi: {', '.join(small)}"
+    left_out = left_out if small else ""
     if len(big) < 2:
-        return None, f"fewer than 2 groups with n >= {MIN_GROUP_N}{left_out}"
+        note = f"mniej niż 2 grupy mają po co najmniej {MIN_GROUP_N} odpowiedzi{left_out}"
+        return ChiSquareOutcome(None, "too_few_groups", note, small)
     categories = sorted({k for c in big.values() for k, v in c.items() if v > 0}, key=str)
     if len(categories) < 2:
-        return None, "all answers in one category"
+        return ChiSquareOutcome(
+            None, "one_category", f"wszystkie odpowiedzi w jednej kategorii{left_out}", small
+        )
     observed = np.array([[big[g].get(k, 0) for k in categories] for g in big], dtype=float)
     expected = observed.sum(1, keepdims=True) * observed.sum(0, keepdims=True) / observed.sum()
     share = float((expected >= MIN_EXPECTED).mean())
     if share < MIN_EXPECTED_SHARE:
-        return None, (
-            f"only {share:.0%} of cells expect >= {MIN_EXPECTED:g} answers "
-            f"(need {MIN_EXPECTED_SHARE:.0%}){left_out}"
+        note = (
+            f"tylko {share:.0%} komórek tabeli ma oczekiwaną liczność co najmniej "
+            f"{MIN_EXPECTED:g} (potrzeba {MIN_EXPECTED_SHARE:.0%}){left_out}"
         )
+        return ChiSquareOutcome(None, "expected_counts_low", note, small)
     result = chi2_contingency(observed)
-    return {
+    test = {
         "statistic": float(result.statistic),
         "dof": int(result.dof),
         "p_value": float(result.pvalue),
         "groups": [str(g) for g in big],
         "categories": [str(k) for k in categories],
-    }, f"tested {len(big)} groups x {len(categories)} categories{left_out}"
+    }
+    note = f"policzono dla {len(big)} grup i {len(categories)} kategorii{left_out}"
+    return ChiSquareOutcome(test, "tested", note, small)
 
 
 def _summary(kind: str, categories: list[Any], values: list[float]) -> dict[str, Any]:
@@ -131,21 +153,24 @@ def cuts(
             group.update(_summary(kind, cats, vals))
             groups.append(group)
         if kind == "multi":
-            test, note = None, "multi_choice: a respondent may pick several options, no chi-square"
+            outcome = ChiSquareOutcome(None, "multi_choice", MULTI_CHOICE_NOTE, [])
         else:
             table = {
                 g["value"]: Counter(m["category"] for m in grouped[g["value"]]) for g in groups
             }
-            test, note = chi_square(table)
+            outcome = chi_square(table)
             if kind == "numeric":
-                note = f"quartile bins of the values; {note}"
+                note = f"test na przedziałach kwartylowych wartości (Q1–Q4); {outcome.note}"
+                outcome = outcome._replace(note=note)
         result.append(
             {
                 "by": dimension,
                 "groups": groups,
                 "missing": missing,
-                "chi_square": test,
-                "note": note,
+                "chi_square": outcome.result,
+                "note": outcome.note,
+                "note_code": outcome.code,
+                "left_out": outcome.left_out,
             }
         )
     return result

@@ -36,6 +36,20 @@ def entropy_bits(categories: Sequence[Hashable]) -> float:
     return float(-(p * np.log2(p)).sum()) + 0.0
 
 
+def _reason(code: str, value: float, threshold: float) -> dict[str, Any]:
+    """One reason for the alarm: the signal's code, value and threshold, and a Polish message."""
+    if code == "modal_share":
+        message = (
+            f"{value:.0%} odpowiedzi wskazuje tę samą kategorię (próg alarmu: {threshold:.0%})"
+        )
+    else:
+        cosine, limit = f"{value:.3f}".replace(".", ","), f"{threshold:g}".replace(".", ",")
+        message = (
+            f"średnie podobieństwo tekstów odpowiedzi (cosinus) {cosine} (próg alarmu: {limit})"
+        )
+    return {"code": code, "value": round(value, 4), "threshold": threshold, "message": message}
+
+
 def homogeneity(
     categories: Sequence[Hashable],
     possible: int,
@@ -50,20 +64,22 @@ def homogeneity(
     ``possible`` how many categories there could be, for the normalised entropy (0 when
     ``possible`` < 2). ``unit`` holds the unit vectors of the answers' texts, if any.
     ``categorical_alarm=False`` reports the modal share without alarming on it (open answers,
-    whose single theme may only mean the clustering found no split).
+    whose single theme may only mean the clustering found no split). Each of ``reasons`` is
+    ``{code, value, threshold, message}``: ``code`` names the signal (``modal_share``,
+    ``mean_pairwise_cosine``) for clients, ``message`` says it in Polish for the report.
     """
     n = len(categories)
     modal_share = Counter(categories).most_common(1)[0][1] / n if n else None
     entropy = entropy_bits(categories)
     normalized = entropy / math.log2(possible) if possible >= 2 else 0.0
     cosine = mean_pairwise_cosine(unit) if unit is not None else None
-    reasons: list[str] = []
+    reasons: list[dict[str, Any]] = []
     if n >= MIN_N and categorical_alarm and modal_share is not None:
         if modal_share >= MAX_MODAL_SHARE:
-            reasons.append(f"modal_share {modal_share:.2f} >= {MAX_MODAL_SHARE}")
+            reasons.append(_reason("modal_share", modal_share, MAX_MODAL_SHARE))
     if unit is not None and len(unit) >= MIN_N and cosine is not None:
         if cosine >= max_mean_cosine:
-            reasons.append(f"mean_pairwise_cosine {cosine:.3f} >= {max_mean_cosine}")
+            reasons.append(_reason("mean_pairwise_cosine", cosine, max_mean_cosine))
     return {
         "modal_share": modal_share,
         "entropy": entropy,
