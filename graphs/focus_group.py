@@ -40,7 +40,7 @@ from nodes.focus_group.state import (
 from sight.errors import BudgetTooSmallError, InputValidationError
 from tools.focus_group.estimate import estimate, filler, over_budget
 from tools.focus_group.request import validate_request
-from tools.models.capabilities import is_capable
+from tools.models.capabilities import is_capable, writes_polish
 
 # A persona to price a ``generate`` request with before its personas exist.
 TYPICAL_PERSONA = {
@@ -116,6 +116,24 @@ def make_context(resources: GraphResources, run: RunInfo | None = None) -> Focus
         theme_labels_by=(
             settings.model_chain("deep")[0] if is_capable(settings.model_chain("deep")) else None
         ),
+        model_note=model_note(settings.model_chain("fast")),
+    )
+
+
+def model_note(chain: list[str]) -> str | None:
+    """The warning a report carries when an embedded model answered (None for hosted ones)."""
+    if is_capable(chain) or not chain[0].startswith("local/"):
+        return None
+    if not writes_polish(chain):
+        return (
+            f"Odpowiedzi pisał wbudowany model {chain[0]}, który nie pisze po polsku: teksty "
+            "odpowiedzi i wszystko, co z nich wynika (tematy, wydźwięk), nie nadają się do "
+            "wniosków. Skonfiguruj Gemini lub Ollamę (SIGHT_PROVIDER)."
+        )
+    return (
+        f"Odpowiedzi pisał wbudowany model {chain[0]}: pisze po polsku, ale często powtarza "
+        "pytanie i słabo trzyma się profilu persony. Traktuj wyniki jako podgląd działania, nie "
+        "wynik badania; z Gemini lub Ollamą (SIGHT_PROVIDER) odpowiedzi są wiarygodne."
     )
 
 

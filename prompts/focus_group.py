@@ -25,9 +25,14 @@ QUESTION = """{memory}Pytanie: {text}
 {instruction}"""
 
 INSTRUCTIONS = {
-    "open": "Odpowiedz w 1-4 zdaniach, po polsku, w pierwszej osobie.",
+    "open": (
+        "Odpowiedz w 1-4 zdaniach, po polsku, w pierwszej osobie, własnymi słowami: zacznij od "
+        'sedna (np. "Najbardziej martwi mnie...", "Dla mnie liczy się..."), nie powtarzaj '
+        "pytania."
+    ),
     "likert": (
-        "Wybierz jeden punkt skali {scale_text} i w jednym zdaniu po polsku napisz dlaczego."
+        "Wybierz jeden punkt skali {scale_text} i w jednym zdaniu po polsku, w pierwszej osobie, "
+        "napisz dlaczego, odwołując się do swojej sytuacji (nie powtarzaj pytania)."
     ),
     "single_choice": "Wybierz jedną odpowiedź (podaj jej id):\n{options}",
     "multi_choice": "Wybierz odpowiedzi, które do ciebie pasują{most} (podaj ich id):\n{options}",
@@ -55,3 +60,8 @@ opisującą, co łączy wypowiedzi. Pytanie: {question}
 
 Tematy:
 {themes}"""
+
+# A flagged answer is asked once more, with what was wrong with it.
+RETRY = """Twoja poprzednia odpowiedź została odrzucona:
+{problems}
+Odpowiedz jeszcze raz na to samo pytanie, po polsku, własnymi słowami."""

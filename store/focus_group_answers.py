@@ -34,6 +34,7 @@ DEFAULTS: dict[str, Any] = {
     "tokens_in": 0,
     "tokens_out": 0,
     "cost_usd": 0.0,
+    "attempts": 1,
 }
 # Columns a later write of the same cell replaces; id, cell and created_at stay.
 REPLACED = ("status", *DEFAULTS, "updated_at")

@@ -26,6 +26,7 @@ JsonDoc = JSON().with_variant(JSONB(), "postgresql")
 # For nullable documents: Python None is stored as SQL NULL, not as the JSON literal null.
 JsonOrNull = JSON(none_as_null=True).with_variant(JSONB(none_as_null=True), "postgresql")
 EMPTY_OBJECT = text("'{}'")
+ONE = text("1")
 
 
 def as_utc(value: datetime) -> datetime:
@@ -289,6 +290,8 @@ class FocusGroupAnswer(Base):
     tokens_in: Mapped[int] = mapped_column(Integer, nullable=False)
     tokens_out: Mapped[int] = mapped_column(Integer, nullable=False)
     cost_usd: Mapped[float] = mapped_column(Float, nullable=False)
+    # Model calls the answer took (a degenerate first answer is asked once more).
+    attempts: Mapped[int] = mapped_column(Integer, nullable=False, server_default=ONE)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
 

@@ -115,6 +115,7 @@ class AnswerOut(BaseModel):
     tokens_in: int = described("Prompt tokens.", 1450)
     tokens_out: int = described("Completion tokens.", 62)
     cost_usd: float = described("What the call cost.", 0.0)
+    attempts: int = described("Model calls the answer took (a degenerate one is asked again).", 1)
     created_at: datetime = described(
         "When the cell was first written (UTC).", "2026-12-07T10:16:02Z"
     )

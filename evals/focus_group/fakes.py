@@ -115,9 +115,10 @@ class PlantedRespondent:
 
     def __call__(self, messages: list[BaseMessage]) -> AIMessage:
         self.calls += 1
-        system, human = messages[0].text, messages[-1].text
-        if len(messages) > 1 and messages[0].type == "human":
-            human = messages[0].text  # the schema instruction came last, as its own message
+        system = messages[0].text
+        # The question's message (a retry or a schema instruction may come after it).
+        asked = [m.text for m in messages if m.type == "human"]
+        human = next((t for t in reversed(asked) if "Pytanie:" in t), asked[0] if asked else "")
         if "Oceń wydźwięk" in human:
             count = len(re.findall(r"^\d+\. ", human, re.MULTILINE))
             items = [{"id": i, "label": "negative"} for i in range(1, count + 1)]

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from nodes.focus_group.state import FocusGroupContext
+from prompts import focus_group as prompts
 from sight.errors import BudgetWouldExceedError, ModelError, StructuredOutputError
 from tools.focus_group.estimate import filler
 from tools.focus_group.questions import (
@@ -22,6 +23,16 @@ log = logging.getLogger(__name__)
 ROLE = "fast"
 CELL_NAMESPACE = uuid.UUID("0c7f3e52-9a1d-4b6e-8f20-3d5a7c9e1b64")
 JSON_OVERHEAD_TOKENS = 24  # braces, keys and quotes around the answer's own text
+# Problems of an answer's prose worth one more call (tools.text_checks codes).
+RETRY_CODES = frozenset(
+    {
+        "text_repetitive",
+        "text_echoes_prompt",
+        "text_placeholder",
+        "text_not_polish",
+        "text_mixed_language",
+    }
+)
 
 
 def cell_id(fg_id: str, persona_id: str, question_id: str, round_: int) -> str:
@@ -92,16 +103,15 @@ async def ask_cell(
         "question_id": question["id"],
         "round": round_,
     }
+    cap = output_cap(ctx, ref, question["type"], reaction=base_answer is not None)
     try:
-        cap = output_cap(ctx, ref, question["type"], reaction=base_answer is not None)
         answer = await part.ainvoke(ROLE, messages, schema=schema, max_output_tokens=cap)
     except (BudgetWouldExceedError, StructuredOutputError, ModelError) as exc:
         status, error = _outcome(exc)
         record.update(status=status, error=error)
     else:
         record.update(status="answered", **_answer_record(question, answer, base_answer))
-        prompt = messages[-1][1]
-        record["checks"] = sorted({p.code for p in text_problems(record["text"], prompt=prompt)})
+        record.update(await _checked(part, question, messages, schema, cap, record, base_answer))
     finally:
         ctx.models.usage.merge(part.usage)
     used = part.usage
@@ -115,6 +125,34 @@ async def ask_cell(
     )
     await ctx.writer.write(record)
     return record
+
+
+async def _checked(
+    part: Any,
+    question: dict[str, Any],
+    messages: list[tuple[str, str]],
+    schema: Any,
+    cap: int,
+    record: dict[str, Any],
+    base: dict[str, Any] | None,
+) -> dict[str, Any]:
+    """Check the answer's prose; ask once more when it is degenerate (echoes the question, is
+    not Polish, repeats itself...), and keep the attempt with fewer problems. A retry the
+    budget or the model refuses keeps the first answer, flagged."""
+    problems = text_problems(record["text"], prompt=messages[-1][1])
+    if not RETRY_CODES & {p.code for p in problems}:
+        return {"checks": sorted({p.code for p in problems}), "attempts": 1}
+    listed = "\n".join(f"- {p.message}" for p in problems)
+    again = [*messages, ("human", prompts.RETRY.format(problems=listed))]
+    try:
+        answer = await part.ainvoke(ROLE, again, schema=schema, max_output_tokens=cap)
+    except (BudgetWouldExceedError, StructuredOutputError, ModelError):
+        return {"checks": sorted({p.code for p in problems}), "attempts": 2}
+    second = _answer_record(question, answer, base)
+    second_problems = text_problems(second["text"], prompt=messages[-1][1])
+    if len(second_problems) < len(problems):
+        return {**second, "checks": sorted({p.code for p in second_problems}), "attempts": 2}
+    return {"checks": sorted({p.code for p in problems}), "attempts": 2}
 
 
 def _answer_record(

@@ -28,6 +28,8 @@ async def save_report(
     spend = total_spend(state, ctx)
     budget = request["budget"]
     warnings = list(state["report"].get("warnings") or [])
+    if ctx.model_note:
+        warnings.append(ctx.model_note)
     if cells["skipped_budget"]:
         warnings.append(
             f"Nie zebrano {cells['skipped_budget']} z {cells['total']} odpowiedzi: skończył się "

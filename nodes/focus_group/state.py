@@ -79,3 +79,5 @@ class FocusGroupContext:
     # Analysis: sentiment by the fast model (else the lexicon); theme labels by this model.
     sentiment_by_model: bool = False
     theme_labels_by: str | None = None
+    # Said in the report's warnings: the answering model's known limits (the embedded one).
+    model_note: str | None = None

@@ -306,3 +306,27 @@ async def test_analysis_when_capable_models_then_model_sentiment_and_theme_names
     assert all(t["label"].startswith("Temat ") for t in blocks["bariery"]["themes"])
     stored, _ = await ctx.store.answers(values["focus_group_id"], TENANT, question_id="zakup")
     assert all(r["sentiment"]["method"] == "model" for r in stored)
+
+
+async def test_answer_when_prose_echoes_the_question_then_asked_once_more_and_better_kept(world):
+    resources, records = world
+    respondent = respondent_for(records, QUESTIONS[:1])
+    question = QUESTIONS[0]["text"]
+
+    def echo_first(messages):
+        if "odrzucona" in messages[-1].text:
+            return respondent(messages)  # the retry answers properly
+        echo = f"{question} {question}"
+        return type(respondent(messages))(content=json.dumps({"text": echo}, ensure_ascii=False))
+
+    model = respondent_model(echo_first)  # type: ignore[arg-type]
+    _with_model(resources, model)
+    values, _, _, ctx = await _run(
+        resources, {"personas": [r["id"] for r in records[:3]], "questions": QUESTIONS[:1]}
+    )
+
+    stored, _ = await ctx.store.answers(values["focus_group_id"], TENANT)
+    assert len(model.calls) == 6
+    assert all(r["attempts"] == 2 and r["checks"] == [] for r in stored)
+    assert all(question not in r["text"] for r in stored)
+    assert values["report"]["quality"]["asked_again"] == 3

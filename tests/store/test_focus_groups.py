@@ -203,7 +203,7 @@ async def test_answers_when_read_then_setup_order_filters_pages_and_contract_sha
     assert set(one[0]) == {
         "id", "focus_group_id", "persona_id", "question_id", "round", "status", "answer",
         "text", "sentiment", "checks", "error", "model", "tokens_in", "tokens_out",
-        "cost_usd", "created_at", "updated_at",
+        "cost_usd", "attempts", "created_at", "updated_at",
     }  # fmt: skip
     assert datetime.fromisoformat(one[0]["created_at"]) == T0
     assert await groups.answers("fg-1", "globex") == ([], 0)

@@ -59,5 +59,6 @@ def answer_quality(rows: Sequence[Mapping[str, Any]], vectors: Mapping[str, Any]
         "prose_answers": len(prose),
         "polish_share": round(polish / len(prose), 4) if prose else None,
         "near_duplicate_share": round(duplicates / len(prose), 4) if prose else None,
+        "asked_again": sum(1 for r in rows if (r.get("attempts") or 1) > 1),
         "flagged": dict(sorted(flagged.items())),
     }

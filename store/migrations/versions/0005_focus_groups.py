@@ -75,6 +75,7 @@ def upgrade() -> None:
         sa.Column("tokens_in", sa.Integer(), nullable=False),
         sa.Column("tokens_out", sa.Integer(), nullable=False),
         sa.Column("cost_usd", sa.Float(), nullable=False),
+        sa.Column("attempts", sa.Integer(), nullable=False, server_default=sa.text("1")),
         _timestamp("created_at"),
         _timestamp("updated_at"),
         sa.UniqueConstraint(
