@@ -85,16 +85,24 @@ class Answering:
     ) -> dict[str, Any]:
         cell = (pid, question["id"], round_)
         row = self.done(cell)
-        if row is None:
+        asked = row is None
+        if asked:
             messages, schema, base = build()
             row = await ask_cell(
                 self.ctx, self.fg_id, pid, question, round_, messages, schema, base_answer=base
             )
             self.stored[cell] = row
             self.tally.asked += 1
-            if row["status"] == "skipped_budget":
-                self.emit({"event": "skipped", "persona_id": pid, "question_id": question["id"]})
         self.tally.add(row["status"])
+        skipped = self.tally.skipped_budget
+        if (
+            asked
+            and row["status"] == "skipped_budget"
+            and (skipped == 1 or skipped % self.step == 0)
+        ):
+            # The first, then one per step: a budget spent early skips many cells at once.
+            event = {"event": "skipped", "skipped_budget": skipped, "question_id": question["id"]}
+            self.emit(event)
         counted = self.tally.answered + self.tally.failed + self.tally.skipped_budget
         if counted % self.step == 0:
             self.emit({"event": "answered", **self.tally.as_dict()})

@@ -173,7 +173,9 @@ async def test_budget_when_answers_run_long_then_cells_skipped_and_spend_within(
 
     assert values["status"] == "partial"
     skipped = values["report"]["cells"]["skipped_budget"]
-    assert skipped > 0 and sum(e.get("event") == "skipped" for e in events) == skipped
+    skip_events = [e for e in events if e.get("event") == "skipped"]
+    assert skipped > 0 and skip_events[0]["skipped_budget"] == 1
+    assert 1 <= len(skip_events) <= skipped
     assert values["spend"]["tokens"] <= budget
 
 

@@ -337,6 +337,10 @@ def test_markdown_when_run_has_quality_then_section_names_shares_and_what_they_c
     ]
     assert "nie po polsku 3, urwany tekst 1, text\\_new\\_check 2." in section
     assert "Pytania do sprawdzenia" not in section and "Uwaga – jakość" not in text
+    assert "Zapytano ponownie" not in section
+    report["quality"]["asked_again"] = 7
+    again = render_markdown(report).split("## Jakość odpowiedzi")[1].split("## ")[0]
+    assert "nie przeszła kontroli tekstu): 7; zachowano lepszą" in again
 
 
 def test_markdown_when_question_mostly_not_polish_or_copied_then_flags_it_there_and_in_run() -> (

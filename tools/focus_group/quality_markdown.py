@@ -87,6 +87,12 @@ def quality_section(report: dict[str, Any]) -> list[str]:
             if count
         )
         lines += [f"Kontrole tekstu oznaczyły (liczba odpowiedzi z tekstem): {found}.", ""]
+    if quality.get("asked_again"):
+        lines += [
+            f"Zapytano ponownie (pierwsza odpowiedź nie przeszła kontroli tekstu): "
+            f"{number(quality['asked_again'])}; zachowano lepszą z dwóch.",
+            "",
+        ]
     weak = [
         f"- {md(q.get('id', ''))}: {'; '.join(problems)}"
         for q in report.get("questions") or []
