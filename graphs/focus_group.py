@@ -96,10 +96,15 @@ def make_context(resources: GraphResources, run: RunInfo | None = None) -> Focus
     models = resources.models.for_run(run.run_id, budget=None, budget_name="focus_group_budget")
     subgraph = persona_generation.build_graph().compile(name="persona_generation")
 
-    async def generate(request: dict[str, Any]) -> dict[str, Any]:
+    async def generate(request: dict[str, Any]) -> tuple[dict[str, Any], Any]:
+        # A part of this run's models: its calls reserve on this run's ledger, and persona
+        # generation may set its own token cap on it without capping the focus group.
         persona_context = persona_generation.make_context(resources, run)
-        persona_context.models = models  # its calls count against this run's budget
-        return await subgraph.ainvoke(request, context=persona_context)
+        persona_context.models = part = models.part()
+        try:
+            return await subgraph.ainvoke(request, context=persona_context), part.usage
+        finally:
+            models.usage.merge(part.usage)
 
     return FocusGroupContext(
         models=models,

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import re
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -128,7 +129,9 @@ class PlantedRespondent:
             themes = [{"id": i, "label": f"Temat {i}"} for i in ids]
             return AIMessage(content=json.dumps({"themes": themes}, ensure_ascii=False))
         name = _NAME_LINE.search(system)
-        index = self.persona_index[f"{name.group(1)} {name.group(2)}"] if name else 0
+        who = f"{name.group(1)} {name.group(2)}" if name else ""
+        # A persona generated during the run is not in the plan: a stable index of its name.
+        index = self.persona_index.get(who, zlib.crc32(who.encode()) % 997)
         question = self.questions[_QUESTION.search(human).group(1).strip()]
         answer = self._answer(index, question)
         if "Inni uczestnicy odpowiedzieli" in human:

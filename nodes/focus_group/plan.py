@@ -116,13 +116,9 @@ async def generate_personas(
     if ctx.generate is None:
         raise RuntimeError("focus groups with generate need persona generation in the context")
     ensure_ledger(ctx, state["request"]["budget"])
-    before = ctx.models.usage.total_tokens, ctx.models.usage.cost_usd
-    output = await ctx.generate(state["request"]["generate"])
+    output, usage = await ctx.generate(state["request"]["generate"])
     profiles = {p["id"]: profile_of(p) for p in output.get("personas", [])}
-    spent = {
-        "tokens": ctx.models.usage.total_tokens - before[0],
-        "usd": round(ctx.models.usage.cost_usd - before[1], 8),
-    }
+    spent = {"tokens": usage.total_tokens, "usd": round(usage.cost_usd, 8)}
     runtime.stream_writer({"event": "generated_personas", "count": len(profiles), **spent})
     return {"profiles": profiles, "generate_spend": spent}
 

@@ -70,7 +70,8 @@ class FocusGroupContext:
     writer: Any = None
     personas: Any = None  # store.persona_lookup (owned ids, profiles)
     embedder: Any = None  # langchain Embeddings: the answers' prose, SSR anchors
-    generate: Callable[[dict[str, Any]], Awaitable[dict[str, Any]]] | None = None
+    # Runs persona generation; returns its output and its usage (tools.models.usage.RunUsage).
+    generate: Callable[[dict[str, Any]], Awaitable[tuple[dict[str, Any], Any]]] | None = None
     check_generate: Callable[[Any], dict[str, Any]] | None = None
     run_id: str = "local"
     thread_id: str | None = None

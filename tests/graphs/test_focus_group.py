@@ -13,6 +13,7 @@ from langgraph.checkpoint.memory import InMemorySaver
 
 from evals.focus_group.fakes import respondent_model
 from evals.focus_group.setup import QUESTIONS, TENANT, persona_records, respondent_for
+from evals.persona_generation.fakes import write_narrative
 from graphs.context import RunInfo
 from graphs.focus_group import build_graph, check_input_payload, make_context
 from runtime.resources import open_resources
@@ -332,3 +333,29 @@ async def test_answer_when_prose_echoes_the_question_then_asked_once_more_and_be
     assert all(r["attempts"] == 2 and r["checks"] == [] for r in stored)
     assert all(question not in r["text"] for r in stored)
     assert values["report"]["quality"]["asked_again"] == 3
+
+
+async def test_generate_then_personas_written_first_and_their_spend_counts(world):
+    resources, records = world
+    respondent = respondent_for(records, QUESTIONS[:2])
+
+    def both(messages):
+        if "badaczem rynku" in messages[0].text:  # persona generation's writer
+            return write_narrative(messages)
+        return respondent(messages)
+
+    _with_model(resources, respondent_model(both))  # type: ignore[arg-type]
+    segment = {"segment_id": "mlodzi", "age_min": 25, "age_max": 34, "count": 3}
+    values, path, events, ctx = await _run(
+        resources, {"generate": {"segments": [segment], "seed": 3}, "questions": QUESTIONS[:2]}
+    )
+
+    assert path[:3] == ["validate_input", "generate_personas", "estimate_cost"]
+    generated = next(e for e in events if e.get("event") == "generated_personas")
+    assert generated["count"] == 3 and generated["tokens"] > 0
+    assert values["estimate"]["generate"]["tokens"] == generated["tokens"]
+    stored = await ctx.store.get(values["focus_group_id"], TENANT)
+    assert len(stored.persona_ids) == 3 and values["report"]["cells"]["answered"] == 6
+    rows, _ = await ctx.store.answers(values["focus_group_id"], TENANT)
+    answered = sum(r["tokens_in"] + r["tokens_out"] for r in rows)
+    assert values["spend"]["tokens"] == answered + generated["tokens"]
