@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from functools import cache
 from typing import Any
 
 from langgraph.graph import END, START, StateGraph
@@ -30,33 +31,18 @@ from nodes.focus_group import (
     save_report,
     validate_input,
 )
-from nodes.focus_group.plan import profile_of
+from nodes.focus_group.checks import check_setup
+from nodes.focus_group.plan import price, scale_to_open_cells
 from nodes.focus_group.state import (
     FocusGroupContext,
     FocusGroupInput,
     FocusGroupOutput,
     FocusGroupState,
 )
-from sight.errors import BudgetTooSmallError, InputValidationError
-from tools.focus_group.estimate import estimate, filler, over_budget
+from sight.errors import BudgetTooSmallError
+from tools.focus_group.estimate import over_budget
 from tools.focus_group.request import validate_request
 from tools.models.capabilities import is_capable, writes_polish
-
-# A persona to price a ``generate`` request with before its personas exist.
-TYPICAL_PERSONA = {
-    "id": "typical",
-    "first_name": "Katarzyna",
-    "last_name": "Wiśniewska",
-    "age": 41,
-    "gender": "kobieta",
-    "education": "średnie",
-    "income_bracket": "5000-7500 PLN",
-    "location": "Łódź",
-    "occupation": "księgowa",
-    "background_story": filler(420),
-    "values": ["rodzina", "bezpieczeństwo", "uczciwość", "rozwój"],
-    "interests": ["ogród", "podróże", "książki", "gotowanie"],
-}
 
 
 def build_graph() -> StateGraph:
@@ -83,6 +69,13 @@ def build_graph() -> StateGraph:
     return builder
 
 
+@cache
+def _persona_subgraph() -> Any:
+    """Persona generation compiled once, without a checkpointer of its own: run inside a node,
+    it checkpoints into the focus group's thread as a subgraph."""
+    return persona_generation.build_graph().compile(name="persona_generation")
+
+
 def make_context(resources: GraphResources, run: RunInfo | None = None) -> FocusGroupContext:
     """Build the run context: models with no token cap of their own (the request's budget is
     held by the ledger), repositories, the embedder and persona generation as a subgraph."""
@@ -94,7 +87,6 @@ def make_context(resources: GraphResources, run: RunInfo | None = None) -> Focus
     settings = resources.settings
     run = run or RunInfo(str(uuid.uuid4()), "local")
     models = resources.models.for_run(run.run_id, budget=None, budget_name="focus_group_budget")
-    subgraph = persona_generation.build_graph().compile(name="persona_generation")
 
     async def generate(request: dict[str, Any]) -> tuple[dict[str, Any], Any]:
         # A part of this run's models: its calls reserve on this run's ledger, and persona
@@ -102,7 +94,8 @@ def make_context(resources: GraphResources, run: RunInfo | None = None) -> Focus
         persona_context = persona_generation.make_context(resources, run)
         persona_context.models = part = models.part()
         try:
-            return await subgraph.ainvoke(request, context=persona_context), part.usage
+            output = await _persona_subgraph().ainvoke(request, context=persona_context)
+            return output, part.usage
         finally:
             models.usage.merge(part.usage)
 
@@ -114,6 +107,7 @@ def make_context(resources: GraphResources, run: RunInfo | None = None) -> Focus
         embedder=get_embedder(settings),
         generate=generate,
         check_generate=persona_generation.validate_input_payload,
+        generate_priced=persona_generation.persona_writer(settings)["writer"] == "model",
         run_id=run.run_id,
         thread_id=run.thread_id,
         tenant=run.tenant,
@@ -148,45 +142,27 @@ def validate_input_payload(payload: Any) -> dict[str, Any]:
 
 
 async def check_input_payload(payload: Any, resources: GraphResources, tenant: str) -> None:
-    """Check what needs the database before a run is stored: the persona ids are the tenant's,
-    and the budget covers the estimate (422 ``budget_too_small`` otherwise)."""
-    request = validate_input_payload(payload)
-    if request.get("rerun_failed"):
-        return  # a rerun's setup and open cells are read when it runs
+    """Check what needs the database before a run is stored: the persona ids are the tenant's
+    (named, with the shape's problems, in one 422), a rerun's focus group is the tenant's and
+    finished (409), and the budget covers the estimate (422 ``budget_too_small``)."""
     ctx = make_context(resources, RunInfo("check", "check", tenant))
-    count = 0
-    if request["personas"]:
-        found = await ctx.personas.persona_profiles(tenant, request["personas"])
-        missing = [i for i in request["personas"] if i not in found]
-        if missing:
-            shown = ", ".join(missing[:20]) + (" ..." if len(missing) > 20 else "")
-            raise InputValidationError(
-                [{"field": "personas", "message": f"not personas of this tenant: {shown}"}]
-            )
-        personas = [profile_of(found[i]) for i in request["personas"]]
-    else:
-        personas = [TYPICAL_PERSONA] * sum(s["count"] for s in request["generate"]["segments"])
-        # Priced only when a model writes the stories (the template writer costs nothing).
-        if persona_generation.persona_writer(resources.settings)["writer"] == "model":
-            count = len(personas)
+    setup = await check_setup(
+        payload,
+        personas=ctx.personas,
+        store=ctx.store,
+        tenant=tenant,
+        run_id=None,
+        check_generate=ctx.check_generate,
+    )
+    request = setup.request
     if not request["budget"] or request["estimate_only"]:
         return  # nothing to refuse: no budget, or only the estimate is asked for
-    ref = ctx.models.router.chain("fast")[0]
-    found_estimate = await asyncio.to_thread(
-        estimate,
-        personas,
-        request["questions"],
-        memory=request["memory"],
-        rounds=request["rounds"],
-        ref=ref,
-        counter=ctx.models.counter(ref),
-        prices=resources.settings.prices_per_1k,
-        sentiment_by_model=ctx.sentiment_by_model,
-        theme_labels_by=ctx.theme_labels_by,
-        generate_count=count,
-    )
-    if over_budget(found_estimate, request["budget"]):
-        brief = {"tokens": found_estimate["tokens"], "usd": found_estimate["usd"]}
+    state = {"request": request, "profiles": setup.profiles}
+    found = await asyncio.to_thread(price, state, ctx)  # type: ignore[arg-type]
+    if request.get("rerun_failed"):
+        scale_to_open_cells(found, await ctx.store.cells(setup.focus_group_id))
+    if over_budget(found, request["budget"]):
+        brief = {"tokens": found["tokens"], "usd": found["usd"]}
         raise BudgetTooSmallError(brief, request["budget"])
 
 

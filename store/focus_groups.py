@@ -30,7 +30,6 @@ OPTIONAL_FIELDS: dict[str, Any] = {
     "spend": {},
     "report": None,
     "error": None,
-    "parent_id": None,
     "finished_at": None,
 }
 UPDATABLE_FIELDS = (
@@ -63,7 +62,6 @@ class FocusGroupRecord:
     spend: dict[str, Any]
     report: dict[str, Any] | None
     error: dict[str, Any] | None
-    parent_id: str | None
     created_at: datetime
     updated_at: datetime
     finished_at: datetime | None
@@ -261,14 +259,29 @@ class FocusGroupRepository:
     async def cells(self, fg_id: str) -> dict[Cell, dict[str, Any]]:
         """Every answer record of the focus group by (persona_id, question_id, round).
 
-        For resuming a run (no tenant: the run knows its focus group): answered cells are
-        skipped, failed and skipped ones asked again.
+        For resuming a run and for reruns (no tenant: the run knows its focus group): a
+        resumed run skips every stored cell, a rerun asks the failed and skipped ones again.
         """
         async with self._sessions() as session:
             rows = await session.scalars(
                 select(FocusGroupAnswer).where(FocusGroupAnswer.focus_group_id == fg_id)
             )
             return {(r.persona_id, r.question_id, r.round): answer_of(r) for r in rows}
+
+    async def claim_rerun(self, fg_id: str, tenant: str, *, run_id: str, now: datetime) -> bool:
+        """Mark a finished focus group ``running`` for this rerun, atomically: False when it
+        is not finished (another rerun claimed it first). The same run claiming again (it
+        resumed) succeeds."""
+        finished = FocusGroup.status.in_(("completed", "partial", "failed"))
+        ours = (FocusGroup.status == "running") & (FocusGroup.run_id == run_id)
+        async with self._sessions() as session, session.begin():
+            claimed = await session.execute(
+                update(FocusGroup)
+                .where(*_owned(fg_id, tenant), finished | ours)
+                .values(status="running", run_id=run_id, error=None, updated_at=as_utc(now))
+                .returning(FocusGroup.id)
+            )
+            return claimed.first() is not None
 
     async def set_sentiments(self, fg_id: str, sentiments: dict[str, dict[str, Any]]) -> None:
         """Store the analysis' sentiment of answers by answer id (one transaction)."""

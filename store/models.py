@@ -238,11 +238,8 @@ class PersonaGenerationReport(Base):
 
 
 class FocusGroup(Base):
-    """One focus group of a tenant: its canonical input, money, status and report.
-
-    ``parent_id`` names the focus group a rerun re-asks the failed cells of (no foreign key:
-    deleting the source keeps its reruns).
-    """
+    """One focus group of a tenant: its canonical input, money, status and report (a rerun of
+    its failed cells writes into the same focus group)."""
 
     __tablename__ = "focus_groups"
 
@@ -260,7 +257,6 @@ class FocusGroup(Base):
     spend: Mapped[dict[str, Any]] = mapped_column(JsonDoc, nullable=False)
     report: Mapped[dict[str, Any] | None] = mapped_column(JsonOrNull, nullable=True)
     error: Mapped[dict[str, Any] | None] = mapped_column(JsonOrNull, nullable=True)
-    parent_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)

@@ -39,22 +39,6 @@ class PersonaLookup:
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self._sessions = sessions
 
-    async def owned_persona_ids(self, tenant: str, ids: list[str]) -> set[str]:
-        """Return those of `ids` that are active personas of `tenant` (deleted ones are not)."""
-        found: set[str] = set()
-        async with self._sessions() as session:
-            for chunk in _chunks(ids):
-                found.update(
-                    await session.scalars(
-                        select(Persona.id).where(
-                            Persona.id.in_(chunk),
-                            Persona.tenant == tenant,
-                            Persona.is_active.is_(True),
-                        )
-                    )
-                )
-        return found
-
     async def persona_profiles(
         self, tenant: str, ids: list[str], *, include_deleted: bool = False
     ) -> dict[str, dict[str, Any]]:

@@ -25,7 +25,7 @@ from api.focus_groups.schemas import (
     summary_out,
 )
 from api.limits import MAX_OFFSET
-from sight.errors import NotFoundError
+from sight.errors import ConflictError, NotFoundError
 from store.focus_group_answers import AnswerStatus
 from store.focus_groups import FocusGroupStatus
 
@@ -214,11 +214,21 @@ async def report_chart(
     summary="Delete a focus group (admin)",
     status_code=204,
     response_class=Response,
+    responses={409: {"model": ErrorBody, "description": "Its run is still running."}},
 )
 async def delete_focus_group(
     focus_group_id: FocusGroupId, who: AdminDep, groups: FocusGroupsDep
 ) -> Response:
-    """Delete the focus group with its answers, for good (no undo)."""
+    """Delete the focus group with its answers, for good (no undo); not while its run runs
+    (it would go on writing answers): cancel the run first."""
+    found = await groups.get(focus_group_id, who.tenant, with_report=False)
+    if found is None:
+        raise NotFoundError(f"Focus group with ID {focus_group_id} not found")
+    if found.status == "running":
+        raise ConflictError(
+            f"focus group {focus_group_id} is running: cancel its run {found.run_id} first",
+            details={"status": found.status, "run_id": found.run_id},
+        )
     if not await groups.delete(focus_group_id, who.tenant):
         raise NotFoundError(f"Focus group with ID {focus_group_id} not found")
     return Response(status_code=204)

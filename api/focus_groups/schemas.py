@@ -39,8 +39,9 @@ class FocusGroupSummary(BaseModel):
     question_count: int = described("How many questions they were asked.", 6)
     budget: dict[str, Any] = described("The budget given: max_tokens and/or max_usd.", BUDGET)
     estimate: dict[str, Any] = described("The price estimated before the run.", MONEY)
-    spend: dict[str, Any] = described("What the run spent so far.", MONEY)
-    parent_id: str | None = described("The focus group a rerun re-asked the cells of.", None)
+    spend: dict[str, Any] = described(
+        "What it spent, all runs and reruns together (written when a run ends).", MONEY
+    )
     created_at: datetime = described("When it started (UTC).", "2026-12-07T10:15:00Z")
     finished_at: datetime | None = described(
         "When it finished (UTC); null while running.", "2026-12-07T10:21:40Z"

@@ -181,10 +181,19 @@ class NoisyUsage:
 
         self.rng = random.Random(self.seed)
 
+    def _prose(self, words: int, chars: int) -> str:
+        """About ``words`` words of distinct planted sentences (no sentence twice: a repeated
+        one would fail the text checks and be asked again)."""
+        pool = [t for family in FAMILIES.values() for t in family] + list(GRADED_REASONS.values())
+        self.rng.shuffle(pool)
+        picked: list[str] = []
+        while pool and sum(len(p.split()) for p in picked) < words:
+            picked.append(pool.pop())
+        return " ".join(picked)[:chars].rsplit(" ", 1)[0].rstrip(",.") + "."
+
     def __call__(self, messages: list[BaseMessage], cap: int | None) -> AIMessage:
         import httpx
 
-        from tools.focus_group.estimate import FILLER
         from tools.models.fake import count_words
 
         if self.rng.random() < self.refuse_share:
@@ -193,11 +202,10 @@ class NoisyUsage:
             raise httpx.HTTPStatusError("429 Too Many Requests", request=request, response=response)
         answer = self.respondent(messages)
         data = json.loads(answer.text)
-        words = FILLER.split() * 20
         for key in ("text", "reason"):
             if key in data and cap:
                 n = int(self.rng.uniform(self.long_bias, 1.0) * max(1, cap - 12))
-                data[key] = " ".join(words[: max(2, n)])[: 590 if key == "text" else 295]
+                data[key] = self._prose(n, 590 if key == "text" else 295)
         text = json.dumps(data, ensure_ascii=False)
         words_in = sum(count_words(m.text) for m in messages)
         usage = {

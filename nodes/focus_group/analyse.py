@@ -16,7 +16,8 @@ from typing import Any, Literal
 from langgraph.runtime import Runtime
 from pydantic import BaseModel, Field
 
-from nodes.focus_group.budget import ensure_ledger
+from nodes.focus_group.budget import resumed_ledger
+from nodes.focus_group.save import mark_failed
 from nodes.focus_group.state import FocusGroupContext, FocusGroupState
 from prompts import focus_group as prompts
 from sight.errors import BudgetWouldExceedError, ModelError
@@ -183,9 +184,17 @@ async def analyse_answers(
     state: FocusGroupState, runtime: Runtime[FocusGroupContext]
 ) -> dict[str, Any]:
     """Analyse every question from the stored answers and assemble the report."""
+    try:
+        return await _analyse(state, runtime)
+    except Exception as exc:
+        await mark_failed(runtime.context, state, exc)
+        raise
+
+
+async def _analyse(state: FocusGroupState, runtime: Runtime[FocusGroupContext]) -> dict[str, Any]:
     ctx = runtime.context
     request, fg_id = state["request"], state["focus_group_id"]
-    ensure_ledger(ctx, request["budget"])
+    await resumed_ledger(ctx, state)
     rows, _ = await ctx.store.answers(fg_id, ctx.tenant)
     questions = request["questions"]
     await _sentiments(ctx, questions, rows)
@@ -198,12 +207,15 @@ async def analyse_answers(
     blocks = []
     for question in questions:
         mine = [r for r in rows if r["question_id"] == question["id"]]
+        # What personas said to an open question is their opening answer; their reactions
+        # to the others are counted by the discussion summary, not read as new opinions.
+        said = [r for r in mine if r["round"] == 0] if question["type"] == "open" else mine
         # The question's own fields (options, labels, unit) let the report name categories.
         block = {
             **question,
             **analyse_question(
                 question,
-                mine,
+                said,
                 profiles,
                 vectors,
                 ssr_anchors=anchors.get(question.get("scale")),

@@ -18,7 +18,7 @@ from typing import Any
 from langgraph.runtime import Runtime
 
 from nodes.focus_group.ask import Tally, ask_cell
-from nodes.focus_group.budget import ensure_ledger
+from nodes.focus_group.budget import ensure_ledger, stored_spend
 from nodes.focus_group.save import mark_failed
 from nodes.focus_group.state import FocusGroupContext, FocusGroupState
 from tools.focus_group.prompting import discussion_messages, question_messages
@@ -58,20 +58,12 @@ class Answering:
         written = str(row.get("updated_at") or row.get("created_at") or "")
         return row if written >= self.started_at else None
 
-    def _this_run_spend(self) -> tuple[int, float]:
-        rows = self.stored.values()
-        if self.rerun:
-            rows = [r for r in rows if str(r.get("updated_at") or "") >= self.started_at]
-        generated = self.state["generate_spend"]
-        tokens = generated["tokens"] + sum(r["tokens_in"] + r["tokens_out"] for r in rows)
-        return tokens, generated["usd"] + sum(r["cost_usd"] for r in rows)
-
     async def run(self) -> dict[str, int]:
         # The text checks load simplemma's Polish dictionary (~4 s) on first use: off the loop,
         # before any call, or every call in flight would stall behind it.
         await asyncio.to_thread(text_problems, "Dzień dobry, to jest próba.")
         self.stored = await self.ctx.store.cells(self.fg_id)
-        tokens, usd = self._this_run_spend()
+        tokens, usd = stored_spend(self.state, self.stored.values())
         ensure_ledger(self.ctx, self.request["budget"], tokens, usd)
         if self.request["mode"] == "discussion":
             await self._discussion()
@@ -92,7 +84,6 @@ class Answering:
                 self.ctx, self.fg_id, pid, question, round_, messages, schema, base_answer=base
             )
             self.stored[cell] = row
-            self.tally.asked += 1
         self.tally.add(row["status"])
         skipped = self.tally.skipped_budget
         if (
@@ -129,6 +120,10 @@ class Answering:
                 self.emit({"event": "round", "question_id": question["id"], "round": round_})
                 before = dict(latest)
                 await _all([self._react(pid, question, round_, before, latest) for pid in before])
+                # A persona with no answer has nothing to react from: its cell counts as failed
+                # (not stored, so a rerun that gets its answer asks the reaction too).
+                for _ in range(len(self.profiles) - len(before)):
+                    self.tally.add("failed")
 
     async def _opening(
         self, pid: str, question: dict[str, Any], latest: dict[str, dict[str, Any]]
@@ -190,5 +185,5 @@ async def answer_cells(
     try:
         return {"cells": await answering.run()}
     except Exception as exc:
-        await mark_failed(runtime.context, state["focus_group_id"], exc)
+        await mark_failed(runtime.context, state, exc)
         raise

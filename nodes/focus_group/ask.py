@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import logging
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from nodes.focus_group.state import FocusGroupContext
 from prompts import focus_group as prompts
 from sight.errors import BudgetWouldExceedError, ModelError, StructuredOutputError
 from tools.focus_group.estimate import filler
+from tools.focus_group.prompting import instruction
 from tools.focus_group.questions import (
     ANSWER_CHARS,
     REACTION_CHARS,
@@ -48,8 +49,6 @@ class Tally:
     answered: int = 0
     failed: int = 0
     skipped_budget: int = 0
-    asked: int = 0  # cells this attempt called the model for
-    emitted: list[int] = field(default_factory=list)
 
     def add(self, status: str) -> None:
         setattr(self, status, getattr(self, status) + 1)
@@ -69,11 +68,20 @@ def output_cap(ctx: FocusGroupContext, ref: str, kind: str, reaction: bool = Fal
     return ctx.models.counter(ref).count_text(filler(chars)) + JSON_OVERHEAD_TOKENS
 
 
+# What a cell's error says to clients: the provider's own error text stays in the server log.
+OUTCOME_MESSAGES = {
+    "budget_would_exceed": "the budget had no room left for this answer",
+    "structured_output_invalid": "the model gave no answer in the required format, even after "
+    "a repair request",
+    "model_error": "the model did not answer after the policy's retries and fallbacks",
+}
+
+
 def _outcome(exc: BaseException) -> tuple[str, dict[str, str]]:
-    if isinstance(exc, BudgetWouldExceedError):
-        return "skipped_budget", {"code": exc.code, "message": "the budget had no room left"}
     code = getattr(exc, "code", "model_error")
-    return "failed", {"code": code, "message": getattr(exc, "message", str(exc))[:300]}
+    message = OUTCOME_MESSAGES.get(code, OUTCOME_MESSAGES["model_error"])
+    status = "skipped_budget" if isinstance(exc, BudgetWouldExceedError) else "failed"
+    return status, {"code": code, "message": message}
 
 
 async def ask_cell(
@@ -139,7 +147,7 @@ async def _checked(
     """Check the answer's prose; ask once more when it is degenerate (echoes the question, is
     not Polish, repeats itself...), and keep the attempt with fewer problems. A retry the
     budget or the model refuses keeps the first answer, flagged."""
-    problems = text_problems(record["text"], prompt=messages[-1][1])
+    problems = text_problems(record["text"], prompt=_asked(question, messages, base))
     if not RETRY_CODES & {p.code for p in problems}:
         return {"checks": sorted({p.code for p in problems}), "attempts": 1}
     listed = "\n".join(f"- {p.message}" for p in problems)
@@ -149,10 +157,21 @@ async def _checked(
     except (BudgetWouldExceedError, StructuredOutputError, ModelError):
         return {"checks": sorted({p.code for p in problems}), "attempts": 2}
     second = _answer_record(question, answer, base)
-    second_problems = text_problems(second["text"], prompt=messages[-1][1])
+    second_problems = text_problems(second["text"], prompt=_asked(question, messages, base))
     if len(second_problems) < len(problems):
         return {**second, "checks": sorted({p.code for p in second_problems}), "attempts": 2}
     return {"checks": sorted({p.code for p in problems}), "attempts": 2}
+
+
+def _asked(
+    question: dict[str, Any], messages: list[tuple[str, str]], base: dict[str, Any] | None
+) -> str:
+    """What an answer must not copy: the question and its instruction. Not the persona's own
+    earlier answers in its memory (repeating oneself is consistency, not an echo); a
+    reaction's whole message, the others' quoted answers included."""
+    if base is not None:
+        return messages[-1][1]
+    return f"{question['text']}\n{instruction(question)}"
 
 
 def _answer_record(

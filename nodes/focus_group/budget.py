@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
-from nodes.focus_group.state import FocusGroupContext
+from nodes.focus_group.state import FocusGroupContext, FocusGroupState
 from tools.models.ledger import SpendLedger
 
 
@@ -20,4 +21,25 @@ def ensure_ledger(
             spent_tokens=spent_tokens,
             spent_usd=spent_usd,
         )
+    return ctx.models.ledger
+
+
+def stored_spend(state: FocusGroupState, rows: Iterable[dict[str, Any]]) -> tuple[int, float]:
+    """What this run spent as far as the database knows: its generation and the answers it
+    stored (a rerun: the rows it wrote, not those of the runs before it)."""
+    if state["request"].get("rerun_failed"):
+        rows = [r for r in rows if str(r.get("updated_at") or "") >= state["started_at"]]
+    generated = state["generate_spend"]
+    rows = list(rows)
+    tokens = generated["tokens"] + sum(r["tokens_in"] + r["tokens_out"] for r in rows)
+    return tokens, generated["usd"] + sum(r["cost_usd"] for r in rows)
+
+
+async def resumed_ledger(ctx: FocusGroupContext, state: FocusGroupState) -> SpendLedger:
+    """The ledger of a node that may be the first of a resumed attempt: rebuilt from the
+    stored answers, so a resumed run is held to what is left of its budget."""
+    if ctx.models.ledger is None:
+        rows = (await ctx.store.cells(state["focus_group_id"])).values()
+        tokens, usd = stored_spend(state, rows)
+        ensure_ledger(ctx, state["request"]["budget"], tokens, usd)
     return ctx.models.ledger

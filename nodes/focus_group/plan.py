@@ -2,70 +2,19 @@
 
 from __future__ import annotations
 
-import uuid
 from typing import Any, Literal
 
 from langgraph.runtime import Runtime
 
 from nodes.focus_group.budget import ensure_ledger
+from nodes.focus_group.checks import check_setup, focus_group_id, profile_of
 from nodes.focus_group.state import FocusGroupContext, FocusGroupInput, FocusGroupState
-from sight.errors import BudgetTooSmallError, ConflictError, InputValidationError
-from tools.focus_group.estimate import estimate, over_budget
-from tools.focus_group.request import validate_request
+from sight.errors import BudgetTooSmallError, ConflictError
+from tools.focus_group.estimate import estimate, over_budget, stand_in_personas
 
-NAMESPACE = uuid.UUID("5b0a6c1e-2f4d-4c8e-9a31-7d2e6f0b8c45")
 INPUT_KEYS = tuple(FocusGroupInput.__annotations__)
-PROFILE_KEYS = (
-    "id",
-    "first_name",
-    "last_name",
-    "age",
-    "gender",
-    "education",
-    "income_bracket",
-    "location",
-    "occupation",
-    "segment_id",
-    "segment_name",
-    "background_story",
-    "values",
-    "interests",
-)
 
-
-def focus_group_id(tenant: str, run_id: str) -> str:
-    """The focus group of a run: the same id when the run resumes."""
-    return str(uuid.uuid5(NAMESPACE, f"{tenant}:{run_id}"))
-
-
-def profile_of(persona: dict[str, Any]) -> dict[str, Any]:
-    """What prompts and cuts read of a persona record."""
-    profile = {k: persona.get(k) for k in PROFILE_KEYS}
-    profile["persona_id"] = profile["id"]
-    return profile
-
-
-async def _rerun_setup(
-    request: dict[str, Any], ctx: FocusGroupContext
-) -> tuple[dict[str, Any], str, dict[str, Any]]:
-    source = await ctx.store.get(request["rerun_failed"], ctx.tenant, with_report=False)
-    if source is None:
-        raise InputValidationError(
-            [{"field": "rerun_failed", "message": "no focus group with this id"}]
-        )
-    if source.status in ("running", "estimated", "refused") and source.run_id != ctx.run_id:
-        raise ConflictError(
-            f"focus group {source.id} is {source.status}: only a finished one can be rerun"
-        )
-    setup = {
-        **source.request,
-        "budget": request["budget"],
-        "estimate_only": request["estimate_only"],
-        "personas": list(source.persona_ids),
-        "generate": None,
-        "rerun_failed": source.id,
-    }
-    return setup, source.id, dict(source.spend or {})
+__all__ = ["focus_group_id", "profile_of"]
 
 
 async def validate_input(
@@ -75,27 +24,22 @@ async def validate_input(
     that is not one of them. A rerun takes its focus group's setup."""
     ctx = runtime.context
     raw = {k: state[k] for k in INPUT_KEYS if k in state and state[k] is not None}
-    request = validate_request(raw, check_generate=ctx.check_generate)
-    fg_id, before = focus_group_id(ctx.tenant, ctx.run_id), {"tokens": 0, "usd": 0.0}
-    if request.get("rerun_failed"):
-        request, fg_id, before = await _rerun_setup(request, ctx)
-    profiles: dict[str, dict[str, Any]] = {}
-    if request["personas"]:
-        ids = request["personas"]
-        found = await ctx.personas.persona_profiles(ctx.tenant, ids)
-        missing = [i for i in ids if i not in found]
-        if missing and not request.get("rerun_failed"):
-            shown = ", ".join(missing[:20]) + (" ..." if len(missing) > 20 else "")
-            raise InputValidationError(
-                [{"field": "personas", "message": f"not personas of this tenant: {shown}"}]
-            )
-        profiles = {i: profile_of(found[i]) for i in ids if i in found}
-    runtime.stream_writer({"event": "validated_input", "focus_group_id": fg_id})
+    setup = await check_setup(
+        raw,
+        personas=ctx.personas,
+        store=ctx.store,
+        tenant=ctx.tenant,
+        run_id=ctx.run_id,
+        check_generate=ctx.check_generate,
+    )
+    if not setup.request.get("rerun_failed"):
+        setup.focus_group_id = focus_group_id(ctx.tenant, ctx.run_id)
+    runtime.stream_writer({"event": "validated_input", "focus_group_id": setup.focus_group_id})
     return {
-        "request": request,
-        "focus_group_id": fg_id,
-        "profiles": profiles,
-        "spent_before": {"tokens": before.get("tokens", 0), "usd": before.get("usd", 0.0)},
+        "request": setup.request,
+        "focus_group_id": setup.focus_group_id,
+        "profiles": setup.profiles,
+        "spent_before": {k: setup.spent_before.get(k, 0) for k in ("tokens", "usd")},
         "generate_spend": {"tokens": 0, "usd": 0.0},
         "status": "running",
         "report": None,
@@ -104,8 +48,11 @@ async def validate_input(
 
 
 def after_validate(state: FocusGroupState) -> Literal["generate_personas", "estimate_cost"]:
-    """Generate personas first when the request asks for them."""
-    return "generate_personas" if state["request"].get("generate") else "estimate_cost"
+    """Generate personas first when the request asks for them (not for an estimate alone)."""
+    request = state["request"]
+    if request.get("generate") and not request["estimate_only"]:
+        return "generate_personas"
+    return "estimate_cost"
 
 
 async def generate_personas(
@@ -123,11 +70,20 @@ async def generate_personas(
     return {"profiles": profiles, "generate_spend": spent}
 
 
-def _estimate(state: FocusGroupState, ctx: FocusGroupContext) -> dict[str, Any]:
+def generate_count(request: dict[str, Any]) -> int:
+    """Personas a ``generate`` request asks for (0 without one)."""
+    generate = request.get("generate") or {}
+    return sum(int(s.get("count", 0)) for s in generate.get("segments", []))
+
+
+def price(state: FocusGroupState, ctx: FocusGroupContext) -> dict[str, Any]:
+    """The estimate of the run: its personas' real prompts, or stand-ins before generation."""
     request = state["request"]
+    personas = list(state["profiles"].values())
+    waiting = not personas and generate_count(request)
     ref = ctx.models.router.chain("fast")[0]
     return estimate(
-        list(state["profiles"].values()),
+        stand_in_personas(generate_count(request)) if waiting else personas,
         request["questions"],
         memory=request["memory"],
         rounds=request["rounds"],
@@ -136,6 +92,7 @@ def _estimate(state: FocusGroupState, ctx: FocusGroupContext) -> dict[str, Any]:
         prices=ctx.models.router.settings.prices_per_1k,
         sentiment_by_model=ctx.sentiment_by_model,
         theme_labels_by=ctx.theme_labels_by,
+        generate_count=generate_count(request) if waiting and ctx.generate_priced else 0,
     )
 
 
@@ -143,35 +100,40 @@ async def estimate_cost(
     state: FocusGroupState, runtime: Runtime[FocusGroupContext]
 ) -> dict[str, Any]:
     """Price the run from its real prompts and store the focus group; refuse a budget the
-    estimate is over (``budget_too_small``); with ``estimate_only`` stop here."""
+    estimate is over (``budget_too_small``); with ``estimate_only`` stop here.
+
+    A rerun prices its open cells only, and changes the stored focus group only when it runs
+    (an estimate or a refusal leaves it as it was)."""
     ctx = runtime.context
     request, fg_id = state["request"], state["focus_group_id"]
-    found = _estimate(state, ctx)
-    if request.get("rerun_failed"):
-        _scale_to_open_cells(found, await ctx.store.cells(fg_id))
+    found = price(state, ctx)
+    rerun = bool(request.get("rerun_failed"))
+    if rerun:
+        scale_to_open_cells(found, await ctx.store.cells(fg_id))
     generated = state["generate_spend"]
     if generated["tokens"]:
         found["generate"] = generated
         found["tokens"] += generated["tokens"]
         found["usd"] = round(found["usd"] + generated["usd"], 6)
-    budget = request["budget"]
     status = "running"
     if request["estimate_only"]:
         status = "estimated"
-    elif over_budget(found, budget):
+    elif over_budget(found, request["budget"]):
         status = "refused"
     runtime.stream_writer({"event": "estimate", "status": status, **_brief(found)})
     now = ctx.clock()
-    if request.get("rerun_failed"):
-        await ctx.store.update(fg_id, ctx.tenant, now=now, status=status, run_id=ctx.run_id)
-    else:
+    if not rerun:
         await ctx.store.create(_setup_record(state, ctx, found, status), now=now)
+    elif status == "running" and not await ctx.store.claim_rerun(
+        fg_id, ctx.tenant, run_id=ctx.run_id, now=now
+    ):
+        raise ConflictError(f"focus group {fg_id} is being rerun by another run")
     if status == "refused":
-        raise BudgetTooSmallError(_brief(found), budget)
+        raise BudgetTooSmallError(_brief(found), request["budget"])
     return {"estimate": found, "status": status}
 
 
-def _scale_to_open_cells(found: dict[str, Any], stored: dict[Any, dict[str, Any]]) -> None:
+def scale_to_open_cells(found: dict[str, Any], stored: dict[Any, dict[str, Any]]) -> None:
     """A rerun asks only the cells without an answer: price that share of the whole."""
     answered = sum(row["status"] == "answered" for row in stored.values())
     share = max(0, found["cells"] - answered) / max(1, found["cells"])

@@ -6,16 +6,23 @@ from typing import Any
 
 from langgraph.runtime import Runtime
 
+from nodes.focus_group.budget import resumed_ledger
 from nodes.focus_group.state import FocusGroupContext, FocusGroupState
+
+
+def run_spend(ctx: FocusGroupContext) -> dict[str, Any]:
+    """What this run spent (its ledger holds its budget)."""
+    ledger = ctx.models.ledger
+    tokens = ledger.spent_tokens if ledger else ctx.models.usage.total_tokens
+    usd = ledger.spent_usd if ledger else ctx.models.usage.cost_usd
+    return {"tokens": tokens, "usd": round(usd, 6)}
 
 
 def total_spend(state: FocusGroupState, ctx: FocusGroupContext) -> dict[str, Any]:
     """What the focus group spent in all: earlier runs (a rerun's source) and this run."""
     before = state.get("spent_before") or {"tokens": 0, "usd": 0.0}
-    ledger = ctx.models.ledger
-    tokens = ledger.spent_tokens if ledger else ctx.models.usage.total_tokens
-    usd = ledger.spent_usd if ledger else ctx.models.usage.cost_usd
-    return {"tokens": before["tokens"] + tokens, "usd": round(before["usd"] + usd, 6)}
+    now = run_spend(ctx)
+    return {"tokens": before["tokens"] + now["tokens"], "usd": round(before["usd"] + now["usd"], 6)}
 
 
 async def save_report(
@@ -23,6 +30,7 @@ async def save_report(
 ) -> dict[str, Any]:
     """Finish the focus group: ``completed`` when every cell is answered, else ``partial``."""
     ctx = runtime.context
+    await resumed_ledger(ctx, state)
     request, cells = state["request"], state["cells"]
     status = "completed" if cells["answered"] == cells["total"] else "partial"
     spend = total_spend(state, ctx)
@@ -55,6 +63,8 @@ async def save_report(
         "estimate": state["estimate"],
         "budget": budget,
         "spend": spend,
+        # A rerun's budget holds its own spend; ``spend`` is the focus group's in all.
+        "run_spend": run_spend(ctx),
         **state["report"],
         "warnings": warnings,
     }
@@ -73,15 +83,17 @@ async def save_report(
     return {"status": status, "spend": spend, "report": report}
 
 
-async def mark_failed(ctx: FocusGroupContext, fg_id: str, exc: Exception) -> None:
-    """Record that the run ended on an error (the client sees the run's typed error)."""
+async def mark_failed(ctx: FocusGroupContext, state: FocusGroupState, exc: Exception) -> None:
+    """Record that the run ended on an error, with what it spent (the client sees the run's
+    typed error; a rerun of the focus group adds to this spend)."""
     code = getattr(exc, "code", "internal_error")
     message = getattr(exc, "message", "the focus group run failed")
     await ctx.store.update(
-        fg_id,
+        state["focus_group_id"],
         ctx.tenant,
         now=ctx.clock(),
         status="failed",
         error={"code": code, "message": message},
+        spend=total_spend(state, ctx),
         finished_at=ctx.clock(),
     )

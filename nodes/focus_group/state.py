@@ -73,6 +73,7 @@ class FocusGroupContext:
     # Runs persona generation; returns its output and its usage (tools.models.usage.RunUsage).
     generate: Callable[[dict[str, Any]], Awaitable[tuple[dict[str, Any], Any]]] | None = None
     check_generate: Callable[[Any], dict[str, Any]] | None = None
+    generate_priced: bool = True  # whether a model writes generated personas (they cost tokens)
     run_id: str = "local"
     thread_id: str | None = None
     tenant: str = "default"

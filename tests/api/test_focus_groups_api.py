@@ -268,3 +268,14 @@ async def test_delete_when_admin_then_gone_with_answers_others_403_or_404(client
     assert (await get(client, "/focus-groups/fg-1")).status_code == 404
     cells = await FocusGroupRepository(app.state.resources.sessions).cells("fg-1")
     assert cells == {}
+
+
+async def test_delete_when_its_run_is_running_then_409_naming_the_run_and_nothing_deleted(
+    client, app
+):
+    await seed(app, "fg-live", status="running")
+
+    refused = await client.delete("/focus-groups/fg-live", headers=headers_for("admin"))
+
+    assert refused.status_code == 409 and refused.json()["details"]["status"] == "running"
+    assert (await get(client, "/focus-groups/fg-live")).status_code == 200

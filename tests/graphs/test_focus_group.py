@@ -359,3 +359,82 @@ async def test_generate_then_personas_written_first_and_their_spend_counts(world
     rows, _ = await ctx.store.answers(values["focus_group_id"], TENANT)
     answered = sum(r["tokens_in"] + r["tokens_out"] for r in rows)
     assert values["spend"]["tokens"] == answered + generated["tokens"]
+
+
+async def test_rerun_when_only_estimated_then_focus_group_untouched_and_rerunnable(world):
+    resources, records = world
+
+    def down(messages):
+        raise ModelError("provider down")
+
+    _with_model(resources, respondent_model(down))  # type: ignore[arg-type]
+    ids = [r["id"] for r in records[:2]]
+    first, *_ = await _run(resources, {"personas": ids, "questions": QUESTIONS[:1]})
+    fg_id = first["focus_group_id"]
+
+    priced, *_ = await _run(resources, {"rerun_failed": fg_id, "estimate_only": True})
+    stored = await make_context(resources).store.get(fg_id, TENANT)
+    assert priced["status"] == "estimated" and priced["estimate"]["open_cells"] == 2
+    assert stored.status == "partial"
+
+    _with_model(resources, respondent_model(respondent_for(records, QUESTIONS[:1])))
+    again, *_ = await _run(resources, {"rerun_failed": fg_id})
+    assert again["status"] == "completed"
+
+
+async def test_resume_when_run_dies_before_analysis_then_spend_still_counts_every_answer(world):
+    resources, records = world
+    _with_model(resources, respondent_model(respondent_for(records, QUESTIONS[:2])))
+    ids = [r["id"] for r in records[:3]]
+    graph = build_graph().compile(
+        checkpointer=InMemorySaver(), interrupt_before=["analyse_answers"]
+    )
+    config = {"configurable": {"thread_id": "dies"}}
+    run = RunInfo(str(uuid.uuid4()), "t1", TENANT)
+    await graph.ainvoke(
+        {"personas": ids, "questions": QUESTIONS[:2]}, config, context=make_context(resources, run)
+    )
+
+    # A new process: a new context, its ledger empty until the stored answers rebuild it.
+    values = await graph.ainvoke(None, config, context=make_context(resources, run))
+
+    rows, _ = await make_context(resources).store.answers(values["focus_group_id"], TENANT)
+    assert values["spend"]["tokens"] == sum(r["tokens_in"] + r["tokens_out"] for r in rows) > 0
+
+
+async def test_estimate_only_when_generate_then_no_persona_written_and_no_model_called(world):
+    resources, records = world
+    model = respondent_model(respondent_for(records, QUESTIONS))
+    _with_model(resources, model)
+    segment = {"segment_id": "mlodzi", "age_min": 25, "age_max": 34, "count": 5}
+
+    values, path, *_ = await _run(
+        resources,
+        {"generate": {"segments": [segment]}, "questions": QUESTIONS, "estimate_only": True},
+    )
+
+    assert path == ["validate_input", "estimate_cost"] and model.calls == []
+    assert values["estimate"]["cells"] == 20 and values["estimate"]["generate"]["tokens"] > 0
+
+
+async def test_discussion_when_a_persona_has_no_answer_then_its_reactions_count_as_failed(world):
+    resources, records = world
+    respondent = respondent_for(records, QUESTIONS[:1])
+    first_name = records[0]["first_name"] + " " + records[0]["last_name"]
+
+    def one_down(messages):
+        if first_name in messages[0].text:
+            raise ModelError("provider down")
+        return respondent(messages)
+
+    _with_model(resources, respondent_model(one_down))  # type: ignore[arg-type]
+    ids = [r["id"] for r in records[:5]]
+    values, *_ = await _run(
+        resources, {"personas": ids, "questions": QUESTIONS[:1], "mode": "discussion"}
+    )
+
+    cells = values["report"]["cells"]
+    assert cells == {"total": 10, "answered": 8, "failed": 2, "skipped_budget": 0}
+    themes = values["report"]["questions"][0]["themes"]
+    # Themes read what the personas said, not their reactions to each other.
+    assert all("Zgadzam się" not in t["quote"]["text"] for t in themes)

@@ -94,7 +94,7 @@ async def test_create_when_id_exists_then_no_op_and_first_record_kept(groups):
 
     stored = await groups.get("fg-1", "acme")
     assert stored is not None and stored.mode == "survey" and stored.created_at == T0
-    assert stored.spend == {} and stored.report is None and stored.parent_id is None
+    assert stored.spend == {} and stored.report is None
     assert stored.questions == QUESTIONS and stored.persona_ids == PERSONAS
 
 
@@ -364,12 +364,11 @@ async def test_persona_lookup_when_deleted_or_other_tenant_then_not_owned(sessio
     await personas.soft_delete(ids[2], "acme", by="admin", reason="test_data", detail=None, now=T0)
     lookup = PersonaLookup(sessions)
 
-    owned = await lookup.owned_persona_ids("acme", [*ids, "unknown"])
-    foreign = await lookup.owned_persona_ids("globex", ids)
-    profiles = await lookup.persona_profiles("acme", ids)
+    foreign = await lookup.persona_profiles("globex", ids)
+    profiles = await lookup.persona_profiles("acme", [*ids, "unknown"])
     with_deleted = await lookup.persona_profiles("acme", ids, include_deleted=True)
 
-    assert owned == set(ids[:2]) and foreign == set()
+    assert foreign == {}
     assert set(profiles) == set(ids[:2]) and set(with_deleted) == set(ids)
     profile = profiles[ids[0]]
     assert profile["persona_id"] == ids[0] and profile["segment_name"] == "Młodzi profesjonaliści"
@@ -410,3 +409,18 @@ def _tables_named(diff: Any) -> set[str]:
             if name:
                 found.add(name)
     return found
+
+
+async def test_claim_rerun_when_two_runs_race_then_one_wins_and_a_resumed_one_reclaims(groups):
+    await groups.create(focus_group("fg-r", status="partial"), now=T0)
+
+    first, second = await asyncio.gather(
+        groups.claim_rerun("fg-r", "acme", run_id="run-a", now=T0),
+        groups.claim_rerun("fg-r", "acme", run_id="run-b", now=T0),
+    )
+    winner = "run-a" if first else "run-b"
+
+    assert sorted([first, second]) == [False, True]
+    assert await groups.claim_rerun("fg-r", "acme", run_id=winner, now=T0)
+    assert not await groups.claim_rerun("fg-r", "globex", run_id="run-c", now=T0)
+    assert (await groups.get("fg-r", "acme")).run_id == winner

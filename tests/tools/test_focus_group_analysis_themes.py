@@ -159,3 +159,12 @@ def test_find_themes_skips_answers_without_text_or_vector() -> None:
 
     assert [t["answer_ids"] for t in themes] == [["a00"]]
     assert find_themes([], {}) == []
+
+
+def test_find_themes_when_every_answer_is_the_same_then_one_theme_not_a_crash():
+    answers = [{"id": f"a{i}", "persona_id": f"p{i}", "text": "Za drogie."} for i in range(6)]
+    vectors = {a["id"]: [0.3, 0.4, 0.5, 0.6] for a in answers}
+
+    themes = find_themes(answers, vectors)
+
+    assert len(themes) == 1 and themes[0]["size"] == 6

@@ -42,6 +42,26 @@ THEME_LABEL_TOKENS = (450, 120)  # input, output of one open question's theme-la
 GENERATE_TOKENS = (1950, 375)
 
 
+def stand_in_personas(count: int) -> list[dict[str, Any]]:
+    """Personas to price a ``generate`` request with before its personas exist: a typical
+    profile with a story of typical length."""
+    persona = {
+        "id": "typical",
+        "first_name": "Katarzyna",
+        "last_name": "Wiśniewska",
+        "age": 41,
+        "gender": "kobieta",
+        "education": "średnie",
+        "income_bracket": "5000-7500 PLN",
+        "location": "Łódź",
+        "occupation": "księgowa",
+        "background_story": filler(420),
+        "values": ["rodzina", "bezpieczeństwo", "uczciwość", "rozwój"],
+        "interests": ["ogród", "podróże", "książki", "gotowanie"],
+    }
+    return [persona] * count
+
+
 def filler(chars: int) -> str:
     """``chars`` characters of typical Polish prose."""
     text = FILLER * (chars // len(FILLER) + 1)

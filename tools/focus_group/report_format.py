@@ -63,8 +63,11 @@ def plural(n: int, one: str, few: str, many: str) -> str:
 
 
 def budget_use(report: dict[str, Any]) -> str:
-    """How much of the budget the spend took ("42,0% tokenów, 12,5% USD"), or "" without one."""
-    spend, budget = report.get("spend") or {}, report.get("budget") or {}
+    """How much of the budget the spend took ("42,0% tokenów, 12,5% USD"), or "" without one.
+
+    The budget is the last run's: a rerun's report compares it with that run's ``run_spend``."""
+    spend = report.get("run_spend") or report.get("spend") or {}
+    budget = report.get("budget") or {}
     parts = []
     for limit, used, unit in (("max_tokens", "tokens", "tokenów"), ("max_usd", "usd", "USD")):
         if budget.get(limit) and spend.get(used) is not None:

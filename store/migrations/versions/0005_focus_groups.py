@@ -47,7 +47,6 @@ def upgrade() -> None:
         _json("spend"),
         _json("report", nullable=True),
         _json("error", nullable=True),
-        sa.Column("parent_id", sa.String(36), nullable=True),
         _timestamp("created_at"),
         _timestamp("updated_at"),
         _timestamp("finished_at", nullable=True),

@@ -85,6 +85,8 @@ def cluster(
     one = np.zeros(n, dtype=int)
     if n < MIN_N:
         return one, None
+    if float(np.linalg.norm(unit - unit.mean(axis=0), axis=1).max()) < 1e-9:
+        return one, None  # identical answers: nothing to split (centring would leave zeros)
     points = centred(unit)
     tree = linkage(points, method="average", metric="cosine")
     min_size = max(MIN_SIZE, math.ceil(MIN_SIZE_SHARE * n))
