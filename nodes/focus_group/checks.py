@@ -10,25 +10,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sight.errors import ConflictError, InputValidationError
+from store.persona_lookup import PROFILE_FIELDS
 from tools.focus_group.request import validate_request
 
 NAMESPACE = uuid.UUID("5b0a6c1e-2f4d-4c8e-9a31-7d2e6f0b8c45")
-PROFILE_KEYS = (
-    "id",
-    "first_name",
-    "last_name",
-    "age",
-    "gender",
-    "education",
-    "income_bracket",
-    "location",
-    "occupation",
-    "segment_id",
-    "segment_name",
-    "background_story",
-    "values",
-    "interests",
-)
 RERUNNABLE = ("completed", "partial", "failed")
 SHOWN_IDS = 20
 
@@ -49,8 +34,8 @@ def focus_group_id(tenant: str, run_id: str) -> str:
 
 
 def profile_of(persona: dict[str, Any]) -> dict[str, Any]:
-    """What prompts and cuts read of a persona record."""
-    profile = {k: persona.get(k) for k in PROFILE_KEYS}
+    """What prompts and cuts read of a persona record (as the lookup reads stored ones)."""
+    profile = {k: persona.get(k) for k in PROFILE_FIELDS}
     profile["persona_id"] = profile["id"]
     return profile
 
