@@ -203,6 +203,14 @@ async def update_state(
     checkpoint = dict(body.checkpoint or {})
     if body.checkpoint_id:
         checkpoint["checkpoint_id"] = body.checkpoint_id
+    # The savers read the namespace as a key; the root graph's is "".
+    checkpoint.setdefault("checkpoint_ns", "")
+    if checkpoint.get("checkpoint_id") and not await manager.resources.checkpointer.aget_tuple(
+        _config(thread.thread_id, checkpoint)
+    ):
+        raise NotFoundError(
+            f"Checkpoint {checkpoint['checkpoint_id']} not found in thread {thread_id}"
+        )
     # 409 while a run is inflight, decided under the thread's lock with the write.
     config = await manager.update_state(
         thread.thread_id,

@@ -265,3 +265,20 @@ async def test_run_when_interrupt_before_every_node_then_accepted(client: httpx.
     )
 
     assert response.status_code == 200
+
+
+async def test_update_state_when_checkpoint_id_unknown_then_404_and_nothing_written(
+    client: httpx.AsyncClient,
+):
+    thread_id = await ran_thread(client)
+    before = (await client.get(f"/threads/{thread_id}/state", headers=EDITOR)).json()
+
+    response = await client.post(
+        f"/threads/{thread_id}/state",
+        json={"values": {"log": ["x"]}, "checkpoint_id": "1f1f21a6-5887-6f2f-815e-8b8189aeec8a"},
+        headers=EDITOR,
+    )
+
+    assert response.status_code == 404 and "1f1f21a6" in response.json()["detail"]
+    after = (await client.get(f"/threads/{thread_id}/state", headers=EDITOR)).json()
+    assert after["checkpoint"] == before["checkpoint"]
