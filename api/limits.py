@@ -7,7 +7,7 @@ runs, a larger chunked body as soon as the bytes read pass the limit.
 
 from __future__ import annotations
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException
@@ -18,6 +18,13 @@ from sight.errors import InputValidationError
 
 # Far beyond any page a client can reach, and far below SQLite's 2**63 - 1 (which overflows).
 MAX_OFFSET = 2**31 - 1
+
+
+def paginate(response: Response, *, total: int, offset: int, limit: int, count: int) -> None:
+    """Set X-Pagination-Total, and X-Pagination-Next when a page follows this one."""
+    response.headers["X-Pagination-Total"] = str(total)
+    if offset + count < total:
+        response.headers["X-Pagination-Next"] = str(offset + limit)
 
 
 def check_at_most(field: str, value: int, limit: int, setting: str) -> None:

@@ -24,7 +24,7 @@ from api.focus_groups.schemas import (
     focus_group_out,
     summary_out,
 )
-from api.limits import MAX_OFFSET
+from api.limits import MAX_OFFSET, paginate
 from sight.errors import ConflictError, NotFoundError
 from store.focus_group_answers import AnswerStatus
 from store.focus_groups import FocusGroupStatus
@@ -65,12 +65,6 @@ NO_REPORT = {
 CSV_EXAMPLE = "focus_group_id,persona_id,question_id,...\r\n3c9e...,6f1c...,q1,...\r\n"
 
 
-def _paginate(response: Response, *, total: int, offset: int, limit: int, count: int) -> None:
-    response.headers["X-Pagination-Total"] = str(total)
-    if offset + count < total:
-        response.headers["X-Pagination-Next"] = str(offset + limit)
-
-
 @router.get("/focus-groups", summary="List focus groups")
 async def list_focus_groups(
     who: PrincipalDep,
@@ -86,7 +80,7 @@ async def list_focus_groups(
 ) -> list[FocusGroupSummary]:
     """List the tenant's focus groups, newest first (X-Pagination-Total / X-Pagination-Next)."""
     found, total = await groups.list(who.tenant, limit=limit, offset=offset, status=status)
-    _paginate(response, total=total, offset=offset, limit=limit, count=len(found))
+    paginate(response, total=total, offset=offset, limit=limit, count=len(found))
     return [summary_out(group) for group in found]
 
 
@@ -123,7 +117,7 @@ async def list_answers(
         limit=limit,
         offset=offset,
     )
-    _paginate(response, total=total, offset=offset, limit=limit, count=len(found))
+    paginate(response, total=total, offset=offset, limit=limit, count=len(found))
     return [AnswerOut.model_validate(record) for record in found]
 
 

@@ -13,7 +13,7 @@ from fastapi import APIRouter, Path, Query, Response
 
 from api.auth import PrincipalDep
 from api.deps import ResourcesDep, SettingsDep
-from api.limits import MAX_OFFSET
+from api.limits import MAX_OFFSET, paginate
 from api.personas.deps import (
     AuditDep,
     AuditTasksDep,
@@ -34,12 +34,6 @@ from sight.errors import ForbiddenError, NotFoundError
 from store.persona_audit import AuditAction
 
 router = APIRouter(tags=["personas"])
-
-
-def _paginate(response: Response, *, total: int, offset: int, limit: int, count: int) -> None:
-    response.headers["X-Pagination-Total"] = str(total)
-    if offset + count < total:
-        response.headers["X-Pagination-Next"] = str(offset + limit)
 
 
 @router.get("/personas", summary="List personas")
@@ -88,7 +82,7 @@ async def list_personas(
         limit=limit,
         offset=offset,
     )
-    _paginate(response, total=total, offset=offset, limit=limit, count=len(found))
+    paginate(response, total=total, offset=offset, limit=limit, count=len(found))
     return [summary_out(p) for p in found]
 
 
@@ -229,5 +223,5 @@ async def persona_audit(
         persona.id, who.tenant, limit=limit, offset=offset, actions=action
     )
     total = await audit.count_for_persona(persona.id, who.tenant, actions=action)
-    _paginate(response, total=total, offset=offset, limit=limit, count=len(entries))
+    paginate(response, total=total, offset=offset, limit=limit, count=len(entries))
     return [audit_out(e) for e in entries]

@@ -12,17 +12,18 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from typing import Any
 
 from langgraph.runtime import Runtime
 
 from nodes.focus_group.ask import Tally, ask_cell
-from nodes.focus_group.budget import ensure_ledger, stored_spend
+from nodes.focus_group.budget import ensure_ledger, stored_spend, written_by_this_run
 from nodes.focus_group.save import mark_failed
 from nodes.focus_group.state import FocusGroupContext, FocusGroupState
 from tools.focus_group.prompting import discussion_messages, question_messages
 from tools.focus_group.questions import answer_schema, reaction_schema
+from tools.tasks import all_or_cancel
 from tools.text_checks import text_problems
 
 Cell = tuple[str, str, int]
@@ -41,7 +42,6 @@ class Answering:
         self.profiles = state["profiles"]
         self.questions = self.request["questions"]
         self.rerun = bool(self.request.get("rerun_failed"))
-        self.started_at = state["started_at"]
         self.stored: dict[Cell, dict[str, Any]] = {}
         rounds = 1 + self.request["rounds"]
         self.tally = Tally(total=len(self.profiles) * len(self.questions) * rounds)
@@ -55,8 +55,7 @@ class Answering:
         if row["status"] == "answered" or not self.rerun:
             return row
         # A rerun asks failed and skipped cells again, once: unless written by this rerun.
-        written = str(row.get("updated_at") or row.get("created_at") or "")
-        return row if written >= self.started_at else None
+        return row if written_by_this_run(self.state, row) else None
 
     async def run(self) -> dict[str, int]:
         # The text checks load simplemma's Polish dictionary (~4 s) on first use: off the loop,
@@ -68,7 +67,7 @@ class Answering:
         if self.request["mode"] == "discussion":
             await self._discussion()
         else:
-            await _all([self._survey(pid) for pid in self.profiles])
+            await all_or_cancel([self._survey(pid) for pid in self.profiles])
         self.emit({"event": "answered", **self.tally.as_dict(), "final": True})
         return self.tally.as_dict()
 
@@ -115,11 +114,13 @@ class Answering:
     async def _discussion(self) -> None:
         for question in self.questions:
             latest: dict[str, dict[str, Any]] = {}
-            await _all([self._opening(pid, question, latest) for pid in self.profiles])
+            await all_or_cancel([self._opening(pid, question, latest) for pid in self.profiles])
             for round_ in range(1, self.request["rounds"] + 1):
                 self.emit({"event": "round", "question_id": question["id"], "round": round_})
                 before = dict(latest)
-                await _all([self._react(pid, question, round_, before, latest) for pid in before])
+                await all_or_cancel(
+                    [self._react(pid, question, round_, before, latest) for pid in before]
+                )
                 # A persona with no answer has nothing to react from: its cell counts as failed
                 # (not stored, so a rerun that gets its answer asks the reaction too).
                 for _ in range(len(self.profiles) - len(before)):
@@ -161,20 +162,6 @@ def _others_order(pid: str, answers: dict[str, Any]) -> list[str]:
     """The others in an order of this persona's own: each sees a different sample first."""
     others = [o for o in answers if o != pid]
     return sorted(others, key=lambda o: hashlib.blake2b(f"{pid}:{o}".encode()).digest())
-
-
-async def _all(jobs: list[Awaitable[None]]) -> None:
-    """Run jobs concurrently; the first error cancels the rest and is raised."""
-    tasks = [asyncio.ensure_future(job) for job in jobs]
-    try:
-        await asyncio.wait(tasks, return_when=asyncio.FIRST_EXCEPTION) if tasks else None
-    finally:
-        for task in tasks:
-            task.cancel()
-        outcomes = await asyncio.gather(*tasks, return_exceptions=True)
-    for outcome in outcomes:
-        if isinstance(outcome, BaseException) and not isinstance(outcome, asyncio.CancelledError):
-            raise outcome
 
 
 async def answer_cells(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
 from typing import Any
 
 from nodes.focus_group.state import FocusGroupContext, FocusGroupState
@@ -24,11 +25,19 @@ def ensure_ledger(
     return ctx.models.ledger
 
 
+def written_by_this_run(state: FocusGroupState, row: dict[str, Any]) -> bool:
+    """Whether a stored row was last written after this run began (a rerun tells its own
+    rows from those of the runs before it by this)."""
+    stamp = row.get("updated_at") or row.get("created_at") or ""
+    stamp = stamp.isoformat() if isinstance(stamp, datetime) else str(stamp)
+    return stamp >= state["started_at"]
+
+
 def stored_spend(state: FocusGroupState, rows: Iterable[dict[str, Any]]) -> tuple[int, float]:
     """What this run spent as far as the database knows: its generation and the answers it
     stored (a rerun: the rows it wrote, not those of the runs before it)."""
     if state["request"].get("rerun_failed"):
-        rows = [r for r in rows if str(r.get("updated_at") or "") >= state["started_at"]]
+        rows = [r for r in rows if written_by_this_run(state, r)]
     generated = state["generate_spend"]
     rows = list(rows)
     tokens = generated["tokens"] + sum(r["tokens_in"] + r["tokens_out"] for r in rows)

@@ -7,14 +7,12 @@ from typing import Any, Literal
 from langgraph.runtime import Runtime
 
 from nodes.focus_group.budget import ensure_ledger
-from nodes.focus_group.checks import check_setup, focus_group_id, profile_of
+from nodes.focus_group.checks import check_setup, profile_of
 from nodes.focus_group.state import FocusGroupContext, FocusGroupInput, FocusGroupState
 from sight.errors import BudgetTooSmallError, ConflictError
 from tools.focus_group.estimate import estimate, over_budget, stand_in_personas
 
 INPUT_KEYS = tuple(FocusGroupInput.__annotations__)
-
-__all__ = ["focus_group_id", "profile_of"]
 
 
 async def validate_input(
@@ -32,8 +30,6 @@ async def validate_input(
         run_id=ctx.run_id,
         check_generate=ctx.check_generate,
     )
-    if not setup.request.get("rerun_failed"):
-        setup.focus_group_id = focus_group_id(ctx.tenant, ctx.run_id)
     runtime.stream_writer({"event": "validated_input", "focus_group_id": setup.focus_group_id})
     return {
         "request": setup.request,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Callable
 from typing import Annotated, Any
@@ -19,6 +18,7 @@ from tools.persona.scoring import score
 from tools.persona.story import place_phrases, profile_phrases, write_narrative, years_word
 from tools.persona.vectors import embedding_text
 from tools.polish_text import fold
+from tools.tasks import all_or_cancel
 
 log = logging.getLogger(__name__)
 ROLE = "fast"
@@ -104,21 +104,11 @@ async def write_personas(batch: WriteBatch, runtime: Runtime[PersonaContext]) ->
     ctx = runtime.context or PersonaContext()
     if ctx.models is None:
         raise RuntimeError("persona generation needs a model policy in its context")
-    tasks = [
-        asyncio.create_task(write_persona(t, ctx, runtime.stream_writer)) for t in batch["tasks"]
-    ]
-    try:
-        await asyncio.wait(tasks, return_when=asyncio.FIRST_EXCEPTION)
-    finally:
-        # Also when this node is cancelled (run cancelled, another batch failed): no write
-        # may keep holding a model slot that other runs share.
-        for task in tasks:
-            task.cancel()
-        outcomes = await asyncio.gather(*tasks, return_exceptions=True)
-    failures = [o for o in outcomes if isinstance(o, Exception)]
-    if failures:
-        raise failures[0]
-    drafts: list[dict[str, Any]] = list(outcomes)  # type: ignore[arg-type]
+    # Also when this node is cancelled (run cancelled, another batch failed), every write is
+    # cancelled: none may keep holding a model slot that other runs share.
+    drafts: list[dict[str, Any]] = await all_or_cancel(
+        [write_persona(t, ctx, runtime.stream_writer) for t in batch["tasks"]]
+    )
     await _embed_new(drafts, ctx)
     return {"drafts": {str(d["index"]): d for d in drafts}}
 

@@ -140,7 +140,4 @@ def describe_answer(question: dict[str, Any], answer: dict[str, Any]) -> str:
 
 def answer_fields(answer: BaseModel) -> dict[str, Any]:
     """A validated answer as the stored ``answer`` document (reaction extras dropped)."""
-    data = answer.model_dump()
-    for extra in ("changed",):
-        data.pop(extra, None)
-    return {k: v for k, v in data.items() if v is not None}
+    return {k: v for k, v in answer.model_dump().items() if v is not None and k != "changed"}
