@@ -11,13 +11,17 @@ from cli.console import console
 
 
 def print_focus_group(output: dict[str, Any]) -> None:
-    """Print the headline of the report (or the estimate), then a short JSON summary."""
+    """Print the headline of the report and its warnings (or only the estimate), then a short
+    JSON summary."""
     from tools.focus_group.render import headline
 
     report = output.get("report")
     if report:
         for line in headline(report):
             typer.echo(line)
+        # The caveats (an embedded model answered, a spent budget) belong beside the numbers.
+        for warning in report.get("warnings") or []:
+            typer.echo(f"Uwaga: {warning}")
     summary = {
         "focus_group_id": output.get("focus_group_id"),
         "status": output.get("status"),

@@ -154,3 +154,4 @@ def test_run_focus_group_when_every_model_call_fails_then_headline_says_so(
     assert summary["status"] == "partial"
     headline = lines[: lines.index("\n{")]
     assert "odpowiedzi 0/6" in headline and "nieudane 6" in headline
+    assert "Uwaga: Nie udało się uzyskać 6 z 6 odpowiedzi" in headline
