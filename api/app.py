@@ -22,6 +22,10 @@ from api.openapi import install_openapi
 from api.personas import actions as persona_actions
 from api.personas import routes as personas
 from api.personas.kpi import PersonaKpi
+from api.sales_next_move import clients as sales_clients
+from api.sales_next_move import feedback as sales_feedback
+from api.sales_next_move import interactions as sales_interactions
+from api.sales_next_move import sessions as sales_sessions
 from api.system import routes as system
 from runtime.audit_retention import start_retention
 from runtime.audit_tasks import AuditTasks
@@ -53,6 +57,11 @@ OPENAPI_TAGS = [
         "name": "focus_groups",
         "description": "Focus groups (per tenant) the focus_group assistant ran: setup, answers, "
         "the report as Markdown with PNG charts, CSV export.",
+    },
+    {
+        "name": "sales",
+        "description": "The sales co-pilot (per tenant): clients, sessions with every analysed "
+        "turn, outcomes, and feedback on the suggested moves.",
     },
 ]
 
@@ -125,4 +134,8 @@ def create_app(
     app.include_router(personas.router)
     app.include_router(persona_actions.router)
     app.include_router(focus_groups.router)
+    app.include_router(sales_clients.router)
+    app.include_router(sales_sessions.router)
+    app.include_router(sales_interactions.router)
+    app.include_router(sales_feedback.router)
     return app

@@ -302,6 +302,24 @@ class Settings(BaseSettings):
             "fast model cannot write Polish, as SmolLM2-135M)."
         ),
     )
+    sales_model: Literal["auto", "on", "off"] = Field(
+        default="auto",
+        description=(
+            "Whether the sales co-pilot's fast path asks the `fast` model for signals and to "
+            "phrase its moves: `on`, `off` (rules only), `auto` (on for Gemini, Ollama and the "
+            "fake model; off for the embedded models, too slow for a 4 s answer on a CPU)."
+        ),
+    )
+    sales_deadline_s: float = Field(
+        default=3.5,
+        gt=0,
+        le=60,
+        description="The co-pilot's fast path budget in seconds: model parts that would end "
+        "later are skipped and the rule-composed moves are returned.",
+    )
+    sales_signal_timeout_s: float = Field(
+        default=2.0, gt=0, le=60, description="The fast model's signal call, at most (seconds)."
+    )
     persona_undo_window_s: float = Field(
         default=86400.0, ge=0, description="How long an admin can undo a persona's soft delete."
     )

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     Boolean,
+    CheckConstraint,
     DateTime,
     Float,
     ForeignKey,
@@ -300,4 +301,104 @@ class FocusGroupAnswer(Base):
             name="uq_focus_group_answers_cell",
         ),
         Index("ix_focus_group_answers_question", "focus_group_id", "question_id"),
+    )
+
+
+class SalesClient(Base):
+    """A showroom client of a tenant, known by an alias the salesperson picks (no real name
+    is required). ``alias_key`` is the alias case-folded: aliases are unique per tenant and
+    searched case-insensitively through it (SQLite's lower() folds ASCII only, not "Ł")."""
+
+    __tablename__ = "sales_clients"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    tenant: Mapped[str] = mapped_column(String(64), nullable=False)
+    alias: Mapped[str] = mapped_column(String(80), nullable=False)
+    alias_key: Mapped[str] = mapped_column(String(80), nullable=False)
+    contact: Mapped[dict[str, Any]] = mapped_column(JsonDoc, nullable=False)
+    notes: Mapped[str] = mapped_column(Text, nullable=False)
+    archived: Mapped[bool] = mapped_column(Boolean, nullable=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+
+    # The unique constraint is also the (tenant, alias) index searches use.
+    __table_args__ = (
+        UniqueConstraint("tenant", "alias_key", name="uq_sales_clients_tenant_alias"),
+    )
+
+
+class SalesSession(Base):
+    """One sales conversation; its id is the LangGraph thread id of the session."""
+
+    __tablename__ = "sales_sessions"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    tenant: Mapped[str] = mapped_column(String(64), nullable=False)
+    client_id: Mapped[str | None] = mapped_column(
+        String(36), ForeignKey("sales_clients.id", ondelete="SET NULL"), nullable=True
+    )
+    status: Mapped[str] = mapped_column(String(16), nullable=False)
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    last_activity_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    outcome_data: Mapped[dict[str, Any] | None] = mapped_column(JsonOrNull, nullable=True)
+    summary: Mapped[str] = mapped_column(Text, nullable=False)
+    key_facts: Mapped[list[str]] = mapped_column(JsonDoc, nullable=False)
+    # The turn the summary covers; 0: no summary yet (turns count from 1).
+    memory_turn: Mapped[int] = mapped_column(Integer, nullable=False)
+    deep_analysis: Mapped[dict[str, Any] | None] = mapped_column(JsonOrNull, nullable=True)
+    deep_turn: Mapped[int] = mapped_column(Integer, nullable=False)
+    latest_readiness: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    turns: Mapped[int] = mapped_column(Integer, nullable=False)
+
+    __table_args__ = (
+        Index("ix_sales_sessions_tenant_activity", "tenant", "last_activity_at"),
+        Index("ix_sales_sessions_client", "client_id"),
+    )
+
+
+class SalesInteraction(Base):
+    """One turn of a sales session: the observation typed, its analysis and the moves shown."""
+
+    __tablename__ = "sales_interactions"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    tenant: Mapped[str] = mapped_column(String(64), nullable=False)
+    session_id: Mapped[str] = mapped_column(
+        String(36), ForeignKey("sales_sessions.id", ondelete="CASCADE"), nullable=False
+    )
+    turn: Mapped[int] = mapped_column(Integer, nullable=False)
+    text: Mapped[str] = mapped_column(Text, nullable=False)
+    analysis: Mapped[dict[str, Any]] = mapped_column(JsonDoc, nullable=False)
+    rules_version: Mapped[str] = mapped_column(String(32), nullable=False)
+    shown_moves: Mapped[list[str]] = mapped_column(JsonDoc, nullable=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+
+    __table_args__ = (
+        UniqueConstraint("session_id", "turn", name="uq_sales_interactions_session_turn"),
+    )
+
+
+class SalesFeedback(Base):
+    """A user's rating of one suggested move; rating it again replaces the earlier rating.
+    ``user_id`` is the API key's principal name (``user`` is reserved in PostgreSQL)."""
+
+    __tablename__ = "sales_feedback"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    tenant: Mapped[str] = mapped_column(String(64), nullable=False)
+    interaction_id: Mapped[str] = mapped_column(
+        String(36), ForeignKey("sales_interactions.id", ondelete="CASCADE"), nullable=False
+    )
+    suggestion_id: Mapped[str] = mapped_column(String(100), nullable=False)
+    user_id: Mapped[str] = mapped_column(String(100), nullable=False)
+    rating: Mapped[int] = mapped_column(Integer, nullable=False)
+    comment: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+
+    __table_args__ = (
+        UniqueConstraint(
+            "interaction_id", "suggestion_id", "user_id", name="uq_sales_feedback_vote"
+        ),
+        CheckConstraint("rating IN (-1, 1)", name="ck_sales_feedback_rating"),
     )

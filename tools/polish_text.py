@@ -61,11 +61,20 @@ def tokens(text: str, *, drop_stopwords: bool = True) -> list[str]:
 
     Numbers are kept ("11 kw", "vat 26").
     """
-    return [
-        t
-        for t in (m.group().lower() for m in _TOKEN.finditer(text))
-        if not (drop_stopwords and t in STOPWORDS) and (len(t) > 1 or t.isdigit())
-    ]
+    return [t for t, _, _ in token_spans(text, drop_stopwords=drop_stopwords)]
+
+
+def token_spans(text: str, *, drop_stopwords: bool = True) -> list[tuple[str, int, int]]:
+    """The tokens of :func:`tokens` with their character spans, ``text[start:end]``.
+
+    Whoever quotes the words a match was made on (evidence a UI highlights) needs the spans.
+    """
+    spans = []
+    for m in _TOKEN.finditer(text):
+        t = m.group().lower()
+        if not (drop_stopwords and t in STOPWORDS) and (len(t) > 1 or t.isdigit()):
+            spans.append((t, m.start(), m.end()))
+    return spans
 
 
 def language_of(text: str) -> str:

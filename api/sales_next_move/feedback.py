@@ -1,0 +1,52 @@
+"""Feedback on suggested moves: a user's rating (+1 / -1) of a move shown for an interaction.
+
+Rating the same move again replaces the user's earlier rating (200 instead of 201), so a
+changed mind never counts twice.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Response
+
+from api.auth import EditorDep
+from api.errors import ErrorBody
+from api.sales_next_move.deps import FeedbackDep, InteractionId
+from api.sales_next_move.schemas import FeedbackOut, FeedbackRequest, feedback_out
+from sight.clock import utc_now
+
+router = APIRouter(tags=["sales"])
+
+
+@router.post(
+    "/interactions/{interaction_id}/feedback",
+    summary="Rate a suggested move (editor)",
+    status_code=201,
+    responses={
+        200: {"model": FeedbackOut, "description": "Replaced the user's earlier rating."},
+        422: {
+            "model": ErrorBody,
+            "description": "The move was not shown for this interaction (the message lists the "
+            "shown ones), or the rating is not 1 or -1.",
+        },
+    },
+)
+async def rate_move(
+    interaction_id: InteractionId,
+    body: FeedbackRequest,
+    who: EditorDep,
+    feedback: FeedbackDep,
+    response: Response,
+) -> FeedbackOut:
+    """Rate a move shown for the interaction: 201 for the user's first rating of it, 200 when
+    it replaced their earlier one."""
+    record, created = await feedback.put(
+        who.tenant,
+        interaction_id,
+        user=who.name,
+        suggestion_id=body.suggestion_id,
+        rating=body.rating,
+        comment=body.comment,
+        now=utc_now(),
+    )
+    response.status_code = 201 if created else 200
+    return feedback_out(record)

@@ -1,0 +1,61 @@
+"""score_archetype: rules + embeddings, smoothed with hysteresis; a custom event on a change."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from langgraph.config import get_stream_writer
+from langgraph.runtime import Runtime
+
+from nodes.sales_next_move.state import SalesContext, SalesState
+from tools.sales_next_move.archetypes import ArchetypeState, blend, decide, rule_scores, top
+from tools.sales_next_move.vocabulary import load_vocabulary
+
+EMBEDDED_TURNS = 4  # the conversation the embedding reads: the last notes
+
+
+async def score_archetype(state: SalesState, runtime: Runtime[SalesContext]) -> dict[str, Any]:
+    """Score the ten archetypes and keep the primary steady unless a challenger clearly leads."""
+    ctx = runtime.context
+    turn = state["turn"]
+    seen = state.get("signals_seen") or []
+    weights = {s.id: s.archetypes for s in load_vocabulary().signals}
+    rules = rule_scores(seen, weights, turn)
+    embeddings = None
+    if ctx.profiles is not None and ctx.embed_query is not None:
+        conversation = "\n".join(h["text"] for h in (state.get("history") or [])[-EMBEDDED_TURNS:])
+        profiles = await ctx.profiles()
+        embeddings = profiles.scores(await ctx.embed_query(conversation))
+    n_signals = len({s["id"] for s in seen if weights.get(s["id"])})
+    blended = blend(rules, embeddings, n_signals)
+    decision = decide(blended, ArchetypeState.from_dict(state.get("archetype_state")))
+    evidence = [
+        {"id": s["id"], "evidence": s["evidence"], "turn": s["turn"]}
+        for s in seen
+        if weights.get(s["id"], {}).get(decision.primary)
+    ]
+    archetype = {
+        "primary": decision.primary,
+        "scores": decision.scores,
+        "changed": decision.changed,
+        "previous": decision.previous,
+        "top2": top(decision.scores),
+        "sources": {
+            "rules": {k: round(v, 4) for k, v in rules.items()},
+            "embeddings": {k: round(v, 4) for k, v in embeddings.items()} if embeddings else None,
+            "rules_weight": round(n_signals / (n_signals + 2.0), 3) if embeddings else 1.0,
+        },
+        "evidence": evidence,
+    }
+    if decision.changed and decision.previous is not None:
+        get_stream_writer()(
+            {
+                "type": "archetype_changed",
+                "turn": turn,
+                "from": decision.previous,
+                "to": decision.primary,
+                "why": decision.why,
+                "evidence": evidence,
+            }
+        )
+    return {"archetype": archetype, "archetype_state": decision.state.as_dict()}

@@ -1,0 +1,66 @@
+"""State, input/output schemas and run context of the sales co-pilot (one run per observation)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from typing_extensions import TypedDict  # pydantic needs it for JSON schemas on Python < 3.12
+
+from sight.clock import utc_now
+
+
+class SalesInput(TypedDict, total=False):
+    text: str  # the salesperson's observation
+
+
+class SalesOutput(TypedDict, total=False):
+    interaction_id: str
+    session_id: str
+    turn: int
+    analysis: dict[str, Any]
+
+
+class SalesState(SalesInput, SalesOutput, total=False):
+    # Carried over between runs of the session's thread (its checkpoints):
+    history: list[dict[str, Any]]  # [{turn, text}] every observation so far
+    signals_seen: list[dict[str, Any]]  # [{id, evidence, source, turn}] every turn's signals
+    archetype_state: dict[str, Any]  # tools.sales_next_move.archetypes.ArchetypeState
+    # This run's work, reset by read_observation:
+    signals: list[dict[str, Any]]
+    signals_dropped: list[dict[str, Any]]  # the model's signals whose quote was not in the note
+    archetype: dict[str, Any]
+    knowledge: dict[str, Any]
+    indicators: dict[str, Any]
+    next_moves: list[dict[str, Any]]
+    degraded: list[dict[str, Any]]
+    started: float  # time.monotonic() when the run began: the fast path's deadline counts from it
+
+
+@dataclass
+class SalesContext:
+    """Run-scoped dependencies. Without ``interactions`` nothing is stored (tests, evals);
+    without ``knowledge`` no chunk is retrieved (moves still come from the move library)."""
+
+    models: Any = None  # tools.models.RunModels
+    knowledge: Callable[[], Awaitable[Any]] | None = None  # -> KnowledgeBase
+    profiles: Callable[[], Awaitable[Any]] | None = None  # -> ArchetypeProfiles
+    embed_query: Callable[[str], Awaitable[list[float]]] | None = None
+    sessions: Any = None  # store.sales_next_move.SessionRepository
+    interactions: Any = None  # store.sales_next_move.InteractionRepository
+    model_signals: bool = False  # ask the fast model for signals (and to phrase moves)
+    deadline_s: float = 3.5  # the fast path's budget, from the run's start
+    signal_timeout_s: float = 2.0  # the model's signal call, at most
+    per_module: int = 2  # chunks per triggered module
+    run_id: str = "local"
+    thread_id: str | None = None
+    tenant: str = "default"
+    clock: Callable[[], datetime] = field(default=utc_now)
+    monotonic: Callable[[], float] = field(default=time.monotonic)
+
+    def left(self, started: float) -> float:
+        """Seconds left of the fast path's deadline."""
+        return self.deadline_s - (self.monotonic() - started)

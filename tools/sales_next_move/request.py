@@ -1,0 +1,37 @@
+"""The co-pilot's input: one observation, checked the same way by the API and the graph."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sight.errors import InputValidationError
+
+MAX_TEXT = 4000
+FIELDS = {"text"}
+
+
+def check_observation(payload: Any) -> str:
+    """Return the note's text, or raise InputValidationError naming each problem."""
+    if not isinstance(payload, dict):
+        raise InputValidationError(
+            [{"field": "input", "message": 'send an object: {"text": "<the observation>"}'}]
+        )
+    problems = [
+        {"field": f"input.{key}", "message": 'unknown field; the input is {"text": ...}'}
+        for key in sorted(set(payload) - FIELDS)
+    ]
+    text = payload.get("text")
+    if not isinstance(text, str) or not text.strip():
+        problems.append(
+            {"field": "input.text", "message": "required: the observation, 1-4000 characters"}
+        )
+    elif len(text) > MAX_TEXT:
+        problems.append(
+            {
+                "field": "input.text",
+                "message": f"at most {MAX_TEXT} characters (got {len(text)}): split the note",
+            }
+        )
+    if problems:
+        raise InputValidationError(problems)
+    return text.strip()
