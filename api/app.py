@@ -71,9 +71,11 @@ def create_app(
     *,
     graphs: Mapping[str, GraphSpec] | None = None,
     freeze_gc: bool = False,
+    warm_up: bool = False,
 ) -> FastAPI:
     """Build the app. `graphs` replaces the registered graphs (tests add test-only ones);
-    `freeze_gc` (for a long-lived server process) exempts startup objects from collection."""
+    `freeze_gc` (for a long-lived server process) exempts startup objects from collection;
+    `warm_up` starts each graph's warm-up in the background (`sight serve`)."""
     specs = dict(graphs) if graphs is not None else graph_specs()
 
     @asynccontextmanager
@@ -82,6 +84,10 @@ def create_app(
             app.state.resources = resources
             app.state.runs = RunManager(resources, specs)
             await app.state.runs.start()
+            if warm_up:
+                for spec in specs.values():
+                    if spec.warm_up is not None:
+                        app.state.runs.spawn(spec.warm_up(resources))
             retention = start_retention(
                 PersonaAuditRepository(resources.sessions),
                 retention_days=settings.audit_client_info_retention_days,

@@ -146,7 +146,9 @@ def serve(
     auth = f"{len(settings.api_keys)} API key(s)" if settings.api_keys else "no auth (loopback)"
     shown = f"[{host}]" if ":" in host else host
     console.print(f"serving on http://{escape(shown)}:{port} with {auth}")
-    uvicorn.run(create_app(settings, freeze_gc=True), host=host, port=port, log_level=level)
+    uvicorn.run(
+        create_app(settings, freeze_gc=True, warm_up=True), host=host, port=port, log_level=level
+    )
 
 
 @db_app.command("upgrade")

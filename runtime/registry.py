@@ -32,6 +32,9 @@ class GraphSpec:
     # When its checkpoints are written unless a run asks otherwise (LangGraph durability);
     # None: LangGraph's default, "async" (after every step, in the background).
     durability: Literal["sync", "async", "exit"] | None = None
+    # Loads what the first run would otherwise wait for (models, indexes): ``await
+    # warm_up(resources)``, started in the background by a long-lived server.
+    warm_up: Callable[[Any], Awaitable[None]] | None = None
 
     @property
     def run_durability(self) -> str:
@@ -57,6 +60,7 @@ def graph_specs() -> dict[str, GraphSpec]:
             validate_input=getattr(module, "validate_input_payload", None),
             check_input=getattr(module, "check_input_payload", None),
             durability=getattr(module, "DURABILITY", None),
+            warm_up=getattr(module, "warm_up", None),
         )
     return specs
 

@@ -317,6 +317,21 @@ class Settings(BaseSettings):
         description="The co-pilot's fast path budget in seconds: model parts that would end "
         "later are skipped and the rule-composed moves are returned.",
     )
+    sales_slow_path: bool = Field(
+        default=True,
+        description="Start the co-pilot's slow path (memory, psychometrics, strategy) in the "
+        "background after each observation posted to /interactions.",
+    )
+    sales_memory_tokens: int = Field(
+        default=1200,
+        ge=100,
+        le=100_000,
+        description="Tokens of a session's notes not yet summarised beyond which the slow path "
+        "writes a summary and key facts (counted at 3 characters per token).",
+    )
+    sales_memory_turns: int = Field(
+        default=6, ge=1, le=50, description="Latest notes every co-pilot prompt carries verbatim."
+    )
     sales_signal_timeout_s: float = Field(
         default=2.0, gt=0, le=60, description="The fast model's signal call, at most (seconds)."
     )

@@ -369,7 +369,7 @@ class SalesInteraction(Base):
     turn: Mapped[int] = mapped_column(Integer, nullable=False)
     text: Mapped[str] = mapped_column(Text, nullable=False)
     analysis: Mapped[dict[str, Any]] = mapped_column(JsonDoc, nullable=False)
-    rules_version: Mapped[str] = mapped_column(String(32), nullable=False)
+    rules_version: Mapped[str] = mapped_column(String(120), nullable=False)
     shown_moves: Mapped[list[str]] = mapped_column(JsonDoc, nullable=False)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
 

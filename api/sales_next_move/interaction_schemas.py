@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 ANALYSIS_EXAMPLE = {
     "turn": 1,
@@ -56,6 +56,14 @@ class InteractionCreate(BaseModel):
             "Przyszedł z żoną i dwójką dzieci, pyta o zasięg zimą i czy zmieszczą się dwa foteliki"
         ],
     )
+
+
+    @field_validator("text")
+    @classmethod
+    def _not_blank(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("write the observation: the text is only white space")
+        return value
 
 
 class InteractionOut(BaseModel):

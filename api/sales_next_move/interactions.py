@@ -37,6 +37,7 @@ from tools.sales_next_move.request import check_observation
 
 router = APIRouter(tags=["sales"])
 GRAPH = "sales_next_move"
+OBSERVATION, SLOW_PATH = "observation", "slow_path"  # run metadata `kind`
 WAIT_S = 60.0  # the fast path ends in seconds; a run queued behind others gets this long
 
 
@@ -67,25 +68,8 @@ async def add_interaction(
     text = check_observation({"text": body.text})
     now = utc_now()
     if body.session_id is not None:
-        if body.client_alias is not None:
-            raise InputValidationError(
-                [
-                    {
-                        "field": "body.client_alias",
-                        "message": "only for a new session (session_id null): a session keeps "
-                        "its client",
-                    }
-                ]
-            )
-        session = await sessions.get(body.session_id, who.tenant)
-        if session is None:
-            raise NotFoundError(f"Session {body.session_id} not found")
-        if session.status == "closed":
-            raise ConflictError(
-                f"Session {session.id} is closed: POST /sessions/{session.id}/reopen first",
-                details={"status": "closed"},
-            )
-        session_id = session.id
+        session_id = await _open_session(sessions, body, who.tenant)
+        await _supersede_slow_runs(manager, session_id)
     else:
         session_id = str(uuid.uuid4())
         client_id = None
@@ -100,9 +84,17 @@ async def add_interaction(
         input={"text": text},
         stream_mode=modes,
         multitask_strategy="enqueue",
-        metadata={"session_id": session_id, "kind": "observation"},
+        metadata={"session_id": session_id, "kind": OBSERVATION},
     )
     run, public_id = await create_run(run_body, session_id, who, manager, graphs)
+    if manager.settings.sales_slow_path:
+        slow = RunCreate(
+            assistant_id=GRAPH,
+            input={"deep": True},
+            multitask_strategy="enqueue",
+            metadata={"session_id": session_id, "kind": SLOW_PATH},
+        )
+        await create_run(slow, session_id, who, manager, graphs)
     if stream:
         headers = {
             "Content-Location": f"/threads/{public_id}/runs/{run.run_id}",
@@ -147,14 +139,51 @@ async def more_moves(
     from tools.sales_next_move.moves import compose_moves
     from tools.sales_next_move.moves_context import context_of_analysis
 
-    record = await interactions.get(interaction_id, who.tenant)
-    if record is None:
+    composed: list[dict[str, Any]] = []
+
+    def pick(record: Any) -> list[str]:
+        exclude = frozenset(record.shown_moves or [])
+        composed.extend(compose_moves(context_of_analysis(record.analysis), exclude=exclude))
+        return [m["id"] for m in composed]
+
+    found = await interactions.show_more(interaction_id, who.tenant, pick)
+    if found is None:
         raise NotFoundError(f"Interaction {interaction_id} not found")
-    shown = list(record.shown_moves or [])
-    moves = compose_moves(context_of_analysis(record.analysis), exclude=frozenset(shown))
-    moves = [{**m, "phrased": False} for m in moves]
-    await interactions.add_shown(record.id, who.tenant, [m["id"] for m in moves])
-    return MoreMovesOut(next_moves=moves, shown=shown + [m["id"] for m in moves])
+    record, _ = found
+    return MoreMovesOut(
+        next_moves=[{**m, "phrased": False} for m in composed], shown=list(record.shown_moves)
+    )
+
+
+async def _open_session(sessions: Any, body: InteractionCreate, tenant: str) -> str:
+    """The id of the tenant's active session the body names (404 unknown, 409 closed)."""
+    if body.client_alias is not None:
+        raise InputValidationError(
+            [
+                {
+                    "field": "body.client_alias",
+                    "message": "only for a new session (session_id null): a session keeps "
+                    "its client",
+                }
+            ]
+        )
+    session = await sessions.get(body.session_id, tenant)
+    if session is None:
+        raise NotFoundError(f"Session {body.session_id} not found")
+    if session.status == "closed":
+        raise ConflictError(
+            f"Session {session.id} is closed: POST /sessions/{session.id}/reopen first",
+            details={"status": "closed"},
+        )
+    return session.id
+
+
+async def _supersede_slow_runs(manager: Any, session_id: str) -> None:
+    """A newer observation supersedes the session's pending or running slow path: it would
+    analyse an older turn, and the observation must not wait behind it."""
+    for other in await manager.runs.inflight(session_id):
+        if (other.metadata or {}).get("kind") == SLOW_PATH:
+            await manager.cancel(other, "interrupt")
 
 
 async def _wait_output(manager: Any, run: Any) -> dict[str, Any] | JSONResponse:

@@ -11,6 +11,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response
 
 from api.auth import AdminDep, EditorDep, PrincipalDep
+from api.deps import ManagerDep
 from api.errors import ErrorBody
 from api.limits import MAX_OFFSET, paginate
 from api.sales_next_move.deps import (
@@ -141,9 +142,11 @@ async def reopen_session(
     response_class=Response,
 )
 async def delete_session(
-    session_id: SessionId, who: AdminDep, sessions: SalesSessionsDep
+    session_id: SessionId, who: AdminDep, sessions: SalesSessionsDep, manager: ManagerDep
 ) -> Response:
-    """Delete the session with its turns and feedback, for good."""
+    """Delete the session with its turns and feedback, and its thread (runs, checkpoints),
+    for good."""
     if not await sessions.delete(session_id, who.tenant):
         raise session_not_found(session_id)
+    await manager.delete_thread(session_id, who.tenant)  # False: it had no thread (no run yet)
     return Response(status_code=204)

@@ -15,6 +15,9 @@ Two model passes follow, on the same graph:
 - ``embedded=N``: the embedded model on N sessions (``--option embedded=N``), with its
   deadline lifted so it answers at all: signal precision and recall of the model's own
   reading, and its latency. Report only.
+
+``--option knowledge=off`` runs without the knowledge base (CI: the gated metrics do not read
+it; the latency then leaves retrieval out).
 """
 
 from __future__ import annotations
@@ -50,10 +53,10 @@ SESSIONS = Path(__file__).with_name("sessions.json")
 # sit under the measured figures (docs/sales_next_move.md) so a regression fails the gate.
 THRESHOLDS = {
     "combined_top2": (">=", 0.85),
-    "signal_precision": (">=", 0.80),
-    "signal_recall": (">=", 0.60),
-    "module_recall": (">=", 0.70),
-    "flip_rate": ("<=", 0.25),
+    "signal_precision": (">=", 0.72),
+    "signal_recall": (">=", 0.62),
+    "module_recall": (">=", 0.80),
+    "flip_rate": ("<=", 0.15),
     "oracle_invented_kept": ("<=", 0.0),
 }
 INVENTED_QUOTE = "klient zamówił już dwa auta w innym salonie"
@@ -67,7 +70,10 @@ def load_sessions(path: Path = SESSIONS) -> list[dict[str, Any]]:
 async def evaluate(settings: Settings, resources: Resources, **options: Any):
     """Metrics and one record per session."""
     sessions = load_sessions()
-    kb = await build_knowledge_base(settings)
+    # `knowledge=off` skips loading the pack into a private knowledge base (about a minute on
+    # 2 cores): no metric gated here reads a chunk, only the latency and the moves do.
+    with_kb = str(options.get("knowledge", "on")).lower() not in ("off", "0", "false", "no")
+    kb = await build_knowledge_base(settings) if with_kb else None
     base = await _context(settings, kb)
     graph = sales_next_move.build_graph().compile(checkpointer=InMemorySaver())
     records, latencies = [], []
@@ -76,6 +82,7 @@ async def evaluate(settings: Settings, resources: Resources, **options: Any):
         latencies.extend(seconds)
         records.append(_record(session, analyses))
     metrics = _metrics(sessions, records)
+    metrics["knowledge_base"] = 1.0 if with_kb else 0.0
     metrics["latency_p50_ms"] = round(percentile(latencies, 0.5) * 1000, 1)
     metrics["latency_p95_ms"] = round(percentile(latencies, 0.95) * 1000, 1)
     metrics.update(await _oracle(settings, graph, base, sessions))
@@ -106,7 +113,7 @@ async def _context(settings: Settings, kb: Any) -> SalesContext:
         return kb
 
     return SalesContext(
-        knowledge=knowledge,
+        knowledge=knowledge if kb is not None else None,
         profiles=get_profiles,
         embed_query=embed_query,
         model_signals=False,
@@ -224,11 +231,16 @@ async def _oracle(settings: Settings, graph: Any, base: SalesContext, sessions) 
     for session in regular:
         analyses, _ = await _run(graph, ctx, session)
         record = _record(session, analyses)
-        hits.append(record["hits"]["combined"]["top2"])
+        hits.append(record["hits"])
         invented += sum(
             1 for a in analyses for s in a["signals"] if s["evidence"] == INVENTED_QUOTE
         )
-    return {"oracle_combined_top2": round(share(hits), 3), "oracle_invented_kept": invented}
+    metrics = {
+        f"oracle_{source}_{k}": round(share(h[source][k] for h in hits), 3)
+        for source in ("rules", "combined")
+        for k in ("top1", "top2")
+    }
+    return {**metrics, "oracle_invented_kept": invented}
 
 
 async def _embedded(settings, graph, base: SalesContext, sessions, n: int) -> dict[str, float]:
@@ -242,10 +254,11 @@ async def _embedded(settings, graph, base: SalesContext, sessions, n: int) -> di
         deadline_s=600,
         signal_timeout_s=300,
     )
-    pairs, seconds = [], []
+    pairs, seconds, hits = [], [], []
     for session in regular:
         analyses, secs = await _run(graph, ctx, session)
         seconds.extend(secs)
+        hits.append(_record(session, analyses)["hits"]["combined"])
         for labelled, analysis in zip(session["turns"], analyses, strict=True):
             got = {s["id"] for s in analysis["signals"] if s["source"] in ("model", "both")}
             pairs.append((got, set(labelled.get("signals", []))))
@@ -254,6 +267,8 @@ async def _embedded(settings, graph, base: SalesContext, sessions, n: int) -> di
         "embedded_sessions": len(regular),
         "embedded_signal_precision": round(pr["precision"], 3),
         "embedded_signal_recall": round(pr["recall"], 3),
+        "embedded_combined_top1": round(share(h["top1"] for h in hits), 3),
+        "embedded_combined_top2": round(share(h["top2"] for h in hits), 3),
         "embedded_turn_p50_s": round(percentile(seconds, 0.5), 2),
     }
 

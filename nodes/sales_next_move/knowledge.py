@@ -62,6 +62,15 @@ async def retrieve_knowledge(state: SalesState, runtime: Runtime[SalesContext]) 
         try:
             kb = await ctx.knowledge()
             meta_rules = await _search_all(kb, text, modules, objections, ctx.per_module, state)
+            if not any(m["chunks"] for m in modules.values()) and await kb.count() == 0:
+                degraded.append(
+                    {
+                        "part": "knowledge",
+                        "reason": "empty",
+                        "message": "Baza wiedzy jest pusta (sight knowledge load): ruchy z "
+                        "biblioteki ruchów, bez fragmentów wiedzy.",
+                    }
+                )
         except SightError as exc:
             degraded.append(
                 {

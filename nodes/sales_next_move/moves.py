@@ -10,6 +10,7 @@ from langgraph.runtime import Runtime
 
 from nodes.sales_next_move.state import SalesContext, SalesState
 from sight.errors import SightError
+from tools.sales_next_move.memory import prompt_context
 from tools.sales_next_move.moves import compose_moves as compose
 from tools.sales_next_move.moves_context import move_context
 from tools.sales_next_move.phrasing import PhrasedMoves, apply_phrasing, phrase_messages
@@ -28,9 +29,11 @@ async def compose_moves(state: SalesState, runtime: Runtime[SalesContext]) -> di
         if window < MIN_PHRASE_WINDOW_S:
             degraded.append(_skip("deadline", "Za mało czasu na redakcję: ruchy złożone z reguł."))
         else:
-            messages = phrase_messages(
-                moves, state.get("history") or [], (state.get("archetype") or {}).get("primary")
+            session = prompt_context(
+                state.get("memory"), state.get("history") or [], ctx.memory_turns
             )
+            primary = (state.get("archetype") or {}).get("primary")
+            messages = phrase_messages(moves, session, primary)
             try:
                 async with asyncio.timeout(window):
                     answer = await ctx.models.ainvoke("fast", messages, schema=PhrasedMoves)

@@ -15,6 +15,9 @@ async def read_observation(state: SalesState, runtime: Runtime[SalesContext]) ->
     """Validate the note and number the turn; a closed session refuses it (409)."""
     ctx = runtime.context
     text = check_observation({"text": state.get("text")})
+    history = list(state.get("history") or [])
+    turn = len(history) + 1
+    seen = list(state.get("signals_seen") or [])
     if ctx.sessions is not None and ctx.thread_id is not None:
         session = await ctx.sessions.ensure(ctx.tenant, ctx.thread_id, ctx.clock())
         if session.status == "closed":
@@ -23,12 +26,16 @@ async def read_observation(state: SalesState, runtime: Runtime[SalesContext]) ->
                 "/reopen) before adding observations",
                 details={"status": "closed"},
             )
-    history = list(state.get("history") or [])
-    turn = len(history) + 1
+        # The store numbers the turns: a run that failed after this node still left its note
+        # in the thread's checkpoint, but no interaction; forget what it added.
+        turn = session.turns + 1
+        history = [h for h in history if h["turn"] < turn]
+        seen = [s for s in seen if s["turn"] < turn]
     return {
         "text": text,
         "turn": turn,
         "history": [*history, {"turn": turn, "text": text}],
+        "signals_seen": seen,
         "started": ctx.monotonic(),
         "signals": [],
         "signals_dropped": [],

@@ -10,6 +10,7 @@ from langgraph.runtime import Runtime
 from nodes.sales_next_move.state import SalesContext, SalesState
 from sight.errors import SightError
 from tools.sales_next_move.detector import bundled_detector
+from tools.sales_next_move.memory import prompt_context
 from tools.sales_next_move.model_signals import ModelSignals, check_quotes, signal_messages
 from tools.sales_next_move.vocabulary import load_vocabulary
 
@@ -65,7 +66,8 @@ async def _ask_model(
     if window < MIN_MODEL_WINDOW_S:
         return None, _skip("deadline", "Za mało czasu na odczyt modelu: sygnały z reguł.")
     history = [h for h in state.get("history") or [] if h["turn"] < state["turn"]]
-    messages = signal_messages(load_vocabulary(), state["text"], state["turn"], history)
+    session = prompt_context(state.get("memory"), history, ctx.memory_turns)
+    messages = signal_messages(load_vocabulary(), state["text"], state["turn"], session)
     try:
         async with asyncio.timeout(window):
             return await ctx.models.ainvoke("fast", messages, schema=ModelSignals), None

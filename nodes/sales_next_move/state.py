@@ -6,15 +6,22 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
+from langchain_core.messages import AnyMessage
+from langgraph.graph.message import add_messages
 from typing_extensions import TypedDict  # pydantic needs it for JSON schemas on Python < 3.12
 
 from sight.clock import utc_now
 
 
 class SalesInput(TypedDict, total=False):
-    text: str  # the salesperson's observation
+    """One of: ``text`` (an observation: the fast path), ``deep`` (the slow path for the
+    latest turn) or ``messages`` (a question to the strategic advisor)."""
+
+    text: str | None  # the salesperson's observation; cleared when its turn is stored
+    deep: bool  # run the slow path; cleared when it is stored
+    messages: Annotated[list[AnyMessage], add_messages]
 
 
 class SalesOutput(TypedDict, total=False):
@@ -22,6 +29,9 @@ class SalesOutput(TypedDict, total=False):
     session_id: str
     turn: int
     analysis: dict[str, Any]
+    deep_analysis: dict[str, Any]  # the slow path's latest result (its ``turn`` says for which)
+    memory: dict[str, Any]  # {summary, key_facts, memory_turn, written_by}
+    messages: Annotated[list[AnyMessage], add_messages]
 
 
 class SalesState(SalesInput, SalesOutput, total=False):
@@ -53,6 +63,10 @@ class SalesContext:
     interactions: Any = None  # store.sales_next_move.InteractionRepository
     model_signals: bool = False  # ask the fast model for signals (and to phrase moves)
     deadline_s: float = 3.5  # the fast path's budget, from the run's start
+    writer_model: bool = False  # the deep model writes usable Polish (memory, advisor, summary)
+    memory_tokens: int = 1200  # notes older than the last ``memory_turns`` beyond this: summarise
+    memory_turns: int = 6  # notes every prompt carries verbatim
+    count_tokens: Callable[[str], int] | None = None
     signal_timeout_s: float = 2.0  # the model's signal call, at most
     per_module: int = 2  # chunks per triggered module
     run_id: str = "local"

@@ -9,6 +9,7 @@ there, so each reads the turn before it and none takes the same number. The uniq
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -145,6 +146,19 @@ class InteractionRepository:
     ) -> InteractionRecord | None:
         """Append moves shown later ("other suggestions") to the interaction's shown moves,
         keeping their order and each id once; None when not found."""
+        found = await self.show_more(interaction_id, tenant, lambda _record: move_ids)
+        return found[0] if found else None
+
+    async def show_more(
+        self,
+        interaction_id: str,
+        tenant: str,
+        pick: Callable[[InteractionRecord], list[str]],
+    ) -> tuple[InteractionRecord, list[str]] | None:
+        """Pick more moves to show from the interaction as stored (``pick`` gets the record,
+        its shown moves included, and returns the ids it shows) and append them, under the
+        row's lock: two requests at once never pick the same moves. Returns the updated record
+        and the picked ids; None when not found."""
         async with self._sessions() as db, db.begin():
             # A write that changes nothing takes the row lock first, so two concurrent
             # appends cannot both read the old list and lose one another's moves.
@@ -162,6 +176,7 @@ class InteractionRepository:
                 .execution_options(populate_existing=True)
             )
             assert row is not None  # locked above
-            row.shown_moves = _unique([*row.shown_moves, *move_ids])
+            picked = pick(record_of(row))
+            row.shown_moves = _unique([*row.shown_moves, *picked])
             await db.flush()
-            return record_of(row)
+            return record_of(row), picked

@@ -80,8 +80,13 @@ def rule_scores(
     ``weights`` maps a signal id to its archetype weights; a signal counts once per turn.
     """
     raw = dict.fromkeys(ARCHETYPES, 0.0)
+    counted: set[tuple[str, int]] = set()
     for signal in signals:
-        age = max(0, turn - int(signal.get("turn", turn)))
+        key = (signal["id"], int(signal.get("turn", turn)))
+        if key in counted:
+            continue
+        counted.add(key)
+        age = max(0, turn - key[1])
         for slug, weight in weights.get(signal["id"], {}).items():
             if slug in raw:
                 raw[slug] += weight * TURN_DECAY**age

@@ -8,7 +8,6 @@ client's mouth. The evidence kept is the note's own characters, found where the 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,7 +16,6 @@ from pydantic import BaseModel, Field
 from prompts.sales_next_move import CONTEXT, SIGNALS_HUMAN, SIGNALS_SYSTEM
 
 MAX_SIGNALS = 12
-HISTORY_TURNS = 3  # earlier notes shown to the model for context
 
 
 class QuotedSignal(BaseModel):
@@ -37,13 +35,11 @@ class Checked:
     dropped: list[dict[str, str]]
 
 
-def signal_messages(
-    vocabulary: Any, text: str, turn: int, history: Sequence[dict[str, Any]]
-) -> list[tuple[str, str]]:
-    """The system and human messages of the signal call."""
+def signal_messages(vocabulary: Any, text: str, turn: int, session: str) -> list[tuple[str, str]]:
+    """The system and human messages of the signal call; ``session`` is what the prompt
+    carries about the session so far (tools.sales_next_move.memory.prompt_context)."""
     listing = "\n".join(f"- {s.id}: {s.label}" for s in vocabulary.signals)
-    earlier = "\n".join(f"[{h['turn']}] {h['text']}" for h in history[-HISTORY_TURNS:])
-    context = CONTEXT.format(history=earlier) if earlier else ""
+    context = CONTEXT.format(history=session) if session else ""
     return [
         ("system", SIGNALS_SYSTEM.format(vocabulary=listing)),
         ("human", SIGNALS_HUMAN.format(context=context, turn=turn, text=text)),
@@ -74,11 +70,11 @@ _QUOTE_MARKS = "\"'„”“«»‚’"
 
 
 def find_quote(text: str, quote: str) -> tuple[int, int] | None:
-    """Where ``quote`` occurs in ``text``, ignoring case, runs of white space and the quote
-    marks around it; None when it does not occur."""
-    words = quote.strip().strip(_QUOTE_MARKS).strip().rstrip(".,;:!?").split()
+    """Where ``quote`` occurs in ``text`` as whole words, ignoring case, runs of white space
+    and the quote marks and punctuation around it; None when it does not occur."""
+    words = quote.strip(_QUOTE_MARKS + ".,;:!?… \t\n").split()
     if not words:
         return None
     pattern = r"\s+".join(re.escape(w) for w in words)
-    found = re.search(pattern, text, flags=re.IGNORECASE)
+    found = re.search(rf"(?<!\w){pattern}(?!\w)", text, flags=re.IGNORECASE)
     return (found.start(), found.end()) if found else None

@@ -7,37 +7,42 @@ times the move's weight; ties break by id. The pick is diverse (at most two of o
 question whenever one is eligible, no knowledge entry cited twice) and skips moves already
 shown, which is what "Generuj inne sugestie" needs. When diversity or exclusions leave too few,
 the best generic moves not yet shown fill the gap; when those run out, fewer come back.
+The library itself is read and validated in ``move_library``; its names stay importable here.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
-from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
-
-from sight.errors import InputValidationError
 from tools.knowledge.entries import ARCHETYPES
 from tools.knowledge.pack import load_pack
-from tools.sales_next_move.indicators import (
-    DATA_DIR,
-    RULE_ID,
-    SIGNALS_PATH,
-    Facts,
-    Problem,
-    When,
-    known_ids,
-    pydantic_problems,
-    when_problems,
+from tools.sales_next_move.indicators import Facts
+from tools.sales_next_move.move_library import (
+    KINDS,
+    MOVES_PATH,
+    Kind,
+    Move,
+    MoveLibrary,
+    MoveWhen,
+    default_move_library,
+    load_move_library,
 )
 
-MOVES_PATH = DATA_DIR / "moves.json"
-Kind = Literal["question", "argument", "objection_response", "action"]
-KINDS: tuple[str, ...] = Kind.__args__  # type: ignore[attr-defined]
+__all__ = [
+    "KINDS",
+    "MOVES_PATH",
+    "Kind",
+    "Move",
+    "MoveContext",
+    "MoveLibrary",
+    "MoveWhen",
+    "compose_moves",
+    "default_move_library",
+    "load_move_library",
+]
 
 # Scoring: what each matched condition is worth before the move's weight multiplies it.
 CURRENT_TURN_SIGNAL = 1.0
@@ -55,104 +60,9 @@ MAX_PER_KIND = 2
 META_RULE_KIND = "action"
 
 
-class MoveWhen(When):
-    """A move's conditions: the indicator rules' keys plus the turn's matched objections."""
-
-    objections_any: tuple[str, ...] = Field(default=(), description="One was matched.")
-
-    def holds(self, facts: Facts) -> bool:
-        """Whether every given condition holds, objections included."""
-        objections_ok = not self.objections_any or any(
-            o in facts.objections for o in self.objections_any
-        )
-        return objections_ok and super().holds(facts)
-
-
-class Move(BaseModel):
-    """One move of the library."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    id: str = Field(pattern=RULE_ID, max_length=60, examples=["M-Q-zima-01"])
-    kind: Kind
-    text: str = Field(min_length=1, max_length=400, description="For the salesperson, Polish.")
-    rationale: str = Field(min_length=1, max_length=300)
-    when: MoveWhen = Field(default_factory=MoveWhen)
-    knowledge: tuple[str, ...] = Field(min_length=1, description="Pack entry ids it draws on.")
-    weight: float = Field(default=1.0, gt=0, le=3)
-
-
-class _LibraryFile(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    version: str = Field(min_length=1)
-    description: str = ""
-    moves: list[dict[str, Any]]
-
-
-@dataclass(frozen=True, slots=True)
-class MoveLibrary:
-    """A validated move library."""
-
-    version: str
-    moves: tuple[Move, ...]
-
-
-def load_move_library(path: Path = MOVES_PATH, *, signals_path: Path = SIGNALS_PATH) -> MoveLibrary:
-    """Read and validate a library against the signals and the pack; every problem at once."""
-    try:
-        library = _LibraryFile.model_validate(json.loads(path.read_text(encoding="utf-8")))
-    except (OSError, json.JSONDecodeError) as exc:
-        raise InputValidationError([{"field": str(path), "message": str(exc)}]) from exc
-    except ValidationError as exc:
-        raise InputValidationError(pydantic_problems(exc, path.name)) from exc
-    known = known_ids(signals_path)
-    entries = _pack_entry_ids()
-    objections = {e for e in entries if e.startswith("objection.")}
-    problems: list[Problem] = []
-    moves: list[Move] = []
-    seen: set[str] = set()
-    for i, raw in enumerate(library.moves):
-        try:
-            move = Move.model_validate(raw)
-        except ValidationError as exc:
-            problems += pydantic_problems(exc, f"moves[{i}]")
-            continue
-        where = f"moves[{i}] ({move.id})"
-        if move.id in seen:
-            problems.append({"field": f"{where}.id", "message": f"{move.id} repeats"})
-        seen.add(move.id)
-        problems += when_problems(move.when, where, known)
-        problems += [
-            {"field": f"{where}.when", "message": f"unknown objections_any id {o!r}"}
-            for o in move.when.objections_any
-            if o not in objections
-        ]
-        problems += [
-            {"field": f"{where}.knowledge", "message": f"no pack entry {k!r}"}
-            for k in move.knowledge
-            if k not in entries
-        ]
-        moves.append(move)
-    if problems:
-        raise InputValidationError(problems)
-    return MoveLibrary(library.version, tuple(moves))
-
-
-@cache
-def _pack_entry_ids() -> frozenset[str]:
-    return frozenset(e.id for e in load_pack().entries)
-
-
 @cache
 def _module_titles() -> dict[str, str]:
     return {m.slug: m.title for m in load_pack().modules}
-
-
-@cache
-def default_move_library() -> MoveLibrary:
-    """The bundled library (read once)."""
-    return load_move_library()
 
 
 @dataclass(frozen=True, slots=True)

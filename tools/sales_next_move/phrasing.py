@@ -14,7 +14,6 @@ from pydantic import BaseModel, Field
 from prompts.sales_next_move import PHRASE_HUMAN, PHRASE_SYSTEM
 
 MAX_TEXT = 400
-HISTORY_TURNS = 4
 
 
 class PhrasedMove(BaseModel):
@@ -27,12 +26,12 @@ class PhrasedMoves(BaseModel):
 
 
 def phrase_messages(
-    moves: Sequence[dict[str, Any]], history: Sequence[dict[str, Any]], archetype: str | None
+    moves: Sequence[dict[str, Any]], session: str, archetype: str | None
 ) -> list[tuple[str, str]]:
-    """The system and human messages of the phrasing call."""
-    notes = "\n".join(f"[{h['turn']}] {h['text']}" for h in history[-HISTORY_TURNS:])
+    """The system and human messages of the phrasing call; ``session`` is what the prompt
+    carries about the session (summary, key facts, the last notes)."""
     listing = "\n".join(f"- {m['id']} ({m['kind']}): {m['text']}" for m in moves)
-    human = PHRASE_HUMAN.format(archetype=archetype or "nieznany", history=notes, moves=listing)
+    human = PHRASE_HUMAN.format(archetype=archetype or "nieznany", session=session, moves=listing)
     return [("system", PHRASE_SYSTEM), ("human", human)]
 
 

@@ -35,3 +35,23 @@ def check_observation(payload: Any) -> str:
     if problems:
         raise InputValidationError(problems)
     return text.strip()
+
+
+def check_input(payload: Any) -> dict[str, Any]:
+    """A run's input: ``{"text"}`` (an observation), ``{"deep": true}`` (the slow path) or
+    ``{"messages": [...]}`` (the advisor); exactly one. Raise InputValidationError otherwise."""
+    if isinstance(payload, dict) and "text" not in payload and set(payload) & {"deep", "messages"}:
+        problems = [
+            {"field": f"input.{key}", "message": "unknown field; send text, deep or messages"}
+            for key in sorted(set(payload) - {"deep", "messages"})
+        ]
+        if "deep" in payload and "messages" in payload:
+            problems.append({"field": "input", "message": "send either deep or messages"})
+        if "deep" in payload and payload["deep"] is not True:
+            problems.append({"field": "input.deep", "message": "must be true"})
+        if "messages" in payload and not isinstance(payload["messages"], list):
+            problems.append({"field": "input.messages", "message": "send a list of messages"})
+        if problems:
+            raise InputValidationError(problems)
+        return dict(payload)
+    return {"text": check_observation(payload)}

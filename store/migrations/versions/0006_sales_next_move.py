@@ -87,7 +87,7 @@ def upgrade() -> None:
         sa.Column("turn", sa.Integer(), nullable=False),
         sa.Column("text", sa.Text(), nullable=False),
         _json("analysis"),
-        sa.Column("rules_version", sa.String(32), nullable=False),
+        sa.Column("rules_version", sa.String(120), nullable=False),
         _json("shown_moves"),
         _timestamp("created_at"),
         sa.UniqueConstraint("session_id", "turn", name="uq_sales_interactions_session_turn"),
