@@ -57,7 +57,6 @@ class InteractionCreate(BaseModel):
         ],
     )
 
-
     @field_validator("text")
     @classmethod
     def _not_blank(cls, value: str) -> str:
