@@ -48,6 +48,7 @@ Napisz streszczenie całej dotychczasowej rozmowy i listę kluczowych faktów.""
 
 PREVIOUS_SUMMARY = """Dotychczasowe streszczenie (uzupełnij je o nowe notatki):
 {summary}
+Dotychczasowe kluczowe fakty (zachowaj te, które nadal są prawdziwe): {facts}
 
 """
 

@@ -38,8 +38,9 @@ async def advise(state: SalesState, runtime: Runtime[SalesContext]) -> dict[str,
         ]
         try:
             answer = await ctx.models.ainvoke("deep", prompt)
-            if answer.text.strip():
-                return {"messages": [AIMessage(content=answer.text.strip())]}
         except SightError as exc:
             return {"messages": [AIMessage(content=fallback_answer(state, hits, exc.code))]}
+        if answer.text.strip():
+            return {"messages": [AIMessage(content=answer.text.strip())]}
+        return {"messages": [AIMessage(content=fallback_answer(state, hits, "empty_answer"))]}
     return {"messages": [AIMessage(content=fallback_answer(state, hits, "no_writer_model"))]}

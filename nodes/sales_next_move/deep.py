@@ -22,6 +22,7 @@ from prompts.sales_next_move import (
 )
 from sight.errors import SightError
 from tools.models.tokens import CharCounter
+from tools.sales_next_move.advisor import advisor_context
 from tools.sales_next_move.analysis import build_analysis
 from tools.sales_next_move.memory import (
     MemoryUpdate,
@@ -51,7 +52,9 @@ async def update_memory(state: SalesState, runtime: Runtime[SalesContext]) -> di
     if ctx.writer_model and ctx.models is not None:
         try:
             update = await ctx.models.ainvoke(
-                "deep", memory_messages(fold, memory.get("summary")), schema=MemoryUpdate
+                "deep",
+                memory_messages(fold, memory.get("summary"), memory.get("key_facts") or []),
+                schema=MemoryUpdate,
             )
             facts = list(dict.fromkeys(f.strip() for f in update.key_facts if f.strip()))
             memory = {
@@ -99,8 +102,9 @@ async def analyse_deep(state: SalesState, runtime: Runtime[SalesContext]) -> dic
         except SightError as exc:
             degraded.append(_note("psychometrics", exc.code, "Profil tylko z reguł."))
         try:
+            about = advisor_context(state, [], ctx.memory_turns)
             answer = await ctx.models.ainvoke(
-                "deep", [("system", CLIENT_SUMMARY_SYSTEM), ("human", session)]
+                "deep", [("system", CLIENT_SUMMARY_SYSTEM), ("human", about)]
             )
             portrait = answer.text.strip() or None
         except SightError as exc:

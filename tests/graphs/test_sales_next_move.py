@@ -361,7 +361,7 @@ class FakeSessions:
 
     async def ensure(self, tenant: str, session_id: str, now: datetime, **_: Any):
         self.calls.append((tenant, session_id, now))
-        return SimpleNamespace(id=session_id, status=self.status)
+        return SimpleNamespace(id=session_id, status=self.status, turns=0)
 
 
 class FakeInteractions:

@@ -8,6 +8,8 @@ from typing import Any
 
 from langchain_core.messages import AnyMessage, HumanMessage
 
+from tools.knowledge.entries import ARCHETYPES
+from tools.sales_next_move.excerpts import fit, sentences
 from tools.sales_next_move.memory import prompt_context
 
 EXCERPT = 600
@@ -15,6 +17,7 @@ WHY = {
     "no_writer_model": "nie ma skonfigurowanego modelu, który pisze po polsku",
     "timeout": "model nie odpowiedział na czas",
     "model_error": "model jest niedostępny",
+    "empty_answer": "model zwrócił pustą odpowiedź",
 }
 
 
@@ -31,7 +34,7 @@ def advisor_context(state: Mapping[str, Any], hits: Sequence[Any], keep_turns: i
     parts = [prompt_context(state.get("memory"), state.get("history") or [], keep_turns)]
     archetype = (state.get("archetype") or {}).get("primary")
     if archetype:
-        parts.append(f"Archetyp klienta (reguły): {archetype}")
+        parts.append(f"Archetyp klienta (reguły): {ARCHETYPES.get(archetype, archetype)}")
     indicators = state.get("indicators") or {}
     if indicators:
         parts.append(
@@ -68,9 +71,6 @@ def fallback_answer(state: Mapping[str, Any], hits: Sequence[Any], reason: str) 
 
 
 def _first_sentences(text: str, limit: int = 300) -> str:
-    """The text's first sentences within ``limit`` characters, never cut mid-word."""
-    if len(text) <= limit:
-        return text
-    cut = text[:limit]
-    end = max(cut.rfind(". "), cut.rfind("! "), cut.rfind("? "))
-    return cut[: end + 1] if end > 0 else cut.rsplit(" ", 1)[0] + "…"
+    """The text's first whole sentences within ``limit`` characters (tools.sales_next_move
+    .excerpts: abbreviations such as "ok." do not end a sentence; no word is cut)."""
+    return fit(sentences(text), limit)

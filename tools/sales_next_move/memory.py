@@ -43,11 +43,18 @@ def turns_to_fold(
 
 
 def memory_messages(
-    notes: Sequence[Mapping[str, Any]], previous: str | None
+    notes: Sequence[Mapping[str, Any]],
+    previous: str | None,
+    facts: Sequence[str] = (),
 ) -> list[tuple[str, str]]:
-    """The summary call's messages."""
+    """The summary call's messages; the previous summary and key facts are carried over, so
+    a fact told once is not lost when later notes are folded in."""
     listing = "\n".join(f"[{h['turn']}] {h['text']}" for h in notes)
-    earlier = PREVIOUS_SUMMARY.format(summary=previous) if previous else ""
+    earlier = ""
+    if previous or facts:
+        earlier = PREVIOUS_SUMMARY.format(
+            summary=previous or "(brak)", facts="; ".join(facts) or "(brak)"
+        )
     return [
         ("system", MEMORY_SYSTEM),
         ("human", MEMORY_HUMAN.format(previous=earlier, notes=listing)),

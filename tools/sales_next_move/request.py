@@ -49,9 +49,26 @@ def check_input(payload: Any) -> dict[str, Any]:
             problems.append({"field": "input", "message": "send either deep or messages"})
         if "deep" in payload and payload["deep"] is not True:
             problems.append({"field": "input.deep", "message": "must be true"})
-        if "messages" in payload and not isinstance(payload["messages"], list):
-            problems.append({"field": "input.messages", "message": "send a list of messages"})
+        if "messages" in payload:
+            problems.extend(_message_problems(payload["messages"]))
         if problems:
             raise InputValidationError(problems)
         return dict(payload)
     return {"text": check_observation(payload)}
+
+
+def _message_problems(messages: Any) -> list[dict[str, str]]:
+    """A list of LangChain messages ending with the salesperson's question."""
+    from langchain_core.messages import HumanMessage, convert_to_messages
+
+    field = "input.messages"
+    if not isinstance(messages, list) or not messages:
+        return [{"field": field, "message": "send a non-empty list of messages"}]
+    try:
+        converted = convert_to_messages(messages)
+    except (ValueError, TypeError, NotImplementedError) as exc:
+        return [{"field": field, "message": f"not LangChain messages: {type(exc).__name__}"}]
+    last = converted[-1]
+    if not isinstance(last, HumanMessage) or not last.text.strip():
+        return [{"field": field, "message": "the last message must be the question (type human)"}]
+    return []
