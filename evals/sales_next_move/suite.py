@@ -67,12 +67,14 @@ def load_sessions(path: Path = SESSIONS) -> list[dict[str, Any]]:
     return json.loads(path.read_text(encoding="utf-8"))["sessions"]
 
 
-async def evaluate(settings: Settings, resources: Resources, **options: Any):
-    """Metrics and one record per session."""
+async def evaluate(
+    settings: Settings, resources: Resources, knowledge: str = "on", embedded: str = "0"
+) -> tuple[dict[str, float], list[dict[str, Any]]]:
+    """Metrics and one record per session. ``knowledge=off`` skips loading the pack into a
+    private knowledge base (about a minute on 2 cores): no gated metric reads a chunk, only the
+    latency and the moves do. ``embedded=N`` adds the embedded model's pass on N sessions."""
     sessions = load_sessions()
-    # `knowledge=off` skips loading the pack into a private knowledge base (about a minute on
-    # 2 cores): no metric gated here reads a chunk, only the latency and the moves do.
-    with_kb = str(options.get("knowledge", "on")).lower() not in ("off", "0", "false", "no")
+    with_kb = knowledge.lower() not in ("off", "0", "false", "no")
     kb = await build_knowledge_base(settings) if with_kb else None
     base = await _context(settings, kb)
     graph = sales_next_move.build_graph().compile(checkpointer=InMemorySaver())
@@ -86,9 +88,8 @@ async def evaluate(settings: Settings, resources: Resources, **options: Any):
     metrics["latency_p50_ms"] = round(percentile(latencies, 0.5) * 1000, 1)
     metrics["latency_p95_ms"] = round(percentile(latencies, 0.95) * 1000, 1)
     metrics.update(await _oracle(settings, graph, base, sessions))
-    embedded = int(options.get("embedded", 0) or 0)
-    if embedded:
-        metrics.update(await _embedded(settings, graph, base, sessions, embedded))
+    if int(embedded):
+        metrics.update(await _embedded(settings, graph, base, sessions, int(embedded)))
     return metrics, records
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 from langgraph.config import get_stream_writer
 from langgraph.runtime import Runtime
 
@@ -21,11 +22,15 @@ async def score_archetype(state: SalesState, runtime: Runtime[SalesContext]) -> 
     seen = state.get("signals_seen") or []
     weights = {s.id: s.archetypes for s in load_vocabulary().signals}
     rules = rule_scores(seen, weights, turn)
-    embeddings = None
+    embeddings, vectors = None, []
     if ctx.profiles is not None and ctx.embed_query is not None:
-        conversation = "\n".join(h["text"] for h in (state.get("history") or [])[-EMBEDDED_TURNS:])
+        # Each note is embedded once, when it arrives; the conversation is the mean of the
+        # last notes' vectors (embedding the notes joined cost ~1 s a turn on 2 busy cores).
+        earlier = [v for v in state.get("note_vectors") or [] if v["turn"] < turn]
+        vector = [round(x, 5) for x in await ctx.embed_query(state["text"])]
+        vectors = [*earlier, {"turn": turn, "vector": vector}][-EMBEDDED_TURNS:]
         profiles = await ctx.profiles()
-        embeddings = profiles.scores(await ctx.embed_query(conversation))
+        embeddings = profiles.scores(np.mean([v["vector"] for v in vectors], axis=0))
     n_signals = len({s["id"] for s in seen if weights.get(s["id"])})
     blended = blend(rules, embeddings, n_signals)
     decision = decide(blended, ArchetypeState.from_dict(state.get("archetype_state")))
@@ -58,4 +63,8 @@ async def score_archetype(state: SalesState, runtime: Runtime[SalesContext]) -> 
                 "evidence": evidence,
             }
         )
-    return {"archetype": archetype, "archetype_state": decision.state.as_dict()}
+    return {
+        "archetype": archetype,
+        "archetype_state": decision.state.as_dict(),
+        "note_vectors": vectors,
+    }

@@ -107,6 +107,7 @@ async def _search_all(
 ) -> list[dict[str, Any]]:
     """Run the turn's searches together; fill modules and objections in place, return rules."""
     slugs = list(modules)
+    await kb.query_vector(text)  # embedded once: the searches below all reuse it
     searches = [kb.search(text, filters={"module": slug}, limit=per_module) for slug in slugs]
     searches.append(kb.search(text, filters={"kind": "objection"}, limit=2))
     searches.append(kb.search(text, filters={"kind": "rule"}, limit=META_RULES * 2))

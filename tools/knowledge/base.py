@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -46,6 +47,8 @@ from tools.knowledge.search import (
 from tools.knowledge.vocabulary import Vocabulary
 from tools.knowledge.writes import KnowledgeWrites
 from tools.models.embedders import Embedder
+
+QUERY_CACHE = 256  # recent query texts whose vectors are kept
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,6 +95,8 @@ class KnowledgeBase(KnowledgeWrites):
         self._write_lock = asyncio.Lock()
         # Entries embedded by another embedder: their vectors don't compare with this one's.
         self._stale: set[str] = set()
+        # Query vectors of recent texts: a co-pilot turn searches one note in several ways.
+        self._query_vectors: OrderedDict[str, list[float]] = OrderedDict()
         self._lock = threading.RLock()  # guards what worker threads read (replaced by memory's)
 
     async def open(self) -> KnowledgeBase:
@@ -136,6 +141,19 @@ class KnowledgeBase(KnowledgeWrites):
             raise
         except Exception as exc:  # any engine failure: the client gets a typed 502
             raise ModelError(f"embedder {self.embedder.spec!r} failed: {exc}") from exc
+
+    async def query_vector(self, query: str) -> list[float]:
+        """The query's embedding, from the last ``QUERY_CACHE`` texts embedded when repeated
+        (embed once before searching one text several ways at once)."""
+        cached = self._query_vectors.get(query)
+        if cached is None:
+            cached = await self._call_embedder(lambda: self.embedder.embed_query(query))
+            self._query_vectors[query] = cached
+            while len(self._query_vectors) > QUERY_CACHE:
+                self._query_vectors.popitem(last=False)
+        else:
+            self._query_vectors.move_to_end(query)
+        return cached
 
     # --- reading ---------------------------------------------------------------------------
 
@@ -190,7 +208,7 @@ class KnowledgeBase(KnowledgeWrites):
         qvec = None
         if use_dense:
             t = time.perf_counter()
-            qvec = await self._call_embedder(lambda: self.embedder.embed_query(query))
+            qvec = await self.query_vector(query)
             timings["embed"] = _ms(t)
         n_candidates = max(limit, opts.candidates)
         dense_hits, sparse_hits = await self._retrieve(
