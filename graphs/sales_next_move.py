@@ -43,6 +43,10 @@ from tools.models.capabilities import is_capable, writes_polish
 from tools.sales_next_move.request import check_input
 
 log = logging.getLogger(__name__)
+# validate_input_payload returns the input every run starts from: it sets all three triggers
+# (text, deep, messages' path), so a trigger a failed or cancelled run left in the thread's state
+# never routes a later run.
+NORMALISES_INPUT = True
 # A fast path has nothing worth resuming mid-way: one checkpoint when the run ends.
 DURABILITY = "exit"
 
@@ -110,7 +114,12 @@ def make_context(resources: GraphResources, run: RunInfo | None = None) -> Sales
     embedder = get_embedder(settings)
 
     async def embed_query(text: str) -> list[float]:
-        return await asyncio.to_thread(embedder.embed_query, text)
+        # Through the knowledge base's cache of query vectors: the turn's searches reuse it.
+        try:
+            kb = await resources.knowledge_base()
+        except SightError:
+            return await asyncio.to_thread(embedder.embed_query, text)
+        return await kb.query_vector(text)
 
     async def profiles() -> Any:
         if embedder.spec not in _profiles:

@@ -35,6 +35,9 @@ class GraphSpec:
     # Loads what the first run would otherwise wait for (models, indexes): ``await
     # warm_up(resources)``, started in the background by a long-lived server.
     warm_up: Callable[[Any], Awaitable[None]] | None = None
+    # Whether ``validate_input`` returns the input to run with (a graph whose input must set
+    # keys the client may leave out, e.g. clearing another path's trigger).
+    normalises_input: bool = False
 
     @property
     def run_durability(self) -> str:
@@ -61,6 +64,7 @@ def graph_specs() -> dict[str, GraphSpec]:
             check_input=getattr(module, "check_input_payload", None),
             durability=getattr(module, "DURABILITY", None),
             warm_up=getattr(module, "warm_up", None),
+            normalises_input=getattr(module, "NORMALISES_INPUT", False),
         )
     return specs
 

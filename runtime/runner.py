@@ -26,7 +26,9 @@ async def run_graph(
     checkpoint) and raises InputValidationError listing every problem.
     """
     if spec.validate_input is not None:
-        spec.validate_input(payload)
+        checked = spec.validate_input(payload)
+        if spec.normalises_input:
+            payload = checked
     if spec.check_input is not None:
         await spec.check_input(payload, resources, "default")
     graph = spec.build().compile(checkpointer=resources.checkpointer, name=spec.name)

@@ -314,7 +314,7 @@ class SalesClient(Base):
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     tenant: Mapped[str] = mapped_column(String(64), nullable=False)
     alias: Mapped[str] = mapped_column(String(80), nullable=False)
-    alias_key: Mapped[str] = mapped_column(String(80), nullable=False)
+    alias_key: Mapped[str] = mapped_column(String(240), nullable=False)  # folding lengthens
     contact: Mapped[dict[str, Any]] = mapped_column(JsonDoc, nullable=False)
     notes: Mapped[str] = mapped_column(Text, nullable=False)
     archived: Mapped[bool] = mapped_column(Boolean, nullable=False)

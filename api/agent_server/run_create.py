@@ -52,7 +52,9 @@ async def create_run(
     graph_id = resolve_graph_id(graphs, body.assistant_id)
     spec = graphs[graph_id]
     if spec.validate_input is not None and body.input is not None and body.command is None:
-        spec.validate_input(body.input)
+        checked = spec.validate_input(body.input)
+        if spec.normalises_input:
+            body.input = checked
         if spec.check_input is not None:
             await spec.check_input(body.input, manager.resources, who.tenant)
     body.refuse_unknown_nodes(manager.graph(graph_id).nodes)

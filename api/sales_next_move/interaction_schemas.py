@@ -57,11 +57,11 @@ class InteractionCreate(BaseModel):
         ],
     )
 
-    @field_validator("text")
+    @field_validator("text", "client_alias")
     @classmethod
-    def _not_blank(cls, value: str) -> str:
-        if not value.strip():
-            raise ValueError("write the observation: the text is only white space")
+    def _not_blank(cls, value: str | None) -> str | None:
+        if value is not None and not value.strip():
+            raise ValueError("only white space: write it, or leave the field out")
         return value
 
 

@@ -31,7 +31,6 @@ from sight.errors import (
     ConflictError,
     InputValidationError,
     NotFoundError,
-    UnavailableError,
 )
 from tools.sales_next_move.request import check_observation
 
@@ -69,6 +68,10 @@ async def add_interaction(
     now = utc_now()
     if body.session_id is not None:
         session_id = await _open_session(sessions, body, who.tenant)
+        # Its thread may be gone (a stateless run's, or deleted through /threads): start anew.
+        await manager.threads.create(
+            session_id, who.tenant, {"graph_id": GRAPH}, now=now, if_exists="do_nothing"
+        )
         await _supersede_slow_runs(manager, session_id)
     else:
         session_id = str(uuid.uuid4())
@@ -190,9 +193,16 @@ async def _wait_output(manager: Any, run: Any) -> dict[str, Any] | JSONResponse:
     """The run's output, or its error as the response the same Sight error gets elsewhere."""
     stream = manager.streams.get(run.run_id) or await manager.streams.open(run.run_id)
     if stream is None or not await stream.wait_done(WAIT_S):
-        raise UnavailableError(
-            f"The analysis is still running: follow run {run.run_id} on thread {run.thread_id}"
-        )
+        # Still queued or running (behind an advisor answer on a slow model): it will be
+        # stored; say where to follow it rather than an error a client would retry.
+        location = f"/threads/{run.thread_id}/runs/{run.run_id}"
+        body = {
+            "run_id": run.run_id,
+            "session_id": run.thread_id,
+            "status": "pending",
+            "detail": f"The analysis is still running: GET {location}/join for its output",
+        }
+        return JSONResponse(body, status_code=202, headers={"Location": f"{location}/join"})
     result = result_of(stream)
     if "__error__" not in result:
         return result

@@ -146,7 +146,9 @@ async def delete_session(
 ) -> Response:
     """Delete the session with its turns and feedback, and its thread (runs, checkpoints),
     for good."""
+    await owned_session(sessions, session_id, who.tenant)  # 404 before anything is deleted
+    # The thread first: it stops the session's runs, so none re-creates the session after.
+    await manager.delete_thread(session_id, who.tenant)  # False: it had no thread (no run yet)
     if not await sessions.delete(session_id, who.tenant):
         raise session_not_found(session_id)
-    await manager.delete_thread(session_id, who.tenant)  # False: it had no thread (no run yet)
     return Response(status_code=204)

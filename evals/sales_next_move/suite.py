@@ -78,6 +78,7 @@ async def evaluate(
     kb = await build_knowledge_base(settings) if with_kb else None
     base = await _context(settings, kb)
     graph = sales_next_move.build_graph().compile(checkpointer=InMemorySaver())
+    await _run(graph, base, {"turns": [{"text": "Rozgląda się po salonie."}]})  # load first
     records, latencies = [], []
     for session in sessions:
         analyses, seconds = await _run(graph, base, session)
@@ -162,6 +163,11 @@ def _record(session: dict[str, Any], analyses: list[dict[str, Any]]) -> dict[str
         record["hits"] = hits
         record["expected"] = session["archetype"]
         record["passed"] = hits["combined"]["top2"]
+        if not record["passed"]:
+            record["failures"] = [
+                f"expected {session['archetype']} (or {session.get('acceptable') or 'none'}), "
+                f"combined top-2 {record['ranked']['combined']}"
+            ]
     else:
         record["flips"] = flips(record["primaries"])
         record["passed"] = record["flips"] <= 1

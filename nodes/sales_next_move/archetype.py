@@ -26,14 +26,21 @@ async def score_archetype(state: SalesState, runtime: Runtime[SalesContext]) -> 
     if ctx.profiles is not None and ctx.embed_query is not None:
         # Each note is embedded once, when it arrives; the conversation is the mean of the
         # last notes' vectors (embedding the notes joined cost ~1 s a turn on 2 busy cores).
-        earlier = [v for v in state.get("note_vectors") or [] if v["turn"] < turn]
         vector = [round(x, 5) for x in await ctx.embed_query(state["text"])]
+        earlier = [  # a changed embedder's vectors do not mix with the new ones
+            v
+            for v in state.get("note_vectors") or []
+            if v["turn"] < turn and len(v["vector"]) == len(vector)
+        ]
         vectors = [*earlier, {"turn": turn, "vector": vector}][-EMBEDDED_TURNS:]
         profiles = await ctx.profiles()
         embeddings = profiles.scores(np.mean([v["vector"] for v in vectors], axis=0))
     n_signals = len({s["id"] for s in seen if weights.get(s["id"])})
     blended = blend(rules, embeddings, n_signals)
-    decision = decide(blended, ArchetypeState.from_dict(state.get("archetype_state")))
+    before = state.get("archetype_state") or {}
+    if int(before.get("turn") or 0) >= turn:  # a turn redone after a failure: not twice
+        before = state.get("archetype_before") or {}
+    decision = decide(blended, ArchetypeState.from_dict(before))
     evidence = [
         {"id": s["id"], "evidence": s["evidence"], "turn": s["turn"]}
         for s in seen
@@ -65,6 +72,7 @@ async def score_archetype(state: SalesState, runtime: Runtime[SalesContext]) -> 
         )
     return {
         "archetype": archetype,
-        "archetype_state": decision.state.as_dict(),
+        "archetype_state": {**decision.state.as_dict(), "turn": turn},
+        "archetype_before": before,
         "note_vectors": vectors,
     }

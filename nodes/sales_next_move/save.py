@@ -28,6 +28,7 @@ async def save_interaction(state: SalesState, runtime: Runtime[SalesContext]) ->
         interaction_id, turn = record.id, record.turn
     return {
         "text": None,  # consumed: a later run on the thread is routed by its own input
+        "deep": False,
         "interaction_id": interaction_id,
         "session_id": ctx.thread_id,
         "turn": turn,

@@ -39,6 +39,7 @@ class SalesState(SalesInput, SalesOutput, total=False):
     history: list[dict[str, Any]]  # [{turn, text}] every observation so far
     signals_seen: list[dict[str, Any]]  # [{id, evidence, source, turn}] every turn's signals
     archetype_state: dict[str, Any]  # tools.sales_next_move.archetypes.ArchetypeState
+    archetype_before: dict[str, Any]  # the state before the latest turn (a redone turn's start)
     note_vectors: list[dict[str, Any]]  # [{turn, vector}] the last notes' embeddings
     # This run's work, reset by read_observation:
     signals: list[dict[str, Any]]

@@ -156,7 +156,9 @@ async def test_two_turns_on_a_thread_then_history_signals_and_archetype_state_ca
     assert archetype["changed"] is False
     assert state_after_first["archetype_state"]["primary"] == "straznik_rodziny"
     assert state["archetype_state"]["smoothed"] != state_after_first["archetype_state"]["smoothed"]
-    assert embedding.queries[-1] == f"{FAMILY_NOTE}\n{second_note}"
+    # each note is embedded once, when it arrives; the conversation is the last notes' vectors
+    assert embedding.queries[-1] == second_note
+    assert [v["turn"] for v in state["note_vectors"]] == [1, 2]
     # Another thread is another session: it starts at turn 1.
     other = await _observe(graph, ctx, second_note)
     assert other["turn"] == 1 and other["archetype"]["changed"] is True
@@ -345,9 +347,10 @@ def test_validate_input_when_text_bad_or_keys_unknown_then_names_the_fields(payl
 
 def test_validate_input_when_note_fits_then_trimmed_text():
     assert validate_input_payload({"text": "  Pyta o zasięg zimą. "}) == {
-        "text": "Pyta o zasięg zimą."
+        "text": "Pyta o zasięg zimą.",
+        "deep": False,
     }
-    assert validate_input_payload({"text": "x" * 4000}) == {"text": "x" * 4000}
+    assert validate_input_payload({"text": "x" * 4000}) == {"text": "x" * 4000, "deep": False}
 
 
 async def test_graph_when_note_blank_then_refuses_it_too():
@@ -396,3 +399,37 @@ async def test_open_session_then_interaction_stored_with_shown_moves():
     assert (tenant, session_id, text, now) == ("acme", "s-2", FAMILY_NOTE, T0)
     assert analysis == out["analysis"] and version == analysis["rules_version"]
     assert shown == [m["id"] for m in analysis["next_moves"]]
+
+
+class FailingInteractions(FakeInteractions):
+    async def add(self, *args: Any) -> Any:
+        raise RuntimeError("the database went away")
+
+
+class DeepSessions(FakeSessions):
+    async def set_deep(self, *args: Any) -> bool:
+        return True
+
+    async def set_memory(self, *args: Any) -> bool:
+        return True
+
+
+async def test_failed_observation_then_a_deep_run_takes_the_slow_path_not_the_old_note():
+    """A failed run's checkpoint keeps its input; the next run's checked input clears it."""
+    graph, config = _graph(), _config("s-2")
+    ctx = _context(
+        sessions=DeepSessions("active"),
+        interactions=FailingInteractions(),
+        thread_id="s-2",
+        tenant="acme",
+    )
+    with pytest.raises(RuntimeError):
+        await graph.ainvoke(validate_input_payload({"text": FAMILY_NOTE}), config, context=ctx)
+    left = (await graph.aget_state(config)).values
+    assert left.get("text") == FAMILY_NOTE  # what a failed run leaves behind
+
+    out = await graph.ainvoke(validate_input_payload({"deep": True}), config, context=ctx)
+
+    assert "deep_analysis" in out and out.get("interaction_id") is None
+    values = (await graph.aget_state(config)).values
+    assert values["text"] is None and values["deep"] is False

@@ -512,8 +512,13 @@ async def test_advisor_when_model_answers_empty_then_fallback_does_not_deny_the_
     [{"deep": True}, _ask(QUESTION), {"messages": [HumanMessage(QUESTION)]}],
     ids=["deep", "messages_as_dicts", "messages_as_objects"],
 )
-def test_validate_input_when_deep_or_messages_then_accepted_as_given(payload):
-    assert validate_input_payload(payload) == payload
+def test_validate_input_when_deep_or_messages_then_accepted_clearing_other_triggers(payload):
+    checked = validate_input_payload(payload)
+
+    # the input a run starts from sets every trigger, so none left by a failed run routes it
+    assert {k: checked[k] for k in payload} == payload
+    assert checked["text"] is None
+    assert checked["deep"] is ("deep" in payload)
 
 
 @pytest.mark.parametrize(

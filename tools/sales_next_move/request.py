@@ -53,8 +53,10 @@ def check_input(payload: Any) -> dict[str, Any]:
             problems.extend(_message_problems(payload["messages"]))
         if problems:
             raise InputValidationError(problems)
-        return dict(payload)
-    return {"text": check_observation(payload)}
+        if "deep" in payload:
+            return {"deep": True, "text": None}
+        return {"messages": payload["messages"], "text": None, "deep": False}
+    return {"text": check_observation(payload), "deep": False}
 
 
 def _message_problems(messages: Any) -> list[dict[str, str]]:

@@ -40,7 +40,7 @@ def upgrade() -> None:
         sa.Column("id", sa.String(36), primary_key=True),
         _tenant(),
         sa.Column("alias", sa.String(80), nullable=False),
-        sa.Column("alias_key", sa.String(80), nullable=False),
+        sa.Column("alias_key", sa.String(240), nullable=False),
         _json("contact"),
         sa.Column("notes", sa.Text(), nullable=False),
         sa.Column("archived", sa.Boolean(), nullable=False),
