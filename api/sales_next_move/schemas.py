@@ -7,6 +7,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, model_validator
 
+from api.patches import check_patch
 from api.personas.schemas import described, optional
 from store.sales_next_move import (
     ClientRecord,
@@ -96,11 +97,7 @@ class ClientPatch(BaseModel):
 
     @model_validator(mode="after")
     def _something(self) -> ClientPatch:
-        if not self.model_fields_set:
-            raise ValueError("give at least one field to change")
-        nulls = sorted(k for k in self.model_fields_set if getattr(self, k) is None)
-        if nulls:
-            raise ValueError(f"{', '.join(nulls)}: cannot be null (leave the field out instead)")
+        check_patch(self)
         return self
 
     def changes(self) -> dict[str, Any]:

@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from sight.errors import InputValidationError
 from tools.knowledge.entries import ARCHETYPES
+from tools.persona.psychographics import VALUES as SCHWARTZ_VALUES
 from tools.sales_next_move.indicators import (
     DATA_DIR,
     SIGNALS_PATH,
@@ -30,18 +31,7 @@ from tools.sales_next_move.indicators import (
 PSYCHOMETRICS_PATH = DATA_DIR / "psychometrics.json"
 FRAMEWORKS: dict[str, tuple[str, ...]] = {
     "big_five": ("openness", "conscientiousness", "extraversion", "agreeableness", "neuroticism"),
-    "schwartz": (
-        "self_direction",
-        "stimulation",
-        "hedonism",
-        "achievement",
-        "power",
-        "security",
-        "conformity",
-        "tradition",
-        "benevolence",
-        "universalism",
-    ),
+    "schwartz": SCHWARTZ_VALUES,  # the ten values, as persona generation names them
     "disc": ("D", "I", "S", "C"),
 }
 NUDGE_ID = r"^P-[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*$"
