@@ -50,8 +50,6 @@ NORMALISES_INPUT = True
 # A fast path has nothing worth resuming mid-way: one checkpoint when the run ends.
 DURABILITY = "exit"
 
-_profiles: dict[str, Any] = {}  # embedder spec -> ArchetypeProfiles (derived from the pack)
-
 
 def build_graph() -> StateGraph:
     """Return the uncompiled co-pilot graph; the caller compiles it."""
@@ -122,15 +120,9 @@ def make_context(resources: GraphResources, run: RunInfo | None = None) -> Sales
         return await kb.query_vector(text)
 
     async def profiles() -> Any:
-        if embedder.spec not in _profiles:
-            from tools.knowledge.pack import load_pack
-            from tools.sales_next_move.archetypes import ArchetypeProfiles
+        from tools.sales_next_move.archetypes import pack_profiles
 
-            built = await asyncio.to_thread(
-                ArchetypeProfiles.from_entries, load_pack().entries, embedder
-            )
-            _profiles.setdefault(embedder.spec, built)
-        return _profiles[embedder.spec]
+        return await asyncio.to_thread(pack_profiles, embedder)
 
     return SalesContext(
         models=resources.models.for_run(run.run_id),

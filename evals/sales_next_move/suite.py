@@ -47,6 +47,7 @@ from runtime.resources import Resources
 from sight.settings import Settings
 from tools.models import ModelRouter, ScriptedChatModel
 from tools.models.embedders import get_embedder
+from tools.sales_next_move.archetypes import pack_profiles
 
 SESSIONS = Path(__file__).with_name("sessions.json")
 # The issue's goal: top-2 archetype accuracy >= 0.85 on the embedded defaults. The other floors
@@ -97,16 +98,9 @@ async def evaluate(
 async def _context(settings: Settings, kb: Any) -> SalesContext:
     """A run context with no store and no model (the graph's deterministic fast path)."""
     embedder = get_embedder(settings)
-    profiles = None
 
     async def get_profiles() -> Any:
-        nonlocal profiles
-        if profiles is None:
-            from tools.knowledge.pack import load_pack
-            from tools.sales_next_move.archetypes import ArchetypeProfiles
-
-            profiles = ArchetypeProfiles.from_entries(load_pack().entries, embedder)
-        return profiles
+        return pack_profiles(embedder)
 
     async def embed_query(text: str) -> list[float]:
         return embedder.embed_query(text)

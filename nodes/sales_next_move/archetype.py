@@ -9,7 +9,14 @@ from langgraph.config import get_stream_writer
 from langgraph.runtime import Runtime
 
 from nodes.sales_next_move.state import SalesContext, SalesState
-from tools.sales_next_move.archetypes import ArchetypeState, blend, decide, rule_scores, top
+from tools.sales_next_move.archetypes import (
+    ArchetypeState,
+    blend,
+    decide,
+    rule_scores,
+    rules_share,
+    top,
+)
 from tools.sales_next_move.vocabulary import load_vocabulary
 
 EMBEDDED_TURNS = 4  # the conversation the embedding reads: the last notes
@@ -55,7 +62,7 @@ async def score_archetype(state: SalesState, runtime: Runtime[SalesContext]) -> 
         "sources": {
             "rules": {k: round(v, 4) for k, v in rules.items()},
             "embeddings": {k: round(v, 4) for k, v in embeddings.items()} if embeddings else None,
-            "rules_weight": round(n_signals / (n_signals + 2.0), 3) if embeddings else 1.0,
+            "rules_weight": round(rules_share(n_signals), 3) if embeddings else 1.0,
         },
         "evidence": evidence,
     }

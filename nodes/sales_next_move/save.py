@@ -7,7 +7,7 @@ from typing import Any
 from langgraph.runtime import Runtime
 
 from nodes.sales_next_move.state import SalesContext, SalesState
-from tools.sales_next_move.analysis import build_analysis, rules_version
+from tools.sales_next_move.analysis import build_analysis
 
 
 async def save_interaction(state: SalesState, runtime: Runtime[SalesContext]) -> dict[str, Any]:
@@ -21,7 +21,7 @@ async def save_interaction(state: SalesState, runtime: Runtime[SalesContext]) ->
             ctx.thread_id,
             state["text"],
             analysis,
-            rules_version(),
+            analysis["rules_version"],
             [m["id"] for m in analysis["next_moves"]],
             ctx.clock(),
         )

@@ -128,11 +128,30 @@ class ArchetypeProfiles:
         return out
 
 
+_PACK_PROFILES: dict[str, ArchetypeProfiles] = {}  # embedder spec -> profiles of the pack
+
+
+def pack_profiles(embedder: Any) -> ArchetypeProfiles:
+    """The bundled pack's archetype profiles for ``embedder``, built once per embedder spec
+    (~60 passages embedded: seconds on a CPU, so call it off the event loop)."""
+    if embedder.spec not in _PACK_PROFILES:
+        from tools.knowledge.pack import load_pack
+
+        built = ArchetypeProfiles.from_entries(load_pack().entries, embedder)
+        _PACK_PROFILES.setdefault(embedder.spec, built)
+    return _PACK_PROFILES[embedder.spec]
+
+
+def rules_share(n_signals: int) -> float:
+    """The rules' weight in the blend: half at ``RULES_HALF_AT`` distinct signals."""
+    return n_signals / (n_signals + RULES_HALF_AT)
+
+
 def blend(rules: Mapping[str, float], embeddings: Mapping[str, float] | None, n_signals: int):
     """Mix the two sources: the rules' share grows with the number of distinct signals."""
     if embeddings is None:
         return dict(rules) if n_signals else dict.fromkeys(ARCHETYPES, 1 / len(ARCHETYPES))
-    alpha = n_signals / (n_signals + RULES_HALF_AT) if n_signals else 0.0
+    alpha = rules_share(n_signals)
     return {s: alpha * rules.get(s, 0.0) + (1 - alpha) * embeddings.get(s, 0.0) for s in ARCHETYPES}
 
 
