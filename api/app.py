@@ -12,10 +12,12 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from api.agent_server import assistants, runs, threads
+from api.ai_dojo import routes as ai_dojo
 from api.auth import EXEMPT_PATHS
 from api.errors import install_error_handlers
 from api.event_stream import StreamHandoff
 from api.focus_groups import routes as focus_groups
+from api.knowledge import history as knowledge_history
 from api.knowledge import routes as knowledge
 from api.limits import install_body_limit
 from api.openapi import install_openapi
@@ -46,7 +48,8 @@ OPENAPI_TAGS = [
     {"name": "runs", "description": "Runs: background, streamed, waited on, cancelled."},
     {
         "name": "knowledge",
-        "description": "The knowledge base: hybrid search and entry writes (shared by all tenants).",
+        "description": "The knowledge base: hybrid search, entry writes (shared entries and each "
+        "tenant's own) and every entry's history.",
     },
     {
         "name": "personas",
@@ -62,6 +65,12 @@ OPENAPI_TAGS = [
         "name": "sales",
         "description": "The sales co-pilot (per tenant): clients, sessions with every analysed "
         "turn, outcomes, and feedback on the suggested moves.",
+    },
+    {
+        "name": "ai_dojo",
+        "description": "The AI Dojo (per tenant): meta-rules with their counters, evidence and "
+        "activation figures, and the patterns and well-rated suggestions it asks the mentor "
+        "about. The dialog is the ai_dojo assistant.",
     },
 ]
 
@@ -137,6 +146,8 @@ def create_app(
     app.include_router(threads.router)
     app.include_router(runs.router)
     app.include_router(knowledge.router)
+    app.include_router(knowledge_history.router)
+    app.include_router(ai_dojo.router)
     app.include_router(personas.router)
     app.include_router(persona_actions.router)
     app.include_router(focus_groups.router)

@@ -22,6 +22,7 @@ class RunInfo:
     run_id: str
     thread_id: str
     tenant: str = "default"
+    actor: str = ""  # the API key's name that created the run (who a change is recorded for)
 
 
 class GraphResources(Protocol):

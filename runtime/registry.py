@@ -38,6 +38,9 @@ class GraphSpec:
     # Whether ``validate_input`` returns the input to run with (a graph whose input must set
     # keys the client may leave out, e.g. clearing another path's trigger).
     normalises_input: bool = False
+    # Checks a ``command.resume`` value before the run is stored (a human-in-the-loop decision
+    # in the graph's format): ``validate_resume(resume)`` raises InputValidationError.
+    validate_resume: Callable[[Any], None] | None = None
 
     @property
     def run_durability(self) -> str:
@@ -65,6 +68,7 @@ def graph_specs() -> dict[str, GraphSpec]:
             durability=getattr(module, "DURABILITY", None),
             warm_up=getattr(module, "warm_up", None),
             normalises_input=getattr(module, "NORMALISES_INPUT", False),
+            validate_resume=getattr(module, "validate_resume_payload", None),
         )
     return specs
 

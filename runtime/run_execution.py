@@ -86,7 +86,8 @@ async def stream_graph(
     else:
         graph_input = kwargs.get("input")
     legacy = MessageAccumulator()
-    context = spec.make_context(resources, RunInfo(run.run_id, run.thread_id, run.tenant))
+    info = RunInfo(run.run_id, run.thread_id, run.tenant, run.kwargs.get("actor") or "")
+    context = spec.make_context(resources, info)
     async for ns, mode, chunk in graph.astream(
         graph_input,
         config,

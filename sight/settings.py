@@ -362,6 +362,15 @@ class Settings(BaseSettings):
             "(the Qdrant server), or `auto` (memory for embedded Qdrant, qdrant for a server)."
         ),
     )
+    knowledge_admin_tenant: str = Field(
+        default="default",
+        min_length=1,
+        max_length=64,
+        description=(
+            "Tenant whose admins write the shared knowledge entries every tenant sees (the "
+            "pack); other tenants' editors write entries only their tenant sees."
+        ),
+    )
     knowledge_reranker: str = Field(
         default="features",
         description="Rerank stage: `features` (offline default), `none`, or `cross-encoder/<name or path>`.",

@@ -22,7 +22,9 @@ TITLE = "title"  # the title alone, embedded
 SENTENCES = "sentences"  # one vector per sentence (a multivector scored by max similarity)
 SPARSE = "keywords"
 PREFIX = "sight_kb_"
-FILTER_FIELDS = ("kind", "tags", "language", "archetype", "module")
+FILTER_FIELDS = ("kind", "tags", "language", "archetype", "module", "owner")
+# Who an entry belongs to (payload ``owner``): the shared pack, or one tenant's id.
+SHARED = "shared"
 _NAME = re.compile(r"^[a-z][a-z0-9_]{0,47}$")
 _NAMESPACE = uuid.UUID("5b0e4f7a-1c2d-4e55-9a6b-2f1c3d4e5f60")
 
@@ -109,6 +111,20 @@ async def ensure_collection(client: AsyncQdrantClient, kb: str, dim: int) -> Non
 
 def _is_local(client: AsyncQdrantClient) -> bool:
     return type(client._client).__name__ == "AsyncQdrantLocal"
+
+
+async def backfill_owner(client: AsyncQdrantClient, kb: str) -> int:
+    """Mark entries stored before entries had owners as shared; return how many."""
+    name = collection_name(kb)
+    if not _is_local(client):  # a collection created before owners has no index on it
+        await client.create_payload_index(name, "owner", qm.PayloadSchemaType.KEYWORD)
+    ownerless = qm.Filter(must=[qm.IsEmptyCondition(is_empty=qm.PayloadField(key="owner"))])
+    found = (await client.count(name, count_filter=ownerless, exact=True)).count
+    if found:
+        await client.set_payload(
+            name, payload={"owner": SHARED}, points=qm.FilterSelector(filter=ownerless), wait=True
+        )
+    return found
 
 
 async def upsert(

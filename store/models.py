@@ -402,3 +402,58 @@ class SalesFeedback(Base):
         ),
         CheckConstraint("rating IN (-1, 1)", name="ck_sales_feedback_rating"),
     )
+
+
+class KnowledgeEvent(Base):
+    """One change to a knowledge entry, never rewritten (triggers refuse UPDATE and DELETE).
+
+    ``position`` orders an entry's history (1, 2, ...); ``version`` is the entry's content
+    version after the event (delete and confirm keep it). ``owner`` is whose entry it is
+    ('shared' or a tenant), ``tenant`` and ``actor`` who made the change; ``entry`` is the
+    whole entry after the event (None after a delete)."""
+
+    __tablename__ = "knowledge_events"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    entry_id: Mapped[str] = mapped_column(String(120), nullable=False)
+    position: Mapped[int] = mapped_column(Integer, nullable=False)
+    action: Mapped[str] = mapped_column(String(16), nullable=False)
+    version: Mapped[int] = mapped_column(Integer, nullable=False)
+    owner: Mapped[str] = mapped_column(String(64), nullable=False)
+    tenant: Mapped[str] = mapped_column(String(64), nullable=False)
+    actor: Mapped[str] = mapped_column(String(100), nullable=False)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    source: Mapped[dict[str, Any]] = mapped_column(JsonDoc, nullable=False)
+    entry: Mapped[dict[str, Any] | None] = mapped_column(JsonOrNull, nullable=True)
+    content_hash: Mapped[str | None] = mapped_column(String(16), nullable=True)
+
+    # The unique constraint is also the (entry_id, position) index history reads walk.
+    __table_args__ = (
+        UniqueConstraint("entry_id", "position", name="uq_knowledge_events_entry_position"),
+        CheckConstraint(
+            "action IN ('add', 'update', 'delete', 'restore', 'confirm')",
+            name="ck_knowledge_events_action",
+        ),
+    )
+
+
+class DojoRule(Base):
+    """The Dojo's counter on one meta-rule (a knowledge entry of kind rule) of a tenant,
+    ExpeL-style: ops move ``count``; at 0 or off the capped list the rule is dropped."""
+
+    __tablename__ = "dojo_rules"
+
+    tenant: Mapped[str] = mapped_column(String(64), primary_key=True)
+    entry_id: Mapped[str] = mapped_column(String(120), primary_key=True)
+    count: Mapped[int] = mapped_column(Integer, nullable=False)
+    status: Mapped[str] = mapped_column(String(16), nullable=False)
+    evidence: Mapped[dict[str, Any]] = mapped_column(JsonDoc, nullable=False)
+    figures: Mapped[dict[str, Any] | None] = mapped_column(JsonOrNull, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+
+    __table_args__ = (
+        CheckConstraint(
+            "status IN ('active', 'pending_review', 'dropped')", name="ck_dojo_rules_status"
+        ),
+    )

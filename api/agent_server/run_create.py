@@ -57,6 +57,9 @@ async def create_run(
             body.input = checked
         if spec.check_input is not None:
             await spec.check_input(body.input, manager.resources, who.tenant)
+    resume = body.command.resume if body.command else None
+    if spec.validate_resume is not None and resume is not None:
+        spec.validate_resume(resume)
     body.refuse_unknown_nodes(manager.graph(graph_id).nodes)
     if body.continues_thread:
         await check_resumable(manager, thread_id, who.tenant)
@@ -74,6 +77,7 @@ async def create_run(
         thread = None  # looked up only when its storage key is not its public id, below
     assistant_id = assistant_id_of(graph_id)
     kwargs = body.run_kwargs(stateless=stateless)
+    kwargs["actor"] = who.name  # whom the run's changes are recorded for
 
     async def submit(key: str) -> RunRecord:
         new = NewRun(

@@ -1,18 +1,22 @@
 """Feedback on suggested moves: a user's rating (+1 / -1) of a move shown for an interaction.
 
 Rating the same move again replaces the user's earlier rating (200 instead of 201), so a
-changed mind never counts twice.
+changed mind never counts twice. A first rating of a move that is one of the team's meta-rules
+(the AI Dojo's) counts for it (up: agree +1) or against it (down: remove -1).
 """
 
 from __future__ import annotations
 
 from fastapi import APIRouter, Response
 
+from api.ai_dojo.deps import RuleBookDep
 from api.auth import EditorDep
 from api.errors import ErrorBody
+from api.knowledge.deps import actor_of
 from api.sales_next_move.deps import FeedbackDep, InteractionId
 from api.sales_next_move.schemas import FeedbackOut, FeedbackRequest, feedback_out
 from sight.clock import utc_now
+from tools.ai_dojo.schemas import DOJO_PREFIX
 
 router = APIRouter(tags=["sales"])
 
@@ -35,6 +39,7 @@ async def rate_move(
     body: FeedbackRequest,
     who: EditorDep,
     feedback: FeedbackDep,
+    book: RuleBookDep,
     response: Response,
 ) -> FeedbackOut:
     """Rate a move shown for the interaction: 201 for the user's first rating of it, 200 when
@@ -48,5 +53,9 @@ async def rate_move(
         comment=body.comment,
         now=utc_now(),
     )
+    if created and body.suggestion_id.startswith(DOJO_PREFIX):
+        # a team meta-rule shown as a move: a first rating agrees with it or counts against it
+        op = "agree" if body.rating > 0 else "remove"
+        await (await book()).count(who.tenant, body.suggestion_id, op, actor_of(who), utc_now())
     response.status_code = 201 if created else 200
     return feedback_out(record)

@@ -72,12 +72,18 @@ async def _search(ctx: PersonaContext, query: str) -> dict[str, Any]:
     kb = await ctx.knowledge()
     notes = []
     try:
-        result = await kb.search(query, filters={"kind": "segment"}, limit=ctx.context_hits)
+        result = await kb.search(
+            query, filters={"kind": "segment"}, limit=ctx.context_hits, tenant=ctx.tenant
+        )
     except SightError as exc:
         log.warning("segment context: hybrid search failed (%s); using keyword search", exc)
         notes.append(f"hybrid search failed ({exc.code}); keyword search used")
         result = await kb.search(
-            query, filters={"kind": "segment"}, limit=ctx.context_hits, search_type="sparse"
+            query,
+            filters={"kind": "segment"},
+            limit=ctx.context_hits,
+            search_type="sparse",
+            tenant=ctx.tenant,
         )
     hits = [
         {

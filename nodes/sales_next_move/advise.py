@@ -27,7 +27,7 @@ async def advise(state: SalesState, runtime: Runtime[SalesContext]) -> dict[str,
     if ctx.knowledge is not None and question:
         try:
             kb = await ctx.knowledge()
-            hits = (await kb.search(question, limit=HITS)).hits
+            hits = (await kb.search(question, limit=HITS, tenant=ctx.tenant)).hits
         except SightError:
             hits = []
     context = advisor_context(state, hits, ctx.memory_turns)

@@ -61,7 +61,9 @@ async def retrieve_knowledge(state: SalesState, runtime: Runtime[SalesContext]) 
     if ctx.knowledge is not None:
         try:
             kb = await ctx.knowledge()
-            meta_rules = await _search_all(kb, text, modules, objections, ctx.per_module, state)
+            meta_rules = await _search_all(
+                kb, text, modules, objections, ctx.per_module, state, ctx.tenant
+            )
             if not any(m["chunks"] for m in modules.values()) and await kb.count() == 0:
                 degraded.append(
                     {
@@ -104,13 +106,20 @@ async def _search_all(
     objections: dict[str, dict[str, Any]],
     per_module: int,
     state: SalesState,
+    tenant: str,
 ) -> list[dict[str, Any]]:
     """Run the turn's searches together; fill modules and objections in place, return rules."""
     slugs = list(modules)
     await kb.query_vector(text)  # embedded once: the searches below all reuse it
-    searches = [kb.search(text, filters={"module": slug}, limit=per_module) for slug in slugs]
-    searches.append(kb.search(text, filters={"kind": "objection"}, limit=2))
-    searches.append(kb.search(text, filters={"kind": "rule"}, limit=META_RULES * 2))
+    searches = [
+        kb.search(text, filters={"module": slug}, limit=per_module, tenant=tenant) for slug in slugs
+    ]
+    searches.append(kb.search(text, filters={"kind": "objection"}, limit=2, tenant=tenant))
+    searches.append(kb.search(text, filters={"kind": "rule"}, limit=META_RULES * 2, tenant=tenant))
+    primary = (state.get("archetype") or {}).get("primary")
+    if primary:  # the team's rules for this client type, however the note is worded
+        rule_filter = {"kind": "rule", "archetype": primary}
+        searches.append(kb.search(text, filters=rule_filter, limit=META_RULES, tenant=tenant))
     results = await asyncio.gather(*searches)
     for slug, result in zip(slugs, results, strict=False):
         modules[slug]["chunks"] = [_chunk(hit) for hit in result.hits]
@@ -124,9 +133,12 @@ async def _search_all(
     titles = _pack_titles()
     for oid, item in objections.items():
         item["title"] = titles.get(oid)
-    primary = (state.get("archetype") or {}).get("primary")
-    rules = []
-    for hit in results[-1].hits:
+    rules, seen = [], set()
+    rule_hits = [h for result in results[len(slugs) + 1 :][::-1] for h in result.hits]
+    for hit in rule_hits:
+        if hit.id in seen:
+            continue
+        seen.add(hit.id)
         entry = hit.entry
         if entry.get("archetype") not in (None, primary):
             continue

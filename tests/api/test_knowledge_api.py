@@ -342,7 +342,7 @@ async def test_openapi_when_served_then_knowledge_bodies_documented(client: http
         for method, op in item.items()
         if op["tags"] == ["knowledge"]
     ]
-    assert len(operations) == 6
+    assert len(operations) == 8  # search, modules, CRUD (4), history, restore
     schemas = spec["components"]["schemas"]
     for name in ("KnowledgeSearch", "SearchFilters"):
         for field, prop in schemas[name]["properties"].items():

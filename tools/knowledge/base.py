@@ -28,6 +28,7 @@ from sight.errors import (
 from store import knowledge as kstore
 from tools.knowledge.keyword import term_id
 from tools.knowledge.memory import MemoryIndex
+from tools.knowledge.owners import scoped, visible_to
 from tools.knowledge.rerank import Candidate, Reranker
 from tools.knowledge.results import (
     SearchResult,
@@ -106,6 +107,7 @@ class KnowledgeBase(KnowledgeWrites):
             await kstore.ensure_collection(self.client, self.name, dim)
         except kstore.KnowledgeStoreError as exc:
             raise SettingsError(str(exc)) from exc
+        await kstore.backfill_owner(self.client, self.name)
         if self._in_memory:
             self.memory = MemoryIndex(dim)
             self.vocabulary = self.memory.keywords.vocabulary
@@ -163,14 +165,15 @@ class KnowledgeBase(KnowledgeWrites):
             return len(self.memory)
         return await kstore.count(self.client, self.name)
 
-    async def get(self, entry_id: str) -> dict[str, Any]:
-        """The stored entry, or NotFoundError."""
+    async def get(self, entry_id: str, *, tenant: str | None = None) -> dict[str, Any]:
+        """The stored entry, or NotFoundError; with ``tenant``, only one it may see (shared
+        or its own): another tenant's entry does not exist for it."""
         payload = (
             self._payloads.get(entry_id)
             if self.memory is not None
             else await kstore.get(self.client, self.name, entry_id)
         )
-        if payload is None:
+        if payload is None or not visible_to(payload, tenant):
             raise NotFoundError(f"knowledge entry {entry_id!r} not found in {self.name!r}")
         return dict(payload)
 
@@ -182,13 +185,18 @@ class KnowledgeBase(KnowledgeWrites):
         limit: int = 10,
         search_type: SearchType = "hybrid_rerank",
         min_score: float | None = None,
+        tenant: str | None = None,
     ) -> SearchResult:
         """Search the knowledge base; hits carry per-stage ranks and scores.
 
         ``min_score`` drops hits whose final score is lower (so a question the knowledge base
         cannot answer may get no hits); scores compare only within one ``search_type``.
+        ``tenant`` limits the search to the shared entries and that tenant's own (None: every
+        entry, for evals and the pack's own checks).
         """
         check_search(query, filters, limit, search_type)
+        shown_filters = dict(filters or {})
+        filters = scoped(filters, tenant)
         if self._stale and search_type != "sparse":
             raise SettingsError(
                 f"{len(self._stale)} entries of knowledge base {self.name!r} were embedded by "
@@ -236,7 +244,7 @@ class KnowledgeBase(KnowledgeWrites):
             search_type=search_type,
             num_results=len(hits),
             query_terms=q_terms,
-            filters=dict(filters or {}),
+            filters=shown_filters,
             reranker=reranker.name if reranker else None,
             rrf_k=opts.rrf_k if len(lists) > 1 else None,
             timings_ms=timings,

@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from store.knowledge import FILTER_FIELDS, Hit, Vectors
+from store.knowledge import FILTER_FIELDS, SHARED, Hit, Vectors
 from tools.knowledge.keyword import KeywordIndex
 
 
@@ -69,6 +69,8 @@ class MemoryIndex:
         values: dict[str, list[str]] = {}
         for field in FILTER_FIELDS:
             raw = payload.get(field)
+            if field == "owner" and raw is None:  # stored before entries had owners
+                raw = SHARED
             vals = [] if raw is None else ([raw] if isinstance(raw, str) else list(raw))
             for v in vals:
                 self._fields[field][v].add(row)

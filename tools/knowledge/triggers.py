@@ -79,7 +79,12 @@ class PulledModule:
 
 
 async def pull_modules(
-    kb: KnowledgeBase, detector: TriggerDetector, text: str, *, per_module: int = 3
+    kb: KnowledgeBase,
+    detector: TriggerDetector,
+    text: str,
+    *,
+    per_module: int = 3,
+    tenant: str | None = None,
 ) -> list[PulledModule]:
     """Detect the modules ``text`` activates and fetch each one's chunks, best for the text first.
 
@@ -88,6 +93,8 @@ async def pull_modules(
     """
     pulled = []
     for match in detector.detect(text):
-        result = await kb.search(text, filters={"module": match.slug}, limit=per_module)
+        result = await kb.search(
+            text, filters={"module": match.slug}, limit=per_module, tenant=tenant
+        )
         pulled.append(PulledModule(match, tuple(result.hits)))
     return pulled

@@ -16,6 +16,7 @@ from sight.errors import ConflictError, DuplicateEntryError, ModelError
 from store import knowledge as kstore
 from tools.knowledge.entries import KnowledgeEntry
 from tools.knowledge.keyword import document_vector
+from tools.knowledge.owners import scoped
 from tools.knowledge.results import Duplicate
 from tools.knowledge.search import payload_language, payload_term_ids, searchable
 from tools.polish_text import sentences
@@ -31,8 +32,27 @@ LoadProgress = Callable[[int, int], None]
 class KnowledgeWrites:
     """The write half of a knowledge base."""
 
-    async def find_duplicate(self, entry: KnowledgeEntry, vector: list[float]) -> Duplicate | None:
-        """The closest other entry if the new one nearly repeats it, else None.
+    async def nearest(
+        self, vector: list[float], *, tenant: str | None, limit: int = DUPLICATE_NEIGHBOURS
+    ) -> list[kstore.Hit]:
+        """The entries closest to a passage vector by cosine, among those ``tenant`` sees."""
+        filters = scoped(None, tenant)
+        if self.memory is not None:
+
+            def nearest():
+                with self.memory.lock:
+                    return self.memory.dense_search(vector, self.memory.mask(filters), limit)
+
+            return await asyncio.to_thread(nearest)
+        hits, _ = await kstore.query(
+            self.client, self.name, dense=vector, sparse=None, filters=filters, limit=limit
+        )
+        return hits
+
+    async def find_duplicate(
+        self, entry: KnowledgeEntry, vector: list[float], *, tenant: str | None = None
+    ) -> Duplicate | None:
+        """The closest other entry ``tenant`` sees if the new one nearly repeats it, else None.
 
         Near-duplicate means a cosine similarity of at least ``duplicate_threshold``, or of at
         least ``DUPLICATE_COSINE_FLOOR`` together with a lemma overlap (Jaccard) of at least
@@ -41,24 +61,7 @@ class KnowledgeWrites:
         """
         opts = self.options
         floor = min(DUPLICATE_COSINE_FLOOR, opts.duplicate_threshold)
-        if self.memory is not None:
-
-            def nearest():
-                with self.memory.lock:
-                    return self.memory.dense_search(
-                        vector, self.memory.mask(None), DUPLICATE_NEIGHBOURS
-                    )
-
-            hits = await asyncio.to_thread(nearest)
-        else:
-            hits, _ = await kstore.query(
-                self.client,
-                self.name,
-                dense=vector,
-                sparse=None,
-                filters=None,
-                limit=DUPLICATE_NEIGHBOURS,
-            )
+        hits = await self.nearest(vector, tenant=tenant)
         mine = set(document_vector(entry.searchable_text(), entry.language)[0])
         for hit in hits:
             if hit.entry_id == entry.id or hit.score < floor:
@@ -77,15 +80,20 @@ class KnowledgeWrites:
                 )
         return None
 
-    async def add(self, entry: KnowledgeEntry, *, force: bool = False) -> dict[str, Any]:
-        """Store a new entry; a taken id is a conflict, a near-duplicate too unless ``force``."""
+    async def add(
+        self, entry: KnowledgeEntry, *, force: bool = False, owner: str = kstore.SHARED
+    ) -> dict[str, Any]:
+        """Store a new entry of ``owner`` (shared, or a tenant's); a taken id is a conflict, a
+        near-duplicate of an entry the owner sees is one too unless ``force``."""
         async with self._write_lock:
             if await self._exists(entry.id):
                 raise ConflictError(
-                    f"knowledge entry {entry.id!r} exists already: update it instead"
+                    f"knowledge entry id {entry.id!r} is taken: choose another id, or update "
+                    "the entry if it is yours"
                 )
             vectors = (await self._embed([entry]))[0]
-            duplicate = await self.find_duplicate(entry, vectors.dense)
+            scope = None if owner == kstore.SHARED else owner
+            duplicate = await self.find_duplicate(entry, vectors.dense, tenant=scope)
             if duplicate is not None and not force:
                 raise DuplicateEntryError(
                     f"entry {entry.id!r} nearly repeats {duplicate.id!r} (cosine similarity "
@@ -93,14 +101,21 @@ class KnowledgeWrites:
                     "stored: send force=true to store it anyway",
                     details={"duplicate_of": duplicate.model_dump()},
                 )
-            return (await self._write([entry], [vectors]))[0]
+            return (await self._write([entry], [vectors], owner=owner))[0]
 
     async def update(self, entry: KnowledgeEntry) -> dict[str, Any]:
         """Replace an existing entry (same id)."""
         async with self._write_lock:
             previous = await self.get(entry.id)
             vectors = (await self._embed([entry]))[0]
-            return (await self._write([entry], [vectors], created=previous.get("created_at")))[0]
+            return (
+                await self._write(
+                    [entry],
+                    [vectors],
+                    created=previous.get("created_at"),
+                    owner=previous.get("owner", kstore.SHARED),
+                )
+            )[0]
 
     async def delete(self, entry_id: str) -> None:
         """Delete an entry (NotFoundError if absent)."""
@@ -206,7 +221,10 @@ class KnowledgeWrites:
             out.append(kstore.Vectors(dense, title, sents, sparse))
         return out
 
-    async def _write(self, entries, vectors, created: str | None = None) -> list[dict[str, Any]]:
+    async def _write(
+        self, entries, vectors, created: str | None = None, owner: str | None = None
+    ) -> list[dict[str, Any]]:
+        """Upsert entries; each keeps its stored owner unless ``owner`` is given (new: shared)."""
         now = utc_now().isoformat()
         if self.memory is not None:
             current = {e.id: self._payloads[e.id] for e in entries if e.id in self._payloads}
@@ -217,6 +235,7 @@ class KnowledgeWrites:
             payload = entry.model_dump() | {
                 "content_hash": entry.content_hash(),
                 "embedder": self.embedder.spec,
+                "owner": owner or current.get(entry.id, {}).get("owner", kstore.SHARED),
                 "created_at": created or current.get(entry.id, {}).get("created_at", now),
                 "updated_at": now,
             }

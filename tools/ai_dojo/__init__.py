@@ -1,0 +1,1 @@
+"""The AI Dojo's tools: what the mentor chat uses below its nodes."""
