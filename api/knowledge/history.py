@@ -44,7 +44,8 @@ class KnowledgeEvent(BaseModel):
         examples=[{"via": "dojo", "thread_id": "5f1c...", "message_ids": ["run-1-msg-0"]}],
     )
     entry: dict[str, Any] | None = Field(
-        description="The entry's content after the event (none after a delete or a confirm).",
+        description="The entry's content after the event (a confirm: the content confirmed; none "
+        "after a delete).",
         examples=[ENTRY_EXAMPLE | {"owner": "default"}],
     )
 

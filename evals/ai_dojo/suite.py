@@ -47,11 +47,46 @@ THRESHOLDS = {
     "duplicate_f1": (">=", 0.73),
 }
 
+# The miner (evals/ai_dojo/synthetic_sessions.py): every planted pattern found on each of 10
+# seeded tables, nothing on 20 noise tables. The learning loop (evals/ai_dojo/loop.py): nothing
+# stored before the mentor decides, the decision kept, the scripted lesson moving the matching
+# cases' moves and no other case's, the harmful lesson kept out by the activation check.
+THRESHOLDS |= {
+    "miner_planted_recall": (">=", 0.9),
+    "miner_noise_silent": (">=", 0.9),
+    "trajectory_nothing_before_decision": (">=", 1.0),
+    "trajectory_decisions_kept": (">=", 1.0),
+    "lesson_others_unchanged": (">=", 1.0),
+    "lesson_matching_start_with_rule": (">=", 0.8),
+    "harmful_rule_blocked": (">=", 1.0),
+}
+
 MetricFunction = Callable[[Settings, Resources], Awaitable[tuple[dict[str, float], list[dict]]]]
-# --- Extra metric functions --------------------------------------------------------------
+
+
+async def miner_metrics(
+    settings: Settings, resources: Resources
+) -> tuple[dict[str, float], list[dict]]:
+    """The miner on planted and noise tables (pure, seconds)."""
+    from evals.ai_dojo.synthetic_sessions import miner_scores
+
+    metrics = miner_scores()
+    passed = metrics["miner_planted_recall"] >= 0.9 and metrics["miner_noise_silent"] >= 0.9
+    return metrics, [{"id": "miner", "passed": passed, **metrics}]
+
+
+async def loop_metrics(
+    settings: Settings, resources: Resources
+) -> tuple[dict[str, float], list[dict]]:
+    """Trajectory contracts and the learning loop (evals/ai_dojo/loop.py)."""
+    from evals.ai_dojo.loop import learning_loop
+
+    return await learning_loop(settings, resources)
+
+
 # Each returns (metrics, cases) like ``evaluate``; their metrics are merged into the report
-# and gated when named in THRESHOLDS. The lead adds the miner and trajectory metrics here.
-EXTRA_METRICS: list[MetricFunction] = []
+# and gated when named in THRESHOLDS.
+EXTRA_METRICS: list[MetricFunction] = [miner_metrics, loop_metrics]
 
 
 def fitted_embedder(path: Path = THRESHOLDS_PATH) -> str | None:

@@ -64,7 +64,9 @@ async def apply_decision(state: DojoState, runtime: Runtime[DojoContext]) -> dic
     edited = isinstance(decision, Edit)
     if edited:
         try:
-            args = edited_entry(decision.edited_action.args, args).model_dump(
+            draft_id = (proposal.get("draft") or {}).get("id")
+            alternatives = (draft_id,) if draft_id else ()
+            args = edited_entry(decision.edited_action.args, args, alternatives).model_dump(
                 include={"id", "kind", "title", "text", "tags", "archetype", "module"}
             )
         except InputValidationError as exc:
@@ -79,6 +81,8 @@ async def apply_decision(state: DojoState, runtime: Runtime[DojoContext]) -> dic
     actor = Actor(name=ctx.actor, tenant=ctx.tenant, role="editor")
     source = _source(ctx, proposal)
     now = ctx.clock()
+    if action == "confirm_knowledge" and args["id"] == (proposal.get("draft") or {}).get("id"):
+        action = "add_knowledge"  # the mentor says it is new after all: stored as the draft
     pending = (proposal.get("duplicate_of") or {}).get("status") == "pending_review"
     if action == "confirm_knowledge" and pending:
         return await _pending_rule(ctx, proposal, args, edited, actor, source)

@@ -92,7 +92,8 @@ async def draft_entry(state: DojoState, runtime: Runtime[DojoContext]) -> dict[s
         description = (
             f"Podobny wpis już istnieje: „{existing['title']}” ({existing['id']}). "
             f"Zgodność: {_match_words(match)}. Zatwierdź, aby potwierdzić ten wpis bez zmian; "
-            "edytuj, aby zapisać jego nową wersję; odrzuć, aby niczego nie zmieniać."
+            "edytuj, aby zapisać jego nową wersję; odrzuć, aby niczego nie zmieniać. Jeśli to "
+            f"jednak nowa wiedza, edytuj i zmień id na {entry['id']}: zapiszę ją jako nowy wpis."
         )
         proposal = {
             "action": "confirm_knowledge",

@@ -107,16 +107,20 @@ def test_rules_when_message_taught_then_kind_archetype_and_module_are_read(
     draft = draft_by_rules(message)
 
     assert draft.method == "rules"
+    # A rule for an archetype keeps its topic as a tag: it applies to every such client.
+    moved = kind == "rule" and archetype is not None and module is not None
     assert (draft.entry.kind, draft.entry.archetype, draft.entry.module) == (
         kind,
         archetype,
-        module,
+        None if moved else module,
     )
     entry = draft.entry
+    if moved:
+        assert entry.tags[0] == module
     assert len(entry.title) <= 80 and entry.title[0].isupper()
     assert entry.title[-1] not in ".,;:!?"
     assert entry.text[0].isupper() and entry.text.endswith((".", "!", "?", "”"))
-    assert all(re.fullmatch(SLUG, t) for t in entry.tags) and len(entry.tags) <= 5
+    assert all(re.fullmatch(SLUG, t) for t in entry.tags) and len(entry.tags) <= 6
 
 
 def test_rules_when_lead_in_given_then_stripped_and_content_kept_verbatim() -> None:
@@ -321,7 +325,8 @@ async def test_model_when_answer_valid_then_model_draft_and_prompt_lists_the_cho
     draft = await draft_by_model(models, TCO, context="Rozmawiamy o klientach flotowych.")
 
     assert draft.method == "model" and draft.notes == ()
-    assert draft.entry.archetype == "pragmatyczny_analityk" and draft.entry.module == "tco"
+    assert draft.entry.archetype == "pragmatyczny_analityk" and draft.entry.module is None
+    assert "tco" in draft.entry.tags  # an archetype's rule: its topic is a tag
     system, user = fake.calls[0][0].text, fake.calls[0][1].text
     assert "pragmatyczny_analityk: Pragmatyczny Analityk" in system and "- tco:" in system
     assert TCO in user and "Rozmawiamy o klientach flotowych." in user

@@ -133,7 +133,26 @@ def draft_by_rules(message: str) -> Draft:
     entry = DraftEntry(
         kind=kind, title=title_of(text), text=text, archetype=archetype, module=module, tags=tags
     )
+    entry, moved = archetype_rule(entry)
+    if moved:
+        notes.append(
+            f"Reguła dotyczy archetypu, więc moduł {moved} zapisałem jako tag: co-pilot użyje jej "
+            "przy każdym takim kliencie, nie tylko gdy rozmowa dotknie tego tematu."
+        )
     return Draft(entry, "rules", tuple(notes))
+
+
+def archetype_rule(entry: DraftEntry) -> tuple[DraftEntry, str | None]:
+    """A rule for an archetype names its topic as a tag, not as its module.
+
+    The co-pilot applies a rule only where its archetype and its module (when set) apply, and
+    "U Pragmatycznego Analityka zacznij od TCO" is meant for every such client, not only when
+    the talk has turned to TCO already. Returns the entry and the module moved, if any.
+    """
+    if entry.kind != "rule" or not entry.archetype or not entry.module:
+        return entry, None
+    tags = list(dict.fromkeys([entry.module, *entry.tags]))[:8]
+    return entry.model_copy(update={"module": None, "tags": tags}), entry.module
 
 
 def title_of(text: str) -> str:
@@ -180,6 +199,7 @@ async def draft_by_model(models: Any, message: str, context: str = "") -> Draft:
         draft_messages(message, context),
         schema=DraftEntry,
         max_output_tokens=DRAFT_MAX_TOKENS,
+        config={"tags": ["nostream"]},  # structured output is not chat: keep it off the stream
     )
     invented = invented_numbers(f"{entry.title}\n{entry.text}", message)
     if invented:
@@ -187,7 +207,7 @@ async def draft_by_model(models: Any, message: str, context: str = "") -> Draft:
             f"the model's draft holds numbers the mentor did not write: {', '.join(invented)}",
             details={"reason": "invented_number", "numbers": invented},
         )
-    return Draft(entry, "model")
+    return Draft(archetype_rule(entry)[0], "model")
 
 
 def invented_numbers(draft: str, source: str) -> list[str]:

@@ -102,6 +102,8 @@ def fit_router(
         "loo_top1_without_cues": round(method_acc[best], 4),
         "loo_top1": round(top_acc, 4),
         "loo_no_model_accuracy": round(accuracy(fallback, labels), 4),
+        "loo_accuracy_if_other_under_min_score": round(other_acc, 4),
+        "other_under_min_score_best_cut": round(other_at, 4),
         "loo_confident_share": round(float(confident.mean()), 4),
         "loo_confident_accuracy": round(accuracy(top[confident], labels[confident]), 4),
         "loo_expected_accuracy_with_tie_breaker": round(_expected(confident, top == labels), 4),

@@ -68,8 +68,8 @@ class RuleJudge:
     """Judges a rule's move by the library moves about the same thing.
 
     Related moves: those of the rule's topics (its module, and tags that name a knowledge
-    module: a library move is about a module when its ``when`` names it or its id carries it,
-    as M-A-tco-01 does); without a topic, the library move sharing the most content lemmas
+    module: a library move is about a module when its ``when`` names it, its id carries it, as
+    M-A-tco-01 does, or its text does, as "Zbuduj z klientem arkusz TCO" does); without a topic, the library move sharing the most content lemmas
     with the rule's text, when it shares at least ``LEMMA_OVERLAP`` of them (e5's cosines are
     too close together here to tell one short move from another: the library's nearest
     neighbours sit at 0.90-0.95). In a case, a rule counts as good when a related move is
@@ -89,7 +89,10 @@ class RuleJudge:
         """The library moves a rule's move is judged by."""
         topics = {rule.get("module"), *(rule.get("tags") or [])} & _modules()
         if topics:
-            return frozenset().union(*(self.by_topic.get(t, set()) for t in topics))
+            return frozenset().union(
+                *(self.by_topic.get(t, set()) for t in topics),
+                *({m for m, lemmas in self.lemmas.items() if t in lemmas} for t in topics),
+            )
         mine = frozenset(terms(str(rule.get("text", ""))))
         best, overlap = None, 0.0
         for move_id, theirs in self.lemmas.items():

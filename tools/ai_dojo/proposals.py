@@ -113,9 +113,15 @@ def check_resume(value: Any) -> ResumeValue:
     return resume
 
 
-def edited_entry(args: Mapping[str, Any], proposed: Mapping[str, Any] | None) -> KnowledgeEntry:
-    """The entry an edit decision stores: the proposal's args with the mentor's edits; the id
-    cannot be changed. Raises InputValidationError naming each bad field."""
+def edited_entry(
+    args: Mapping[str, Any],
+    proposed: Mapping[str, Any] | None,
+    alternatives: tuple[str, ...] = (),
+) -> KnowledgeEntry:
+    """The entry an edit decision stores: the proposal's args with the mentor's edits. The id
+    is the proposal's, or one of ``alternatives`` (a duplicate's proposal offers the draft's
+    own id: edited to it, the teaching is stored as a new entry after all). Raises
+    InputValidationError naming each bad field."""
     base = dict(proposed or {})
     unknown = sorted(set(args) - {"id", *EDITABLE})
     problems = [
@@ -125,7 +131,8 @@ def edited_entry(args: Mapping[str, Any], proposed: Mapping[str, Any] | None) ->
         }
         for name in unknown
     ]
-    if proposed is not None and "id" in args and args["id"] != proposed.get("id"):
+    allowed_ids = {proposed.get("id"), *(alternatives or ())} if proposed is not None else set()
+    if proposed is not None and "id" in args and args["id"] not in allowed_ids:
         problems.append(
             {
                 "field": "command.resume.decisions.0.edited_action.args.id",
@@ -134,7 +141,7 @@ def edited_entry(args: Mapping[str, Any], proposed: Mapping[str, Any] | None) ->
         )
     if problems:
         raise InputValidationError(problems)
-    merged = base | {k: v for k, v in args.items() if k in EDITABLE}
+    merged = base | {k: v for k, v in args.items() if k in ("id", *EDITABLE)}
     merged.setdefault("id", "dojo.check")  # schema check only, before the proposal is known
     fields = {k: merged[k] for k in ("id", *EDITABLE) if k in merged and merged[k] is not None}
     try:

@@ -142,8 +142,9 @@ class KnowledgeEditor:
         current = await self._visible(entry_id, actor.tenant)
         await self._baseline(current, now)
         async with self.sessions() as session, session.begin():
+            content = content_of(current) | {"owner": owner_of(current)}
             event = await self._append(
-                session, entry_id, "confirm", owner_of(current), actor, None, source, now
+                session, entry_id, "confirm", owner_of(current), actor, content, source, now
             )
         return current, event
 
