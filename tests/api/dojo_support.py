@@ -4,10 +4,12 @@ steps (teach, read the interrupt, resume) through the official langgraph_sdk."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
 from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 from langgraph_sdk.client import LangGraphClient
 
 from sight.settings import Settings, load_settings
@@ -103,6 +105,14 @@ def request_of(value: dict[str, Any]) -> dict[str, Any]:
 async def resume(client: LangGraphClient, thread_id: str, decision: dict[str, Any]) -> Any:
     """Resume the thread's interrupt with the mentor's decision; return the run's output."""
     return await client.runs.wait(thread_id, ASSISTANT, command={"resume": decision})
+
+
+async def refusal(attempt: Awaitable[Any]) -> httpx.Response:
+    """The error response an SDK call failed with (``runs.wait`` raises httpx's own error, the
+    other calls the SDK's typed ones; both are HTTPStatusError)."""
+    with pytest.raises(httpx.HTTPStatusError) as failed:
+        await attempt
+    return failed.value.response
 
 
 async def call(

@@ -16,7 +16,6 @@ import httpx
 import pytest
 from langgraph_sdk import get_client
 from langgraph_sdk.client import LangGraphClient
-from langgraph_sdk.errors import NotFoundError, UnprocessableEntityError
 
 from api.app import create_app
 from tests.api.conftest import BOTH_DBS, fresh_schema_url
@@ -28,6 +27,7 @@ from tests.api.dojo_support import (
     dojo_settings,
     edit,
     key,
+    refusal,
     reject,
     request_of,
     resume,
@@ -226,10 +226,10 @@ async def test_resume_when_decision_unknown_then_422_naming_command_resume_and_s
     thread_id, value = await teach(client, CHARGING)
     runs_before = await client.runs.list(thread_id)
 
-    with pytest.raises(UnprocessableEntityError) as refused:
-        await resume(client, thread_id, {"decisions": [{"type": "maybe"}]})
+    refused = await refusal(resume(client, thread_id, {"decisions": [{"type": "maybe"}]}))
 
-    fields = [problem["field"] for problem in refused.value.body["details"]]
+    assert refused.status_code == 422
+    fields = [problem["field"] for problem in refused.json()["details"]]
     assert fields and all(f.startswith("command.resume") for f in fields), fields
     assert (await client.threads.get(thread_id))["status"] == "interrupted"
     assert await client.runs.list(thread_id) == runs_before  # the refused run was not stored
@@ -291,8 +291,7 @@ async def test_other_tenant_when_touching_a_dojo_thread_then_404_and_cannot_resu
         intruder.runs.list(thread_id),
         resume(intruder, thread_id, APPROVE),
     ):
-        with pytest.raises(NotFoundError):
-            await attempt
+        assert (await refusal(attempt)).status_code == 404
 
     assert (await owner.threads.get(thread_id))["status"] == "interrupted"
     assert await owner.threads.get_state(thread_id) == state

@@ -176,9 +176,13 @@ class Dojo:
         }
         return DojoContext(**(values | overrides))
 
+    def thread(self, tenant: str, **overrides: Any) -> Thread:
+        """A new thread of ``tenant`` (``overrides`` replace parts of its run context)."""
+        return Thread(self, tenant, str(uuid.uuid4()), overrides)
+
     async def start(self, text: str, tenant: str, **overrides: Any) -> Thread:
         """Send the mentor's message on a new thread; the run stops at END or an interrupt."""
-        thread = Thread(self, tenant, str(uuid.uuid4()), overrides)
+        thread = self.thread(tenant, **overrides)
         thread.out = await self.graph.ainvoke(
             {"messages": [{"type": "human", "content": text}]}, thread.config, context=thread.ctx
         )
