@@ -40,11 +40,6 @@ pytestmark = BOTH_DBS
 OUTSIDER = "globex"
 CHARGING_QUERY = "ładowanie w bloku bez gniazdka w garażu"
 Connect = Callable[..., LangGraphClient]
-CONFIRM_BUG = (
-    "approving a confirm_knowledge proposal fails the run: KnowledgeEditor.confirm appends its "
-    "event with entry=None, and store/knowledge_events refuses a confirm without an entry "
-    "(InputValidationError 'entry: is required')"
-)
 
 
 @pytest.fixture(scope="module")
@@ -154,7 +149,6 @@ async def test_teach_when_repeated_on_a_new_thread_then_confirm_knowledge_naming
     assert await search_ids(dojo_url, "initech", CHARGING_QUERY) == [entry_id]
 
 
-@pytest.mark.xfail(strict=True, reason=CONFIRM_BUG)
 async def test_duplicate_when_approved_then_confirm_event_and_no_new_version(
     dojo: Connect, dojo_url: str
 ) -> None:
@@ -326,7 +320,6 @@ async def test_rule_teach_when_approved_then_dojo_rules_lists_it_counted_and_che
     assert (await call(dojo_url, "GET", "/dojo/rules", OUTSIDER)).json() == []
 
 
-@pytest.mark.xfail(strict=True, reason=CONFIRM_BUG)
 async def test_rule_when_taught_again_and_approved_then_counted_as_agreement(
     dojo: Connect, dojo_url: str
 ) -> None:

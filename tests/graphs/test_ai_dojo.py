@@ -19,16 +19,20 @@ from tests.graphs.dojo_support import (
     APPROVE,
     NOW,
     Dojo,
+    as_json,
     edit,
     fake_settings,
     new_tenant,
     open_knowledge,
     own_entries,
     reject,
+    scripted_models,
     stored,
     tenant_events,
     warm_embedder,
 )
+from tools.ai_dojo.drafter import draft_by_rules
+from tools.ai_dojo.router import route
 from tools.knowledge.editor import Actor
 from tools.knowledge.entries import KnowledgeEntry
 
@@ -200,12 +204,6 @@ async def test_teach_when_repeated_then_proposal_confirms_the_first_entry(dojo):
     assert args["id"] in request["description"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=InputValidationError,
-    reason="KnowledgeEditor.confirm appends its event with entry=None, which the event store "
-    "refuses for every action but delete ('entry: is required')",
-)
 async def test_teach_when_repeated_and_approved_then_no_second_entry_and_a_confirm_event(dojo):
     tenant = new_tenant("acme")
     first = await dojo.start(NOTE, tenant)
@@ -315,6 +313,79 @@ async def test_other_when_thanks_then_help_reply_and_no_interrupt(dojo):
     assert thread.out["intent"]["intent"] == "other"
     assert thread.reply() == REPLY_OTHER
     assert await thread.interrupts() == [] and (await thread.state()).next == ()
+
+
+# --- models ----------------------------------------------------------------------------------
+
+UNSURE = "Wallbox"  # one word: the embedding router cannot tell what the mentor wants
+DRAFT = {
+    "kind": "objection",
+    "title": "Leasing za drogi: porównaj ratę z paliwem",
+    "text": "Gdy klient uważa leasing za drogi, pokaż mu ratę obok miesięcznego kosztu paliwa.",
+    "archetype": None,
+    "module": None,
+    "tags": ["leasing", "paliwo"],
+}
+
+
+async def test_router_when_unsure_and_tie_breaker_set_then_models_intent_followed(dojo, world):
+    settings, embedder, _ = world
+    assert not route(embedder, UNSURE).confident
+    answer = as_json(intent="ask", reason="Mentor pyta, co Sight wie o wallboxach.")
+    models, fakes = scripted_models(settings, fast=[answer])
+
+    thread = await dojo.start(UNSURE, new_tenant("acme"), tie_breaker=True, models=models)
+
+    intent = thread.out["intent"]
+    assert (intent["intent"], intent["method"], intent["confident"]) == ("ask", "model", False)
+    assert len(fakes["fake/fast"].calls) == 1 and await thread.interrupts() == []
+    assert "shared.ladowanie.domowe" in thread.reply()  # answered as a question
+    assert (await thread.state()).values["degraded"] == []
+
+
+async def test_router_when_tie_breaker_fails_then_embedding_router_decides_and_degraded(
+    dojo, world
+):
+    settings, embedder, _ = world
+    models, _ = scripted_models(settings, fast=["To chyba pytanie.", "Nadal nie wiem."])
+
+    thread = await dojo.start(UNSURE, new_tenant("acme"), tie_breaker=True, models=models)
+
+    intent = thread.out["intent"]
+    assert intent["method"] == "embedding"
+    assert intent["intent"] == route(embedder, UNSURE).fallback_intent
+    assert (await thread.state()).values["degraded"] == [
+        {"part": "intent", "reason": "structured_output_invalid", "used": "the embedding router"}
+    ]
+
+
+async def test_teach_when_writer_model_drafts_then_its_draft_is_proposed(dojo, world):
+    models, fakes = scripted_models(world[0], deep=[as_json(**DRAFT)])
+
+    thread = await dojo.start(NOTE, new_tenant("acme"), writer_model=True, models=models)
+
+    request = await thread.request()
+    assert {k: request["args"][k] for k in DRAFT} == DRAFT
+    assert thread.out["proposal"]["draft_method"] == "model"
+    assert "Projekt przygotował model językowy." in request["description"]
+    assert len(fakes["fake/deep"].calls) == 1
+    assert (await thread.state()).values["degraded"] == []
+
+
+async def test_teach_when_model_draft_invents_a_number_then_rules_draft_and_degraded(dojo, world):
+    invented = DRAFT | {
+        "text": "Gdy klient uważa leasing za drogi, pokaż ratę 1500 zł obok paliwa."
+    }
+    models, _ = scripted_models(world[0], deep=[as_json(**invented)])
+
+    thread = await dojo.start(NOTE, new_tenant("acme"), writer_model=True, models=models)
+
+    request = await thread.request()
+    assert thread.out["proposal"]["draft_method"] == "rules"
+    assert request["args"]["text"] == draft_by_rules(NOTE).entry.text
+    assert (await thread.state()).values["degraded"] == [
+        {"part": "draft", "reason": "draft_rejected", "used": "rules"}
+    ]
 
 
 # --- trajectory ------------------------------------------------------------------------------
