@@ -78,12 +78,14 @@ async def _trajectories(dojo: Dojo) -> tuple[dict[str, float], list[dict[str, An
         await dojo.decide(thread, decision)
         after = (await _stored(dojo, entry_id), await dojo.event_count(entry_id))
         expected = (True, 1) if decision["type"] == "approve" else (False, 0)
+        ordered = await _outcome_after_pause(dojo, thread)
         records.append(
             {
                 "id": f"trajectory_{decision['type']}",
-                "passed": before == (False, 0) and after == expected,
+                "passed": before == (False, 0) and after == expected and ordered,
                 "at_interrupt": {"stored": before[0], "events": before[1]},
                 "after_decision": {"stored": after[0], "events": after[1]},
+                "history_outcome_after_pause": ordered,
             }
         )
     metrics = {
@@ -94,6 +96,23 @@ async def _trajectories(dojo: Dojo) -> tuple[dict[str, float], list[dict[str, An
         "trajectory_decisions_kept": sum(r["passed"] for r in records) / len(records),
     }
     return metrics, records
+
+
+async def _outcome_after_pause(dojo: Dojo, thread: str) -> bool:
+    """From the thread's checkpoints: the graph paused at confirm_proposal, and the outcome
+    (what was stored) first appears in a checkpoint after that pause, the step after
+    apply_decision ran."""
+    config = {"configurable": {"thread_id": thread}}
+    history = [state async for state in dojo.graph.aget_state_history(config)]
+    history.reverse()  # oldest first
+    paused = next(
+        (i for i, s in enumerate(history) if s.next == ("confirm_proposal",) and s.interrupts),
+        None,
+    )
+    decided = next((i for i, s in enumerate(history) if s.values.get("outcome")), None)
+    if paused is None or decided is None:
+        return False
+    return decided > paused and history[decided - 1].next == ("apply_decision",)
 
 
 async def _teach_rule(dojo: Dojo, text: str) -> dict[str, Any]:

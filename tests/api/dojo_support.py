@@ -23,14 +23,12 @@ TENANTS = (
     "acme",
     "globex",
     "initech",
-    "cyberdyne",
     "umbrella",
     "hooli",
     "wonka",
     "stark",
     "tyrell",
     "soylent",
-    "aperture",
 )
 # The brief's example teach: the rules draft it as an objection (not a rule), so approving it
 # stores it in the knowledge base at once.
@@ -38,6 +36,7 @@ CHARGING = (
     "Klient, który pyta o ładowanie w bloku, zwykle nie ma gniazdka w garażu: zapytaj o miejsce "
     "parkingowe i pokaż ładowarki w okolicy."
 )
+CHARGING_QUERY = "ładowanie w bloku bez gniazdka w garażu"
 # An imperative teach: drafted as a meta-rule, so it goes through the rule book and its check.
 FAMILY_RULE = (
     "Rodzinom z dwójką dzieci pokazuj najpierw bagażnik i mocowania Isofix, dopiero potem osiągi."
@@ -133,3 +132,10 @@ async def search_ids(base_url: str, tenant: str, query: str) -> list[str]:
     response = await call(base_url, "POST", "/knowledge/search", tenant, "viewer", {"query": query})
     assert response.status_code == 200, response.text
     return [hit["id"] for hit in response.json()["hits"]]
+
+
+async def history(base_url: str, tenant: str, entry_id: str) -> dict[str, Any]:
+    """GET /knowledge/{entry_id}/history with the tenant's viewer key (200 expected)."""
+    response = await call(base_url, "GET", f"/knowledge/{entry_id}/history", tenant, "viewer")
+    assert response.status_code == 200, response.text
+    return response.json()
