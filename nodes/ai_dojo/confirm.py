@@ -35,11 +35,15 @@ def confirm_proposal(state: DojoState) -> dict[str, Any]:
 
 
 def _source(ctx: DojoContext, proposal: dict[str, Any]) -> dict[str, Any]:
+    """Where a change comes from: the Dojo thread, run and message, the sessions a mined
+    pattern cites, the entry a correction corrects."""
+    evidence = proposal.get("evidence") or {}
     return {
         "via": "dojo",
         "thread_id": ctx.thread_id,
         "run_id": ctx.run_id,
         "message_ids": [m for m in [proposal.get("message_id")] if m],
+        **({"session_ids": evidence["sessions"]} if evidence.get("sessions") else {}),
         **({"corrects": proposal["corrects"]} if proposal.get("corrects") else {}),
     }
 

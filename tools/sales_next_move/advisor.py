@@ -44,6 +44,9 @@ def advisor_context(state: Mapping[str, Any], hits: Sequence[Any], keep_turns: i
     moves = state.get("next_moves") or []
     if moves:
         parts.append("Proponowane ruchy:\n" + "\n".join(f"- {m['text']}" for m in moves))
+    rules = (state.get("knowledge") or {}).get("meta_rules") or []
+    if rules:  # the team's rules from the AI Dojo that apply to this client
+        parts.append("Reguły zespołu:\n" + "\n".join(f"- [{r['id']}] {r['text']}" for r in rules))
     for hit in hits:
         parts.append(
             f"Baza wiedzy [{hit.id}] {hit.entry.get('title')}: "
