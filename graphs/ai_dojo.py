@@ -1,7 +1,7 @@
 """AI Dojo: a senior salesperson teaches Sight in a chat; nothing is stored unconfirmed.
 
 START -> route_message -(teach)-> draft_entry ------\\
-                       -(correct)-> draft_correction -> confirm_proposal -> apply_decision -> END
+                       -(correct)-> draft_correction -> confirm_proposal <-> apply_decision -> END
                        -(review_sessions)-> review_sessions -/   (when a pattern is found)
                        -(review_feedback)-> review_feedback -/   (when a candidate is found)
                        -(ask)-> answer_question -> END
@@ -52,18 +52,18 @@ def build_graph() -> StateGraph:
         builder.add_node(node)
     builder.add_edge(START, "route_message")
     builder.add_conditional_edges("route_message", next_step)
-    for drafting in ("draft_entry", "draft_correction"):
-        builder.add_edge(drafting, "confirm_proposal")
-    for review in ("review_sessions", "review_feedback"):
-        builder.add_conditional_edges(review, has_proposal)
+    for proposing in ("draft_entry", "draft_correction", "review_sessions", "review_feedback"):
+        builder.add_conditional_edges(proposing, has_proposal)
     builder.add_edge("confirm_proposal", "apply_decision")
-    for last in ("apply_decision", "answer_question", "reply_help"):
+    builder.add_conditional_edges("apply_decision", has_proposal)  # asks again when unreadable
+    for last in ("answer_question", "reply_help"):
         builder.add_edge(last, END)
     return builder
 
 
 def has_proposal(state: DojoState) -> Literal["confirm_proposal", "__end__"]:
-    """A review that found something to propose asks the mentor; one that did not has replied."""
+    """Ask the mentor while a proposal is open: a draft, a review that found something, a
+    decision that could not be read. Otherwise the run has replied and ends."""
     return "confirm_proposal" if state.get("proposal") else END
 
 

@@ -118,8 +118,8 @@ Na przykład:
 - „Co wiesz o obiekcjach dotyczących ładowania?”
 - „Czy zauważyłeś jakieś wzorce w sesjach zakończonych zakupem?”"""
 
-REPLY_NOT_STORED_EDIT_INVALID = """Nie zapisałem poprawionego wpisu, bo nie przeszedł \
-sprawdzenia: {problems}. Popraw go i zatwierdź jeszcze raz albo odrzuć."""
+REPLY_NOT_STORED_EDIT_INVALID = """Niczego nie zapisałem: twoja decyzja nie przeszła \
+sprawdzenia ({problems}). Zatwierdź, popraw albo odrzuć jeszcze raz."""
 
 ASK_SYSTEM = """Jesteś Sight, asystentem sprzedawców samochodów elektrycznych. Mentor pyta, co \
 wiesz na dany temat. Odpowiedz po polsku, krótko (do 5 zdań), wyłącznie na podstawie \
@@ -148,3 +148,10 @@ pending_review)."""
 REPLY_PENDING_AGREED = """Ta reguła już czeka na przegląd: „{title}” ({id}). Zapisałem twoje \
 potwierdzenie (licznik reguły +1); włączę ją, gdy sprawdzenie pokaże, że nie pogarsza \
 podpowiedzi, albo gdy zdecydujesz o niej w przeglądzie reguł."""
+
+REPLY_RULE_DROPPED = """Nie dodałem reguły „{title}” ({id}): twój zespół ma już pełną listę \
+reguł, a każda z nich ma więcej potwierdzeń niż nowa. Jeśli jest ważna, potwierdzaj ją, gdy \
+się sprawdzi, albo usuń słabszą regułę."""
+
+REPLY_NOTHING_TO_LEARN = """W tej wiadomości nie ma nic do zapamiętania poza wstępem. Napisz, \
+czego mam się nauczyć, np. „Zapamiętaj: u Pragmatycznego Analityka zacznij od TCO.”"""

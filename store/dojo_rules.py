@@ -211,6 +211,30 @@ class DojoRuleRepository:
                 await db.refresh(row)
             return RuleChange(record_of(row), dropped)
 
+    async def decline(
+        self, tenant: str, entry_id: str, evidence: dict[str, Any], now: datetime
+    ) -> DojoRuleRecord:
+        """Remember a rule the mentor declined before it was ever added (``dropped``, count 0),
+        so it is not proposed again; a known rule is left as it is."""
+        now = as_utc(now)
+        async with self._sessions() as db, db.begin():
+            await _lock_tenant(db, tenant)
+            row = await db.scalar(select(DojoRule).where(*_owned(tenant, entry_id)))
+            if row is None:
+                row = DojoRule(
+                    tenant=tenant,
+                    entry_id=entry_id,
+                    count=0,
+                    status="dropped",
+                    evidence=evidence,
+                    figures={"declined": True},
+                    created_at=now,
+                    updated_at=now,
+                )
+                db.add(row)
+                await db.flush()
+            return record_of(row)
+
     async def set_status(
         self,
         tenant: str,

@@ -141,7 +141,7 @@ async def list_candidates(who: PrincipalDep, resources: ResourcesDep) -> list[Ca
             text=c.text,
             ups=c.ups,
             users=len(c.users),
-            entry=candidate_entry(c),
+            entry=candidate_entry(c, who.tenant),
         )
         for c in find_candidates(rows, min_users=MIN_USERS)
     ]
@@ -184,7 +184,7 @@ async def list_patterns(who: PrincipalDep, resources: ResourcesDep) -> list[Patt
             baseline=p.baseline,
             sessions=list(p.sessions),
             question=p.question,
-            rule=rule_from_pattern(p),
+            rule=rule_from_pattern(p, who.tenant),
         )
         for p in mine(facts, min_support=MIN_SUPPORT)
     ]

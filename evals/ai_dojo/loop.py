@@ -52,6 +52,7 @@ async def learning_loop(
     cases.append(
         {
             "id": "harmful_lesson",
+            "kind": "lesson",
             "passed": harmful["status"] != "active",
             "status": harmful["status"],
             "figures": _brief(harmful["figures"]),
@@ -82,6 +83,7 @@ async def _trajectories(dojo: Dojo) -> tuple[dict[str, float], list[dict[str, An
         records.append(
             {
                 "id": f"trajectory_{decision['type']}",
+                "kind": "trajectory",
                 "passed": before == (False, 0) and after == expected and ordered,
                 "at_interrupt": {"stored": before[0], "events": before[1]},
                 "after_decision": {"stored": after[0], "events": after[1]},
@@ -153,6 +155,7 @@ async def _lesson(dojo: Dojo, settings: Settings) -> tuple[dict[str, float], lis
     }
     record = {
         "id": "lesson_tco",
+        "kind": "lesson",
         "passed": metrics["lesson_others_unchanged"] == 1.0
         and metrics["lesson_matching_start_with_rule"] >= 0.8,
         "rule": entry,

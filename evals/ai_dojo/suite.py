@@ -72,7 +72,7 @@ async def miner_metrics(
 
     metrics = miner_scores()
     passed = metrics["miner_planted_recall"] >= 0.9 and metrics["miner_noise_silent"] >= 0.9
-    return metrics, [{"id": "miner", "passed": passed, **metrics}]
+    return metrics, [{"id": "miner", "kind": "miner", "passed": passed, **metrics}]
 
 
 async def loop_metrics(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from langchain_core.messages import AIMessage
@@ -15,23 +16,46 @@ from prompts.ai_dojo import (
     REPLY_PENDING_AGREED,
     REPLY_REJECTED,
     REPLY_RULE_ACTIVE,
+    REPLY_RULE_DROPPED,
     REPLY_RULE_PENDING,
     REPLY_RULE_PENDING_NO_EVAL,
     REPLY_STORED,
 )
-from sight.errors import InputValidationError
-from tools.ai_dojo.proposals import Edit, Reject, check_resume, edited_entry, hitl_request
+from sight.errors import InputValidationError, SightError
+from tools.ai_dojo.proposals import Edit, Reject, edited_entry, hitl_request, parse_resume
 from tools.knowledge.editor import Actor
 from tools.knowledge.entries import KnowledgeEntry
+
+log = logging.getLogger(__name__)
 
 
 def confirm_proposal(state: DojoState) -> dict[str, Any]:
     """Stop until the mentor decides (a LangGraph interrupt in the human-in-the-loop format);
-    nothing is stored before that."""
-    proposal = state["proposal"]
-    resume = interrupt(hitl_request(proposal["action"], proposal["args"], proposal["description"]))
-    checked = check_resume(resume)  # the API checked it too; a direct caller may not have
-    return {"proposal": proposal | {"resume": checked.model_dump()}}
+    nothing is stored before that. A decision that cannot be read is kept with its problems:
+    apply_decision says what was wrong and asks again, so the thread never gets stuck."""
+    proposal = {k: v for k, v in state["proposal"].items() if k not in ("resume", "problems")}
+    description = proposal["description"]
+    if proposal.get("retry"):
+        description = f"{proposal['retry']} {description}"
+    resume = interrupt(hitl_request(proposal["action"], proposal["args"], description))
+    try:  # the API checked it already; a direct caller of the graph may not have
+        return {"proposal": proposal | {"resume": parse_resume(resume).model_dump()}}
+    except InputValidationError as exc:
+        return {"proposal": proposal | {"resume": None, "problems": exc.problems}}
+
+
+def ask_again(proposal: dict[str, Any], problems: list[dict[str, str]]) -> dict[str, Any]:
+    """Keep the proposal open and say in Polish what was wrong with the decision."""
+    named = "; ".join(f"{p['field'].rsplit('.', 1)[-1]}: {p['message']}" for p in problems)
+    reply = REPLY_NOT_STORED_EDIT_INVALID.format(problems=named)
+    retry = f"Poprzednia decyzja nie przeszła sprawdzenia ({named})."
+    kept = {k: v for k, v in proposal.items() if k not in ("resume", "problems")}
+    return {"proposal": kept | {"retry": retry}, "messages": [AIMessage(reply)]}
+
+
+def args_id(proposal: dict[str, Any]) -> str:
+    """The id the proposal is about."""
+    return str(proposal["args"]["id"])
 
 
 def _source(ctx: DojoContext, proposal: dict[str, Any]) -> dict[str, Any]:
@@ -48,23 +72,68 @@ def _source(ctx: DojoContext, proposal: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _entry(args: dict[str, Any], ctx: DojoContext) -> KnowledgeEntry:
+def _entry(
+    args: dict[str, Any], ctx: DojoContext, base: dict[str, Any] | None = None
+) -> KnowledgeEntry:
+    """The entry to store: the proposal's fields; a new one is Polish and names the Dojo as its
+    source, an updated one keeps its language, ``illustrative`` flag and source."""
     fields = {k: v for k, v in args.items() if v is not None}
+    if base is not None:
+        kept = {k: base[k] for k in ("language", "illustrative", "source") if k in base}
+        return KnowledgeEntry.model_validate(fields | kept)
     source = f"AI Dojo: {ctx.actor}, {ctx.clock().date().isoformat()}"
     return KnowledgeEntry.model_validate(fields | {"language": "pl", "source": source})
 
 
+# What the mentor reads when a decision could not be carried out (by the error's code).
+_FAILED = {
+    "conflict": "ten identyfikator jest już zajęty albo wpis zmienił się w międzyczasie",
+    "not_found": "wpis, którego dotyczy propozycja, już nie istnieje",
+    "forbidden": "twój klucz nie może zmienić tego wpisu",
+}
+
+
 async def apply_decision(state: DojoState, runtime: Runtime[DojoContext]) -> dict[str, Any]:
     """Approve stores the proposal, edit stores the mentor's version, reject stores nothing;
-    reply in Polish saying which, with the entry's id and version."""
+    reply in Polish saying which, with the entry's id and version. A decision that cannot be
+    carried out (the id taken meanwhile, the entry gone) stores nothing and asks again."""
     ctx = runtime.context
     proposal = state["proposal"]
-    decision = check_resume(proposal["resume"]).decisions[0]
-    action, args = proposal["action"], dict(proposal["args"])
+    if proposal.get("problems"):
+        return ask_again(proposal, proposal["problems"])
+    decision = parse_resume(proposal["resume"]).decisions[0]
     if isinstance(decision, Reject):
-        reason = f" Twój powód: {decision.message}" if decision.message else ""
-        reply = REPLY_REJECTED.format(title=args.get("title", "")) + reason
-        return _done(proposal, "reject", None, reply)
+        return await _reject(ctx, proposal, decision)
+    if isinstance(decision, Edit) and decision.edited_action.name != proposal["action"]:
+        problem = {
+            "field": "edited_action.name",
+            "message": f"edytuj akcję {proposal['action']}, nie {decision.edited_action.name}",
+        }
+        return ask_again(proposal, [problem])
+    try:
+        return await _apply(ctx, proposal, decision)
+    except SightError as exc:
+        log.warning("dojo: the decision on %s failed (%s)", proposal["action"], exc.code)
+        reason = _FAILED.get(exc.code, f"zapis się nie udał ({exc.code})")
+        return ask_again(proposal, [{"field": "decyzja", "message": reason}])
+
+
+async def _reject(ctx: DojoContext, proposal: dict[str, Any], decision: Reject) -> dict[str, Any]:
+    """Store nothing; a declined pattern is remembered so the Dojo does not ask about it again."""
+    args = proposal["args"]
+    if proposal["action"] == "add_rule" and ctx.rulebook is not None:
+        actor = Actor(name=ctx.actor, tenant=ctx.tenant, role="editor")
+        book = await ctx.rulebook()
+        await book.decline(
+            _entry(args, ctx), actor, evidence=proposal.get("evidence"), now=ctx.clock()
+        )
+    reason = f" Twój powód: {decision.message}" if decision.message else ""
+    reply = REPLY_REJECTED.format(title=args.get("title", "")) + reason
+    return _done(proposal, "reject", None, reply)
+
+
+async def _apply(ctx: DojoContext, proposal: dict[str, Any], decision: Any) -> dict[str, Any]:
+    action, args = proposal["action"], dict(proposal["args"])
     edited = isinstance(decision, Edit)
     if edited:
         try:
@@ -74,18 +143,15 @@ async def apply_decision(state: DojoState, runtime: Runtime[DojoContext]) -> dic
                 include={"id", "kind", "title", "text", "tags", "archetype", "module"}
             )
         except InputValidationError as exc:
-            problems = "; ".join(
-                f"{p['field'].rsplit('.', 1)[-1]}: {p['message']}" for p in exc.problems
-            )
-            reply = REPLY_NOT_STORED_EDIT_INVALID.format(problems=problems)
-            return _done(proposal, "invalid_edit", None, reply)
+            return ask_again(proposal, exc.problems)
     if ctx.editor is None:
         return _done(proposal, "not_stored", None, "Nie mam gdzie zapisać wpisu (brak bazy).")
     editor = await ctx.editor()
     actor = Actor(name=ctx.actor, tenant=ctx.tenant, role="editor")
     source = _source(ctx, proposal)
     now = ctx.clock()
-    if action == "confirm_knowledge" and args["id"] == (proposal.get("draft") or {}).get("id"):
+    draft_id = (proposal.get("draft") or {}).get("id")
+    if edited and action == "confirm_knowledge" and args["id"] == draft_id != args_id(proposal):
         action = "add_knowledge"  # the mentor says it is new after all: stored as the draft
     pending = (proposal.get("duplicate_of") or {}).get("status") == "pending_review"
     if action == "confirm_knowledge" and pending:
@@ -114,8 +180,14 @@ async def apply_decision(state: DojoState, runtime: Runtime[DojoContext]) -> dic
     if action == "add_knowledge":
         stored, event = await editor.add(entry, actor, force=True, source=source, now=now)
     else:  # update_knowledge, or an edited confirm_knowledge: the entry's new version
+        current = await editor.kb.get(entry.id, tenant=ctx.tenant)
+        entry = _entry(args, ctx, base=current)  # its language, figures' flag and source kept
+        rule = await ctx.learning.rules.get(ctx.tenant, entry.id) if ctx.learning else None
+        if rule is not None and rule.status != "dropped" and ctx.rulebook is not None:
+            book = await ctx.rulebook()  # a live meta-rule's new wording is checked again
+            life = await book.revise(entry, actor, source=source, now=now)
+            return _done(proposal, verdict, None, rule_reply(entry, life), rule=life)
         stored, event = await editor.update(entry, actor, source=source, now=now)
-        await _count(ctx, stored["id"], "edit", actor)
     reply = REPLY_STORED.format(title=stored["title"], id=stored["id"], version=event.version)
     return _done(proposal, verdict, event, reply)
 
@@ -149,6 +221,8 @@ def rule_reply(entry: KnowledgeEntry, life: dict[str, Any]) -> str:
             after=figures["after"],
             cases=figures["cases"],
         )
+    if life["status"] == "dropped":
+        return REPLY_RULE_DROPPED.format(title=entry.title, id=entry.id)
     if figures.get("reason") == "no_eval":
         return REPLY_RULE_PENDING_NO_EVAL.format(title=entry.title, id=entry.id)
     return REPLY_RULE_PENDING.format(

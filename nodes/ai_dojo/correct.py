@@ -11,12 +11,12 @@ from langgraph.runtime import Runtime
 from nodes.ai_dojo.route import last_human, text_of
 from nodes.ai_dojo.state import DojoContext, DojoState
 from nodes.ai_dojo.teach import draft_entry
-from prompts.ai_dojo import CORRECT_SYSTEM, CORRECT_USER
-from sight.errors import SightError
+from prompts.ai_dojo import CORRECT_SYSTEM, CORRECT_USER, REPLY_NOTHING_TO_LEARN
+from sight.errors import InputValidationError, SightError
 from store.knowledge import SHARED
 from tools.ai_dojo.drafter import correction_text, invented_numbers
 from tools.ai_dojo.proposals import entry_args
-from tools.ai_dojo.schemas import DraftEntry, entry_id
+from tools.ai_dojo.schemas import DRAFT_KINDS, DraftEntry, entry_id
 
 log = logging.getLogger(__name__)
 # docs/knowledge.md: the rerank score above which no unanswerable dev query had a hit; a weaker
@@ -76,7 +76,10 @@ async def draft_correction(state: DojoState, runtime: Runtime[DojoContext]) -> d
     target = await _target(ctx, text)
     if target is None:
         return await draft_entry(state, runtime)
-    title, new_text, method, degraded = await _corrected(ctx, target, text)
+    try:
+        title, new_text, method, degraded = await _corrected(ctx, target, text)
+    except InputValidationError:  # only a lead-in and nothing after it
+        return {"proposal": None, "messages": [AIMessage(REPLY_NOTHING_TO_LEARN)]}
     args = entry_args(target) | {"title": title, "text": new_text}
     common = {"message_id": message.id if message else None, "draft_method": method, "notes": []}
     if target.get("owner", SHARED) == ctx.tenant:
@@ -95,11 +98,10 @@ async def draft_correction(state: DojoState, runtime: Runtime[DojoContext]) -> d
             "messages": [AIMessage(description)],
             "degraded": degraded,
         }
-    draft = DraftEntry.model_validate(
-        {k: args[k] for k in ("kind", "title", "text", "archetype", "module", "tags")}
-        | {"title": f"Korekta: {title}"[:120]}
-    )
-    args = entry_args(draft.model_dump() | {"id": entry_id(draft, ctx.tenant, ctx.clock())})
+    kind = args["kind"] if args["kind"] in DRAFT_KINDS else "note"  # a segment's correction
+    draft = DraftEntry.model_construct(kind=kind, title=f"Korekta: {title}"[:120], text=new_text)
+    args = args | {"kind": kind, "title": draft.title}
+    args["id"] = entry_id(draft, ctx.tenant, ctx.clock())
     description = (
         f"Wpis „{target['title']}” ({target['id']}) należy do wspólnej bazy, więc go nie zmienię; "
         "zapiszę w bazie twojego zespołu wpis z korektą, który co-pilot twojego zespołu zobaczy "

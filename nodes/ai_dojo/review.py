@@ -75,7 +75,7 @@ async def review_sessions(state: DojoState, runtime: Runtime[DojoContext]) -> di
         )
         return {"messages": [AIMessage(reply)]}
     pattern = patterns[0]
-    rule = rule_from_pattern(pattern)
+    rule = rule_from_pattern(pattern, ctx.tenant)
     others = f" Widzę jeszcze {len(patterns) - 1} inne wzorce." if len(patterns) > 1 else ""
     description = (
         f"{pattern.question}{others} Zatwierdź, aby dodać regułę dla co-pilota twojego zespołu "
@@ -117,7 +117,7 @@ async def review_feedback(state: DojoState, runtime: Runtime[DojoContext]) -> di
     kb = await ctx.knowledge() if ctx.knowledge is not None else None
     fresh = []
     for candidate in found:
-        entry = candidate_entry(candidate)
+        entry = candidate_entry(candidate, ctx.tenant)
         if kb is None or not await _stored(kb, entry["id"], ctx.tenant):
             fresh.append((candidate, entry))
     ups = sum(1 for r in rows if r["rating"] > 0)

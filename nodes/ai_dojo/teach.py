@@ -11,7 +11,8 @@ from langgraph.runtime import Runtime
 
 from nodes.ai_dojo.route import last_human, text_of
 from nodes.ai_dojo.state import DojoContext, DojoState
-from sight.errors import SightError
+from prompts.ai_dojo import REPLY_NOTHING_TO_LEARN
+from sight.errors import InputValidationError, SightError
 from tools.ai_dojo.drafter import Draft, draft_by_model, draft_by_rules
 from tools.ai_dojo.duplicates import judge, load_thresholds, score_candidates
 from tools.ai_dojo.proposals import entry_args
@@ -79,7 +80,10 @@ async def draft_entry(state: DojoState, runtime: Runtime[DojoContext]) -> dict[s
     ctx = runtime.context
     message = last_human(state)
     text = text_of(message)
-    drafted, degraded = await draft(ctx, text)
+    try:
+        drafted, degraded = await draft(ctx, text)
+    except InputValidationError:  # only a lead-in ("Zapamiętaj:") and nothing after it
+        return {"proposal": None, "messages": [AIMessage(REPLY_NOTHING_TO_LEARN)]}
     entry = drafted.entry.model_dump() | {"id": entry_id(drafted.entry, ctx.tenant, ctx.clock())}
     existing = await known_entry(ctx, text)
     common = {

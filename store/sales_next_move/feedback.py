@@ -10,7 +10,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, select, update
+from sqlalchemy import ColumnElement, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -121,6 +121,21 @@ class FeedbackRepository:
                 .execution_options(populate_existing=True)
             )
             return record_of(replaced.one()), False
+
+    async def ratings_by(self, tenant: str, user: str, suggestion_id: str) -> int:
+        """How many interactions the user rated this suggestion in (a meta-rule's move is
+        shown in many)."""
+        async with self._sessions() as db:
+            found = await db.scalar(
+                select(func.count())
+                .select_from(SalesFeedback)
+                .where(
+                    SalesFeedback.tenant == tenant,
+                    SalesFeedback.user_id == user,
+                    SalesFeedback.suggestion_id == suggestion_id,
+                )
+            )
+        return int(found or 0)
 
     async def for_interaction(self, interaction_id: str, tenant: str) -> list[FeedbackRecord]:
         """Every rating of the tenant's interaction, by suggestion then user."""

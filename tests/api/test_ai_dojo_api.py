@@ -52,6 +52,7 @@ def app(api_settings: Settings) -> FastAPI:
 
 
 def rule_entry(entry_id: str = RULE_ID, text: str = FAMILY_RULE) -> KnowledgeEntry:
+    """A meta-rule as the Dojo drafts one from an imperative teach."""
     return KnowledgeEntry(
         id=entry_id,
         kind="rule",
@@ -78,6 +79,7 @@ async def add_rule(app: FastAPI, entry: KnowledgeEntry, worse: bool = False) -> 
 
 
 async def rules(client: httpx.AsyncClient, headers: dict[str, str] = VIEWER, **params: Any) -> Any:
+    """GET /dojo/rules (200 expected)."""
     response = await client.get("/dojo/rules", headers=headers, params=params)
     assert response.status_code == 200, response.text
     return response.json()
@@ -86,6 +88,7 @@ async def rules(client: httpx.AsyncClient, headers: dict[str, str] = VIEWER, **p
 async def decide(
     client: httpx.AsyncClient, entry_id: str, decision: str, headers: dict[str, str] = EDITOR
 ) -> httpx.Response:
+    """POST the mentor's decision on a rule."""
     return await client.post(
         f"/dojo/rules/{entry_id}/decision", json={"decision": decision}, headers=headers
     )

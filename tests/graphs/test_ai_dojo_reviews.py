@@ -20,6 +20,7 @@ from tests.graphs.dojo_support import (
     tenant_events,
     warm_embedder,
 )
+from tools.ai_dojo.schemas import tenant_tag
 
 T0 = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 SESSIONS = "Czy widzisz wzorce w sesjach zakończonych zakupem?"
@@ -167,7 +168,7 @@ async def test_review_feedback_when_three_users_rated_a_move_up_then_add_knowled
     assert thread.out["intent"]["intent"] == "review_feedback"
     request = await thread.request()
     assert request["name"] == "add_knowledge"
-    assert request["args"]["id"] == "dojo.note.wzbogacenie.m_a_tco_02"
+    assert request["args"]["id"] == f"dojo.note.wzbogacenie.{tenant_tag(tenant)}.m_a_tco_02"
     assert (request["args"]["text"], request["args"]["module"]) == (LIKED["text"], "tco")
     evidence = thread.out["proposal"]["evidence"]
     assert evidence == {"suggestion": LIKED["id"], "ups": 3, "users": ["ewa", "jan", "ola"]}

@@ -191,5 +191,24 @@ async def test_revise_when_pending_rule_reworded_and_check_passes_then_active(se
     stored = await rules.rules.get("acme", RULE.id)
     assert life["status"] == "active" and (stored.status, stored.count) == ("active", 3)
     assert (await kb.get(RULE.id, tenant="acme"))["text"] == reworded.text
-    with pytest.raises(ConflictError):
-        await rules.revise(reworded, ANNA, source=SOURCE, now=T0 + timedelta(minutes=2))
+    again = reworded.model_copy(update={"text": "U Analityka zacznij od kosztu na 100 km."})
+    life = await rules.revise(again, ANNA, source=SOURCE, now=T0 + timedelta(minutes=2))
+    assert (life["status"], life["version"]) == ("active", 2)  # an active rule's next version
+    assert (await kb.get(RULE.id, tenant="acme"))["text"] == again.text
+
+
+async def test_revise_when_active_rule_reworded_and_check_fails_then_out_of_the_kb(
+    sessions, editor, kb
+):
+    rules = book(sessions, editor, passed=True)
+    await add(rules)
+    rules.gate.passed = False
+    reworded = RULE.model_copy(update={"text": "Każdemu od razu proponuj umowę."})
+
+    life = await rules.revise(reworded, ANNA, source=SOURCE, now=T0 + timedelta(minutes=1))
+
+    stored = await rules.rules.get("acme", RULE.id)
+    assert life["status"] == "pending_review" and stored.status == "pending_review"
+    assert stored.evidence["entry"]["text"] == reworded.text
+    with pytest.raises(NotFoundError):
+        await kb.get(RULE.id, tenant="acme")

@@ -131,7 +131,11 @@ def library_moves() -> dict[str, dict[str, Any]]:
     }
 
 
-def candidate_entry(candidate: Candidate) -> dict[str, Any]:
-    """The candidate's entry under the Dojo's id prefix (``dojo.<kind>.wzbogacenie.<move>``)."""
+def candidate_entry(candidate: Candidate, tenant: str) -> dict[str, Any]:
+    """The candidate's entry under the Dojo's id prefix and the tenant's tag
+    (``dojo.<kind>.wzbogacenie.<tenant tag>.<move>``)."""
+    from tools.ai_dojo.schemas import tenant_tag
+
     entry = draft_entry(candidate)
-    return entry | {"id": f"dojo.{entry['id']}"[:120]}
+    kind, rest = entry["id"].split(".wzbogacenie.", 1)
+    return entry | {"id": f"dojo.{kind}.wzbogacenie.{tenant_tag(tenant)}.{rest}"[:120]}

@@ -89,6 +89,17 @@ def _problems(exc: ValidationError, prefix: str) -> list[dict[str, str]]:
     ]
 
 
+def parse_resume(value: Any) -> ResumeValue:
+    """Parse a resume value's shape (not the edited entry's fields), or raise
+    InputValidationError naming each bad field."""
+    if isinstance(value, Mapping) and "decisions" not in value and len(value) == 1:
+        (value,) = value.values()
+    try:
+        return _RESUME.validate_python(value)
+    except ValidationError as exc:
+        raise InputValidationError(_problems(exc, "command.resume")) from exc
+
+
 def check_resume(value: Any) -> ResumeValue:
     """Parse a resume value, or raise InputValidationError naming each bad field."""
     if isinstance(value, Mapping) and "decisions" not in value and len(value) == 1:

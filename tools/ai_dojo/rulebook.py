@@ -47,20 +47,45 @@ class RuleBook:
             evidence={**(evidence or {}), "entry": entry.model_dump(), "source": dict(source)},
         )
         await self._drop(change.dropped, actor, now)
+        if entry.id in change.dropped:  # a full list of rules that count more keeps it out
+            return {"status": "dropped", "figures": {"reason": "cap"}, "version": None}
         return await self._check_and_activate(entry, actor, source, now)
 
     async def revise(
         self, entry: KnowledgeEntry, actor: Actor, *, source: Mapping[str, Any], now: datetime
     ) -> dict[str, Any]:
-        """A mentor's new wording of a rule still pending review: counted as an edit (+1), and
-        checked again (it may now be activated). Returns {status, figures, version}."""
+        """A mentor's new wording of a live rule: counted as an edit (+1) and checked again. A
+        pending rule may now be activated; an active one gets the new text as its next version
+        if the check passes, else it is taken out of the knowledge base and waits for review.
+        Returns {status, figures, version}."""
         rule = await self.rules.get(actor.tenant, entry.id)
-        if rule is None or rule.status != "pending_review":
-            raise ConflictError(f"rule {entry.id!r} is not pending review")
+        if rule is None or rule.status == "dropped":
+            raise ConflictError(f"rule {entry.id!r} is not live")
         evidence = {**rule.evidence, "entry": entry.model_dump(), "source": dict(source)}
         change = await self.rules.apply(actor.tenant, entry.id, "edit", now, evidence=evidence)
         await self._drop(change.dropped, actor, now)
-        return await self._check_and_activate(entry, actor, source, now)
+        if rule.status == "pending_review":
+            return await self._check_and_activate(entry, actor, source, now)
+        figures = await self._check(entry.model_dump(), actor.tenant, without=entry.id)
+        if figures.get("passed"):
+            _, event = await self.editor.update(entry, actor, source=source, now=now)
+            await self.rules.set_status(actor.tenant, entry.id, "active", figures, now)
+            return {"status": "active", "figures": figures, "version": event.version}
+        await self._drop([entry.id], actor, now)
+        await self.rules.set_status(actor.tenant, entry.id, "pending_review", figures, now)
+        return {"status": "pending_review", "figures": figures, "version": None}
+
+    async def decline(
+        self,
+        entry: KnowledgeEntry,
+        actor: Actor,
+        *,
+        evidence: Mapping[str, Any] | None,
+        now: datetime,
+    ) -> None:
+        """The mentor rejected a proposed rule: remember it (dropped) so it is not asked again."""
+        record = {**(evidence or {}), "entry": entry.model_dump(), "declined_by": actor.name}
+        await self.rules.decline(actor.tenant, entry.id, record, now)
 
     async def decide(
         self, entry_id: str, decision: str, actor: Actor, now: datetime
@@ -102,13 +127,15 @@ class RuleBook:
         await self.rules.set_status(actor.tenant, entry.id, "active", figures, now)
         return {"status": "active", "figures": figures, "version": version}
 
-    async def _check(self, entry: dict[str, Any], tenant: str) -> dict[str, Any]:
+    async def _check(
+        self, entry: dict[str, Any], tenant: str, without: str | None = None
+    ) -> dict[str, Any]:
         if self.gate is None:
             return dict(NO_EVAL)
         active = [
             r.evidence["entry"]
             for r in await self.rules.list(tenant, "active")
-            if (r.evidence or {}).get("entry")
+            if (r.evidence or {}).get("entry") and r.entry_id != without
         ]
         return await self.gate(entry, active)
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from tools.ai_dojo.miner import Pattern
+from tools.ai_dojo.schemas import tenant_tag
 from tools.ai_dojo.session_facts import SEQUENCE, Labels, bundled_labels, family
 
 TITLE_CHARS = 120
@@ -53,7 +54,14 @@ def _when(features: tuple[str, ...], labels: Labels) -> list[str]:
     return parts
 
 
-def rule_from_pattern(pattern: Pattern, labels: Labels | None = None) -> dict[str, Any]:
+def rule_id(pattern_id: str, tenant: str) -> str:
+    """The id of the tenant's meta-rule for a pattern."""
+    return f"dojo.rule.{tenant_tag(tenant)}.{pattern_id}"
+
+
+def rule_from_pattern(
+    pattern: Pattern, tenant: str, labels: Labels | None = None
+) -> dict[str, Any]:
     """The meta-rule entry (id, kind, title, text, archetype, module, tags) for a pattern."""
     labels = labels or bundled_labels()
     action = next((a for f in pattern.features if (a := _action(f, labels))), None)
@@ -67,7 +75,7 @@ def rule_from_pattern(pattern: Pattern, labels: Labels | None = None) -> dict[st
     text = f"{condition}{action or 'zwróć uwagę na ten wzorzec.'} {evidence}"
     head = action.rstrip(".") if action else " i ".join(when)
     return {
-        "id": f"dojo.rule.{pattern.id}",
+        "id": rule_id(pattern.id, tenant),
         "kind": "rule",
         "title": _cut(f"Wzorzec z sesji: {head}", TITLE_CHARS),
         "text": text[:4000],

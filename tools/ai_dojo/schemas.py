@@ -150,6 +150,12 @@ class IntentChoice(BaseModel):
 DOJO_PREFIX = "dojo."
 
 
+def tenant_tag(tenant: str) -> str:
+    """Six hex digits of the tenant, for ids that would otherwise be the same in every tenant
+    (entry ids are unique across the knowledge base)."""
+    return hashlib.sha256(tenant.encode()).hexdigest()[:6]
+
+
 def entry_id(draft: DraftEntry, tenant: str | None, now: datetime) -> str:
     """Return a stable knowledge id for ``draft``: ``dojo.<kind>.<title slug>.<6 hex>``.
 

@@ -20,7 +20,7 @@ from typing import Any, Literal
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from sight.clock import utc_now
-from sight.errors import ForbiddenError, NotFoundError
+from sight.errors import ConflictError, ForbiddenError, NotFoundError
 from store.knowledge import SHARED
 from store.knowledge_events import EventRecord, KnowledgeEventRepository, content_hash
 from tools.knowledge.base import KnowledgeBase
@@ -29,6 +29,7 @@ from tools.knowledge.owners import owner_of
 
 Role = Literal["viewer", "editor", "admin"]
 _RANK = {"viewer": 0, "editor": 1, "admin": 2}
+BASELINE = "baseline"  # the id of an entry's unsaved first event
 # What the events hold of an entry: its content and owner, not timestamps or hashes.
 CONTENT_FIELDS = tuple(KnowledgeEntry.model_fields)
 
@@ -103,6 +104,9 @@ class KnowledgeEditor:
         owner = SHARED if shared else actor.tenant
         self._check_owner(actor, owner, "adding a shared entry" if shared else "adding")
         content = entry.model_dump() | {"owner": owner}
+        latest = await self.events.latest(entry.id)
+        if latest is not None and latest.owner != owner:  # a deleted entry's id stays its owner's
+            raise ConflictError(f"knowledge entry id {entry.id!r} is taken: choose another id")
         async with self.sessions() as session, session.begin():
             event = await self._append(session, entry.id, "add", owner, actor, content, source, now)
             stored = await self.kb.add(entry, force=force, owner=owner)
@@ -180,6 +184,8 @@ class KnowledgeEditor:
         history = await self.history(entry_id, actor.tenant)
         owner = history[-1].owner
         self._check_owner(actor, owner, "restoring an entry", role="admin")
+        if history[-1].id == BASELINE:  # stored before its history began: keep it as version 1
+            await self._baseline(await self._visible(entry_id, actor.tenant), now)
         old = await self.events.version(entry_id, version)
         if old is None or old.entry is None:
             known = sorted({e.version for e in history if e.entry is not None})
@@ -209,7 +215,12 @@ class KnowledgeEditor:
                 raise NotFoundError(f"knowledge entry {entry_id!r} not found")
             # A shared entry's history shows its writers' changes and the caller's tenant's
             # confirmations, not what other tenants' mentors did with it.
-            return [e for e in events if e.tenant in (tenant, self.admin_tenant, e.owner)]
+            owner = events[-1].owner
+            return [
+                e
+                for e in events
+                if e.owner == owner and e.tenant in (tenant, self.admin_tenant, e.owner)
+            ]
         current = await self._visible(entry_id, tenant)  # 404 when there is no such entry
         return [baseline_of(current)]
 
@@ -254,7 +265,7 @@ def baseline_of(payload: Mapping[str, Any]) -> EventRecord:
     content = content_of(payload) | {"owner": owner}
     stored_at = payload.get("created_at") or payload.get("updated_at")
     return EventRecord(
-        id="baseline",
+        id=BASELINE,
         entry_id=str(payload["id"]),
         position=1,
         action="add",

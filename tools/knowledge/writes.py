@@ -92,8 +92,8 @@ class KnowledgeWrites:
                     "the entry if it is yours"
                 )
             vectors = (await self._embed([entry]))[0]
-            scope = None if owner == kstore.SHARED else owner
-            duplicate = await self.find_duplicate(entry, vectors.dense, tenant=scope)
+            # a shared entry is compared with shared ones only, a tenant's with what it sees
+            duplicate = await self.find_duplicate(entry, vectors.dense, tenant=owner)
             if duplicate is not None and not force:
                 raise DuplicateEntryError(
                     f"entry {entry.id!r} nearly repeats {duplicate.id!r} (cosine similarity "
