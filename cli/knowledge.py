@@ -41,8 +41,10 @@ def knowledge_load(
         typer.Option(help="Pack folder (manifest.json + files). Default: the bundled pack."),
     ] = None,
 ) -> None:
-    """Load a knowledge pack into the knowledge base (only changed entries are re-embedded)."""
+    """Load a knowledge pack as shared entries (only changed entries are re-embedded; each added
+    or changed entry gets an event in its history; ids a tenant owns are skipped)."""
     from runtime.resources import open_resources
+    from tools.knowledge.editor import Actor, KnowledgeEditor
     from tools.knowledge.pack import PACK_DIR, load_pack
 
     async def main() -> dict[str, Any]:
@@ -53,8 +55,15 @@ def knowledge_load(
             with console.status("opening the knowledge base (loads the embedder)"):
                 kb = await resources.knowledge_base()
             started = time.perf_counter()
+            settings = resources.settings
+            editor = KnowledgeEditor(
+                kb, resources.sessions, admin_tenant=settings.knowledge_admin_tenant
+            )
+            operator = Actor(name="cli", tenant=settings.knowledge_admin_tenant, role="admin")
             with progress(console, "embedding", "passages") as advance:
-                stats: dict[str, Any] = await kb.load(data.entries, progress=advance)
+                stats: dict[str, Any] = await editor.load_pack(
+                    data.entries, operator, pack=f"{data.name} {data.version}", progress=advance
+                )
             stats["seconds"] = round(time.perf_counter() - started, 1)
             stats["total"] = await kb.count()
             return stats

@@ -12,7 +12,7 @@ entry belongs to the tenant that wrote it and only that tenant sees it.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
@@ -22,16 +22,15 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sight.clock import utc_now
 from sight.errors import ConflictError, ForbiddenError, NotFoundError
 from store.knowledge import SHARED
-from store.knowledge_events import EventRecord, KnowledgeEventRepository, content_hash
+from store.knowledge_events import EventRecord, KnowledgeEventRepository
 from tools.knowledge.base import KnowledgeBase
 from tools.knowledge.entries import KnowledgeEntry
 from tools.knowledge.owners import owner_of
+from tools.knowledge.versions import BASELINE, baseline_of, content_of
+from tools.knowledge.writes import LoadProgress
 
 Role = Literal["viewer", "editor", "admin"]
 _RANK = {"viewer": 0, "editor": 1, "admin": 2}
-BASELINE = "baseline"  # the id of an entry's unsaved first event
-# What the events hold of an entry: its content and owner, not timestamps or hashes.
-CONTENT_FIELDS = tuple(KnowledgeEntry.model_fields)
 
 
 @dataclass(frozen=True)
@@ -41,11 +40,6 @@ class Actor:
     name: str
     tenant: str
     role: Role = "editor"
-
-
-def content_of(payload: Mapping[str, Any]) -> dict[str, Any]:
-    """The entry's content fields from a stored payload."""
-    return {k: payload[k] for k in CONTENT_FIELDS if k in payload}
 
 
 class KnowledgeEditor:
@@ -207,6 +201,50 @@ class KnowledgeEditor:
                 stored = await self.kb.update(entry)
         return stored, event
 
+    async def load_pack(
+        self,
+        entries: Sequence[KnowledgeEntry],
+        actor: Actor,
+        *,
+        pack: str,
+        progress: LoadProgress | None = None,
+        now: datetime | None = None,
+    ) -> dict[str, Any]:
+        """Load a pack as shared entries (bulk, only changed ones re-embedded), with an event for
+        each entry it adds or changes; an id a tenant owns is skipped, not taken over. The events
+        follow the bulk write (a failed load records nothing; a crash between the two leaves
+        entries whose first change stores them as a baseline)."""
+        changed: list[tuple[KnowledgeEntry, str]] = []
+        todo, skipped = [], []
+        for entry in {e.id: e for e in entries}.values():
+            try:
+                current = await self.kb.get(entry.id)
+            except NotFoundError:
+                current = None
+            if current is not None and owner_of(current) != SHARED:
+                skipped.append(entry.id)
+                continue
+            todo.append(entry)
+            if current is None:
+                changed.append((entry, "add"))
+            elif current.get("content_hash") != entry.content_hash():
+                await self._baseline(current, now)  # its loaded content stays a version
+                changed.append((entry, "update"))
+        stats: dict[str, Any] = await self.kb.load(todo, progress=progress)
+        for entry, action in changed:
+            await self._append(
+                None,
+                entry.id,
+                action,
+                SHARED,
+                actor,
+                entry.model_dump() | {"owner": SHARED},
+                {"via": "cli", "pack": pack},
+                now,
+            )
+        stats["skipped_tenant_ids"] = len(skipped)
+        return stats
+
     async def history(self, entry_id: str, tenant: str) -> list[EventRecord]:
         """Every event of an entry ``tenant`` may see, oldest first (a deleted one's too)."""
         events = await self.events.history(entry_id)
@@ -256,25 +294,3 @@ class KnowledgeEditor:
             now=now or utc_now(),
             session=session,
         )
-
-
-def baseline_of(payload: Mapping[str, Any]) -> EventRecord:
-    """The first event of an entry stored before its history began (not yet written: reading
-    a history stores nothing; the entry's first change writes it)."""
-    owner = owner_of(payload)
-    content = content_of(payload) | {"owner": owner}
-    stored_at = payload.get("created_at") or payload.get("updated_at")
-    return EventRecord(
-        id=BASELINE,
-        entry_id=str(payload["id"]),
-        position=1,
-        action="add",
-        version=1,
-        owner=owner,
-        tenant=owner,
-        actor="system",
-        at=datetime.fromisoformat(stored_at) if stored_at else utc_now(),
-        source={"via": "baseline", "note": "stored before the knowledge history began"},
-        entry=content,
-        content_hash=content_hash(content),
-    )
