@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Response
 
+from api.ai_dojo.deps import RulesDep
 from api.auth import AdminDep, EditorDep, PrincipalDep
 from api.knowledge.deps import EditorServiceDep, EntryId, KnowledgeDep, actor_of
 from api.knowledge.schemas import (
@@ -23,7 +24,8 @@ from api.knowledge.schemas import (
     PulledModuleOut,
     StoredEntry,
 )
-from sight.errors import InputValidationError
+from sight.clock import utc_now
+from sight.errors import ConflictError, InputValidationError
 from tools.knowledge.entries import KnowledgeEntry
 from tools.knowledge.results import SearchResult
 from tools.knowledge.triggers import bundled_detector, pull_modules
@@ -111,15 +113,29 @@ async def get_entry(entry_id: EntryId, who: PrincipalDep, kb: KnowledgeDep) -> S
     return StoredEntry.model_validate(await kb.get(entry_id, tenant=who.tenant))
 
 
-@router.put("/knowledge/{entry_id}", summary="Replace an entry (editor)")
+@router.put(
+    "/knowledge/{entry_id}",
+    summary="Replace an entry (editor)",
+    responses={
+        403: {
+            "description": "A shared entry, from a key that is not an admin of the admin tenant."
+        },
+        409: {"description": "The entry is an AI Dojo rule: reword it in the Dojo."},
+    },
+)
 async def replace_entry(
-    entry_id: EntryId, body: KnowledgeEntryReplace, who: EditorDep, editor: EditorServiceDep
+    entry_id: EntryId,
+    body: KnowledgeEntryReplace,
+    who: EditorDep,
+    editor: EditorServiceDep,
+    rules: RulesDep,
 ) -> StoredEntry:
     """Replace an entry and re-embed it; the previous content stays in its history.
 
     The body is the whole entry: fields left out take their defaults. Its ``id`` may be left
     out; if given it must equal the path's. No near-duplicate check is made here. A shared
-    entry is replaced only by an admin of the admin tenant (403 otherwise).
+    entry is replaced only by an admin of the admin tenant (403 otherwise); an AI Dojo rule
+    is reworded in the Dojo, where the new wording is checked first (409 here).
     """
     if body.id is not None and body.id != entry_id:
         raise InputValidationError(
@@ -132,13 +148,27 @@ async def replace_entry(
                 }
             ]
         )
+    rule = await rules.get(who.tenant, entry_id)
+    if rule is not None and rule.status != "dropped":
+        raise ConflictError(
+            f"{entry_id!r} is one of the team's AI Dojo rules: reword it in the Dojo (a "
+            "correction), where a new wording is checked against the co-pilot eval first",
+            details={"rule_status": rule.status},
+        )
     entry = KnowledgeEntry.model_validate(body.model_dump() | {"id": entry_id})
     stored, _ = await editor.update(entry, actor_of(who))
     return StoredEntry.model_validate(stored)
 
 
 @router.delete("/knowledge/{entry_id}", status_code=204, summary="Delete an entry (admin)")
-async def delete_entry(entry_id: EntryId, who: AdminDep, editor: EditorServiceDep) -> Response:
-    """Delete an entry (404 if the caller does not see it); its history can restore it."""
+async def delete_entry(
+    entry_id: EntryId, who: AdminDep, editor: EditorServiceDep, rules: RulesDep
+) -> Response:
+    """Delete an entry (404 if the caller does not see it); its history can restore it. An AI
+    Dojo rule deleted so is dropped from the team's rules too."""
     await editor.delete(entry_id, actor_of(who))
+    rule = await rules.get(who.tenant, entry_id)
+    if rule is not None and rule.status != "dropped":
+        figures = {**(rule.figures or {}), "deleted_by": who.name}
+        await rules.set_status(who.tenant, entry_id, "dropped", figures, utc_now())
     return Response(status_code=204)

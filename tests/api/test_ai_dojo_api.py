@@ -255,3 +255,28 @@ async def test_patterns_when_no_concluded_sessions_then_empty(
 async def test_dojo_routes_when_no_key_then_401(client: httpx.AsyncClient):
     for path in ("/dojo/rules", "/dojo/candidates", "/dojo/patterns"):
         assert (await client.get(path)).status_code == 401
+
+
+async def test_knowledge_put_when_entry_is_a_live_rule_then_409_and_unchanged(
+    client: httpx.AsyncClient, app: FastAPI
+):
+    await add_rule(app, rule_entry())
+    body = {"kind": "rule", "title": "Inaczej", "text": "Zupełnie inna rada dla rodzin."}
+
+    response = await client.put(f"/knowledge/{RULE_ID}", json=body, headers=EDITOR)
+
+    assert response.status_code == 409 and "Dojo" in response.json()["message"]
+    stored = await client.get(f"/knowledge/{RULE_ID}", headers=VIEWER)
+    assert stored.json()["text"] == FAMILY_RULE
+
+
+async def test_knowledge_delete_when_entry_is_a_live_rule_then_rule_dropped(
+    client: httpx.AsyncClient, app: FastAPI
+):
+    await add_rule(app, rule_entry())
+
+    response = await client.delete(f"/knowledge/{RULE_ID}", headers=headers_for("admin"))
+
+    assert response.status_code == 204
+    (rule,) = await rules(client)
+    assert rule["status"] == "dropped" and rule["figures"]["deleted_by"]
