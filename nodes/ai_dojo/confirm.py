@@ -212,25 +212,14 @@ async def _count(ctx: DojoContext, entry_id: str, op: str, actor: Actor) -> None
 
 def rule_reply(entry: KnowledgeEntry, life: dict[str, Any]) -> str:
     """Tell the mentor whether the rule is active or waits, with the check's figures."""
-    figures = life["figures"]
-    if life["status"] == "active":
-        return REPLY_RULE_ACTIVE.format(
-            title=entry.title,
-            id=entry.id,
-            before=figures["before"],
-            after=figures["after"],
-            cases=figures["cases"],
-        )
+    figures, named = life["figures"], {"title": entry.title, "id": entry.id}
     if life["status"] == "dropped":
-        return REPLY_RULE_DROPPED.format(title=entry.title, id=entry.id)
+        return REPLY_RULE_DROPPED.format(**named)
     if figures.get("reason") == "no_eval":
-        return REPLY_RULE_PENDING_NO_EVAL.format(title=entry.title, id=entry.id)
-    return REPLY_RULE_PENDING.format(
-        title=entry.title,
-        id=entry.id,
-        before=figures["before"],
-        after=figures["after"],
-        cases=figures["cases"],
+        return REPLY_RULE_PENDING_NO_EVAL.format(**named)
+    template = REPLY_RULE_ACTIVE if life["status"] == "active" else REPLY_RULE_PENDING
+    return template.format(
+        **named, before=figures["before"], after=figures["after"], cases=figures["cases"]
     )
 
 
