@@ -8,9 +8,11 @@ from typing import Any, Literal
 from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
 
+from api.ai_dojo.deps import RulesDep
 from api.auth import AdminDep, PrincipalDep
 from api.knowledge.deps import EditorServiceDep, EntryId, actor_of
 from api.knowledge.schemas import ENTRY_EXAMPLE, StoredEntry
+from sight.errors import ConflictError
 
 router = APIRouter(tags=["knowledge"])
 
@@ -96,11 +98,27 @@ async def entry_history(
     )
 
 
-@router.post("/knowledge/{entry_id}/restore", summary="Restore an earlier version (admin)")
+@router.post(
+    "/knowledge/{entry_id}/restore",
+    summary="Restore an earlier version (admin)",
+    responses={409: {"description": "The entry is an AI Dojo rule."}},
+)
 async def restore_entry(
-    entry_id: EntryId, body: RestoreRequest, who: AdminDep, editor: EditorServiceDep
+    entry_id: EntryId,
+    body: RestoreRequest,
+    who: AdminDep,
+    editor: EditorServiceDep,
+    rules: RulesDep,
 ) -> StoredEntry:
     """Write an earlier version back as the entry's newest (recorded as a `restore` event);
-    a deleted entry comes back. 404 names the versions there are when ``version`` is not one."""
+    a deleted entry comes back. 404 names the versions there are when ``version`` is not one;
+    409 for an AI Dojo rule, whose wording goes through the Dojo's check."""
+    rule = await rules.get(who.tenant, entry_id)
+    if rule is not None:
+        raise ConflictError(
+            f"{entry_id!r} is one of the team's AI Dojo rules ({rule.status}): reword it in the "
+            "Dojo, or decide on it with POST /dojo/rules/{id}/decision",
+            details={"rule_status": rule.status},
+        )
     stored, _ = await editor.restore(entry_id, body.version, actor_of(who))
     return StoredEntry.model_validate(stored)

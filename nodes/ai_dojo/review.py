@@ -18,7 +18,7 @@ from tools.ai_dojo.candidates import candidate_entry
 from tools.ai_dojo.candidates import candidates as find_candidates
 from tools.ai_dojo.miner import mine
 from tools.ai_dojo.proposals import entry_args
-from tools.ai_dojo.rules import rule_from_pattern
+from tools.ai_dojo.rules import rule_from_pattern, rule_id
 from tools.ai_dojo.session_facts import session_facts
 
 MIN_SUPPORT = 5  # sessions a pattern needs before the Dojo asks about it
@@ -63,7 +63,9 @@ async def review_sessions(state: DojoState, runtime: Runtime[DojoContext]) -> di
     facts = await learning.facts(ctx.tenant)
     known = {rule.entry_id for rule in await learning.rules.list(ctx.tenant)}
     patterns = [
-        p for p in mine(facts, min_support=learning.min_support) if f"dojo.rule.{p.id}" not in known
+        p
+        for p in mine(facts, min_support=learning.min_support)
+        if rule_id(p.id, ctx.tenant) not in known
     ]
     purchased = sum(f.purchased for f in facts)
     if not patterns:

@@ -14,7 +14,7 @@ from nodes.ai_dojo.state import DojoContext, DojoState
 from prompts.ai_dojo import REPLY_NOTHING_TO_LEARN
 from sight.errors import InputValidationError, SightError
 from tools.ai_dojo.drafter import Draft, draft_by_model, draft_by_rules
-from tools.ai_dojo.duplicates import judge, load_thresholds, score_candidates
+from tools.ai_dojo.duplicates import Candidate, judge, load_thresholds, score_candidates
 from tools.ai_dojo.proposals import entry_args
 from tools.ai_dojo.schemas import entry_id
 
@@ -41,8 +41,16 @@ async def known_entry(ctx: DojoContext, text: str) -> dict[str, Any] | None:
         return None
     kb = await ctx.knowledge()
     found = await kb.search(text, limit=CANDIDATES, search_type="hybrid", tenant=ctx.tenant)
-    entries = [hit.entry for hit in found.hits] + await _pending_rules(ctx)
-    candidates = await asyncio.to_thread(score_candidates, ctx.embedder, text, entries)
+    stored = [hit.entry for hit in found.hits]
+    pending = await _pending_rules(ctx)  # not in the knowledge base: embedded here
+    vector = (await asyncio.to_thread(ctx.embedder.embed_documents, [text]))[0]
+    cosines = await kb.passage_cosines(vector, [e["id"] for e in stored])
+    candidates = [
+        Candidate(e["id"], e.get("title", ""), e.get("text", ""), round(cosines[e["id"]], 4))
+        for e in stored
+        if e["id"] in cosines
+    ] + await asyncio.to_thread(score_candidates, ctx.embedder, text, pending)
+    entries = stored + pending
     match = judge(text, candidates, load_thresholds()[1])
     if match is None:
         return None

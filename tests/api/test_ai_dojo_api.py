@@ -280,3 +280,15 @@ async def test_knowledge_delete_when_entry_is_a_live_rule_then_rule_dropped(
     assert response.status_code == 204
     (rule,) = await rules(client)
     assert rule["status"] == "dropped" and rule["figures"]["deleted_by"]
+
+
+async def test_knowledge_restore_when_entry_is_a_dojo_rule_then_409(
+    client: httpx.AsyncClient, app: FastAPI
+):
+    await add_rule(app, rule_entry())
+
+    response = await client.post(
+        f"/knowledge/{RULE_ID}/restore", json={"version": 1}, headers=headers_for("admin")
+    )
+
+    assert response.status_code == 409 and response.json()["details"]["rule_status"] == "active"

@@ -17,6 +17,8 @@ from tests.graphs.dojo_support import (
     fake_settings,
     new_tenant,
     open_knowledge,
+    reject,
+    stored,
     tenant_events,
     warm_embedder,
 )
@@ -129,6 +131,35 @@ async def test_review_sessions_when_rule_approved_then_rule_keeps_the_patterns_e
     assert rule.count == 2 and rule.status == out["outcome"]["rule"]["status"]
     assert rule.evidence["sessions"] == evidence["sessions"]
     assert rule.evidence["entry"]["text"] == args["text"] and rule.figures["cases"] > 0
+
+
+async def test_review_sessions_when_pattern_rejected_then_not_asked_again(dojo):
+    tenant = new_tenant("acme")
+    await plant(dojo, tenant)
+    first = await dojo.start(SESSIONS, tenant)
+    asked = (await first.request())["args"]["id"]
+
+    await first.resume(reject("to przypadek"))
+    again = await dojo.start(SESSIONS, tenant)
+
+    if await again.interrupts():  # another pattern, perhaps; never the rejected one
+        assert (await again.request())["args"]["id"] != asked
+    rule = await dojo.learning.rules.get(tenant, asked)
+    assert rule.status == "dropped" and rule.count == 0  # remembered, never stored
+    assert await stored(dojo.kb, asked, tenant) is None
+
+
+async def test_review_sessions_when_rule_already_added_then_not_proposed_again(dojo):
+    tenant = new_tenant("acme")
+    await plant(dojo, tenant)
+    first = await dojo.start(SESSIONS, tenant)
+    asked = (await first.request())["args"]["id"]
+    await first.resume(APPROVE)
+
+    again = await dojo.start(SESSIONS, tenant)
+
+    if await again.interrupts():
+        assert (await again.request())["args"]["id"] != asked
 
 
 async def test_review_sessions_when_no_concluded_session_then_polish_reply_and_no_interrupt(dojo):

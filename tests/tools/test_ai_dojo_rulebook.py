@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from qdrant_client import AsyncQdrantClient
 
-from sight.errors import ConflictError, NotFoundError
+from sight.errors import ConflictError, NotFoundError, UnavailableError
 from store.dojo_rules import DojoRuleRepository
 from store.knowledge_events import KnowledgeEventRepository
 from tests.tools.test_knowledge_fakes import HashEmbedder
@@ -212,3 +212,44 @@ async def test_revise_when_active_rule_reworded_and_check_fails_then_out_of_the_
     assert stored.evidence["entry"]["text"] == reworded.text
     with pytest.raises(NotFoundError):
         await kb.get(RULE.id, tenant="acme")
+
+
+async def test_add_when_activation_failed_once_then_approving_again_resumes_without_recount(
+    sessions, editor, kb, monkeypatch
+):
+    rules = book(sessions, editor, passed=True)
+    real_add = kb.add
+    failures = iter([UnavailableError("the knowledge base is down")])
+
+    async def flaky(*args, **kwargs):
+        for exc in failures:
+            raise exc
+        return await real_add(*args, **kwargs)
+
+    monkeypatch.setattr(kb, "add", flaky)
+    with pytest.raises(UnavailableError):
+        await add(rules)
+
+    life = await add(rules)
+
+    stored = await rules.rules.get("acme", RULE.id)
+    assert life["status"] == "active" and (stored.status, stored.count) == ("active", 2)
+    assert await in_kb(kb, RULE.id)
+
+
+async def test_decline_when_an_add_had_failed_before_its_check_then_dropped(
+    sessions, editor, kb, monkeypatch
+):
+    rules = book(sessions, editor, passed=True)
+
+    async def down(*args, **kwargs):
+        raise UnavailableError("the knowledge base is down")
+
+    monkeypatch.setattr(kb, "add", down)
+    with pytest.raises(UnavailableError):
+        await add(rules)
+
+    await rules.decline(RULE, ANNA, evidence=EVIDENCE, now=T0)
+
+    assert (await rules.rules.get("acme", RULE.id)).status == "dropped"
+    assert not await in_kb(kb, RULE.id)

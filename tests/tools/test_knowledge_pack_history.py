@@ -93,3 +93,30 @@ async def test_add_when_another_tenant_reuses_a_deleted_entry_id_then_refused(ed
 
     history = await editor.history(RATY.id, "acme")  # still acme's, and only acme's
     assert [e.action for e in history] == ["add", "delete"]
+
+
+async def test_load_pack_when_a_tenant_deleted_the_id_then_still_skipped_and_not_restorable(
+    editor, kb
+):
+    await editor.add(RATY, ANNA)
+    await editor.delete(RATY.id, ACME_ADMIN)
+
+    stats = await editor.load_pack([RATY], OPERATOR, pack="p")
+
+    assert stats["skipped_tenant_ids"] == 1
+    assert [e.action for e in await editor.history(RATY.id, "acme")] == ["add", "delete"]
+
+
+async def test_load_pack_when_collection_reset_then_events_follow_the_log(editor, kb, events):
+    await editor.load_pack([POMPA], OPERATOR, pack="p1")
+    await kb.delete(POMPA.id)  # the collection lost it (reset, or a new collection)
+
+    await editor.load_pack([POMPA], OPERATOR, pack="p1")  # same content: nothing to record
+    await kb.delete(POMPA.id)
+    await editor.load_pack([POMPA_V2], OPERATOR, pack="p2")
+
+    assert [(e.action, e.version) for e in await events.history(POMPA.id)] == [
+        ("add", 1),
+        ("update", 2),
+    ]
+    assert (await kb.get(POMPA.id))["text"] == POMPA_V2.text

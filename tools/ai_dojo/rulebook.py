@@ -38,7 +38,13 @@ class RuleBook:
         now: datetime,
     ) -> dict[str, Any]:
         """Count a new rule (+2, pending), check it, and activate it only if the co-pilot's
-        moves on the held-out cases do not get worse. Returns {status, figures, version}."""
+        moves on the held-out cases do not get worse. Returns {status, figures, version}.
+
+        An add that failed after counting (the knowledge base down while activating) is taken
+        up where it stopped when the mentor approves again: not counted twice."""
+        known = await self.rules.get(actor.tenant, entry.id)
+        if known is not None and known.status == "pending_review" and known.figures is None:
+            return await self._check_and_activate(entry, actor, source, now)
         change = await self.rules.apply(
             actor.tenant,
             entry.id,
@@ -85,6 +91,11 @@ class RuleBook:
     ) -> None:
         """The mentor rejected a proposed rule: remember it (dropped) so it is not asked again."""
         record = {**(evidence or {}), "entry": entry.model_dump(), "declined_by": actor.name}
+        known = await self.rules.get(actor.tenant, entry.id)
+        if known is not None and known.status == "pending_review" and known.figures is None:
+            # counted by an approval that failed before its check: the rejection drops it
+            await self.rules.set_status(actor.tenant, entry.id, "dropped", {"declined": True}, now)
+            return
         await self.rules.decline(actor.tenant, entry.id, record, now)
 
     async def decide(

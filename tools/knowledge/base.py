@@ -159,6 +159,19 @@ class KnowledgeBase(KnowledgeWrites):
 
     # --- reading ---------------------------------------------------------------------------
 
+    async def passage_cosines(
+        self, vector: Sequence[float], entry_ids: Sequence[str]
+    ) -> dict[str, float]:
+        """Cosine of a passage vector to each stored entry's chunk vector (by id; missing
+        entries are left out): what comparing two texts costs without embedding them again."""
+        q = np.asarray(vector, dtype=np.float32)
+        q /= max(float(np.linalg.norm(q)), 1e-12)
+        if self.memory is not None:
+            with self.memory.lock:
+                return {i: self.memory.similarities(i, q)[0] for i in entry_ids if i in self.memory}
+        stored = await kstore.get_vectors(self.client, self.name, list(entry_ids))
+        return {i: similarities(v, q)[0] for i, v in stored.items()}
+
     async def count(self) -> int:
         """Number of entries."""
         if self.memory is not None:

@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sight.clock import utc_now
 from sight.errors import ConflictError, ForbiddenError, NotFoundError
 from store.knowledge import SHARED
-from store.knowledge_events import EventRecord, KnowledgeEventRepository
+from store.knowledge_events import EventRecord, KnowledgeEventRepository, content_hash
 from tools.knowledge.base import KnowledgeBase
 from tools.knowledge.entries import KnowledgeEntry
 from tools.knowledge.owners import owner_of
@@ -181,6 +181,8 @@ class KnowledgeEditor:
         if history[-1].id == BASELINE:  # stored before its history began: keep it as version 1
             await self._baseline(await self._visible(entry_id, actor.tenant), now)
         old = await self.events.version(entry_id, version)
+        if old is not None and old.owner != owner:  # an earlier owner's content is not theirs
+            old = None
         if old is None or old.entry is None:
             known = sorted({e.version for e in history if e.entry is not None})
             raise NotFoundError(
@@ -221,14 +223,24 @@ class KnowledgeEditor:
                 current = await self.kb.get(entry.id)
             except NotFoundError:
                 current = None
-            if current is not None and owner_of(current) != SHARED:
-                skipped.append(entry.id)
+            latest = await self.events.latest(entry.id)
+            if (current is not None and owner_of(current) != SHARED) or (
+                latest is not None and latest.owner != SHARED
+            ):
+                skipped.append(entry.id)  # a tenant's id, live or deleted: never taken over
                 continue
             todo.append(entry)
-            if current is None:
-                changed.append((entry, "add"))
-            elif current.get("content_hash") != entry.content_hash():
+            if (
+                current is not None
+                and latest is None
+                and (current.get("content_hash") != entry.content_hash())
+            ):
                 await self._baseline(current, now)  # its loaded content stays a version
+                latest = await self.events.latest(entry.id)
+            # the event follows the log, not the collection (a reset collection, a new one)
+            if latest is None or latest.action == "delete":
+                changed.append((entry, "add"))
+            elif latest.content_hash != content_hash(entry.model_dump() | {"owner": SHARED}):
                 changed.append((entry, "update"))
         stats: dict[str, Any] = await self.kb.load(todo, progress=progress)
         for entry, action in changed:
