@@ -16,7 +16,8 @@ from sight.errors import InputValidationError, SightError
 from tools.ai_dojo.drafter import Draft, draft_by_model, draft_by_rules
 from tools.ai_dojo.duplicates import Candidate, judge, load_thresholds, score_candidates
 from tools.ai_dojo.proposals import entry_args
-from tools.ai_dojo.schemas import entry_id
+from tools.ai_dojo.schemas import entry_id, module_titles
+from tools.knowledge.entries import ARCHETYPES
 
 log = logging.getLogger(__name__)
 CANDIDATES = 8  # entries the duplicate check compares the draft with
@@ -72,13 +73,24 @@ async def _pending_rules(ctx: DojoContext) -> list[dict[str, Any]]:
     ]
 
 
+KIND_NAMES = {
+    "rule": "reguła",
+    "note": "notatka",
+    "objection": "obiekcja",
+    "question": "pytanie",
+    "module": "wiedza tematyczna",
+    "archetype": "opis archetypu",
+    "segment": "segment",
+}
+
+
 def describe_entry(args: dict[str, Any]) -> str:
     """A short Polish line naming what an entry is about."""
-    parts = [f"rodzaj: {args['kind']}"]
+    parts = [f"rodzaj: {KIND_NAMES.get(args['kind'], args['kind'])}"]
     if args.get("archetype"):
-        parts.append(f"archetyp: {args['archetype']}")
+        parts.append(f"archetyp: {ARCHETYPES.get(args['archetype'], args['archetype'])}")
     if args.get("module"):
-        parts.append(f"moduł: {args['module']}")
+        parts.append(f"moduł: {module_titles().get(args['module'], args['module'])}")
     return ", ".join(parts)
 
 
