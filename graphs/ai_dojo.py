@@ -15,6 +15,9 @@ message they came from. See docs/ai_dojo.md.
 
 from __future__ import annotations
 
+import asyncio
+import logging
+import time
 import uuid
 from typing import Any, Literal
 
@@ -29,8 +32,11 @@ from nodes.ai_dojo.review import Learning, review_feedback, review_sessions
 from nodes.ai_dojo.route import next_step, route_message
 from nodes.ai_dojo.state import DojoContext, DojoInput, DojoOutput, DojoState
 from nodes.ai_dojo.teach import draft_entry
+from sight.errors import SightError
 from tools.ai_dojo.request import check_input, check_resume_payload
 from tools.models.capabilities import is_capable
+
+log = logging.getLogger(__name__)
 
 
 def build_graph() -> StateGraph:
@@ -109,6 +115,22 @@ def trusted(chain: list[str]) -> bool:
     The embedded models draft Polish poorly and slowly, so offline the rules draft and the
     embedding router decides alone (docs/ai_dojo.md)."""
     return is_capable(chain) or bool(chain) and chain[0].startswith("fake/")
+
+
+async def warm_up(resources: GraphResources) -> None:
+    """Embed the router's examples and open the knowledge base, so the mentor's first message
+    is as quick as the next (it took ~7 s cold)."""
+    from tools.ai_dojo.router import router_for
+    from tools.models import get_embedder
+
+    started = time.perf_counter()
+    try:
+        await asyncio.to_thread(router_for, get_embedder(resources.settings))
+        await resources.knowledge_base()
+    except (SightError, OSError) as exc:  # the first run reports it properly
+        log.warning("ai_dojo warm-up failed: %s", exc)
+        return
+    log.info("ai_dojo warmed up in %.1f s", time.perf_counter() - started)
 
 
 def validate_input_payload(payload: Any) -> dict[str, Any]:
