@@ -10,7 +10,7 @@ from langchain_core.messages import HumanMessage, SystemMessage
 from langgraph.runtime import Runtime
 
 from nodes.ai_dojo.state import DojoContext, DojoState
-from prompts.ai_dojo import ROUTER_SYSTEM, ROUTER_USER
+from prompts.ai_dojo import ROUTER_CONTEXT, ROUTER_SYSTEM, ROUTER_USER
 from sight.errors import SightError
 from tools.ai_dojo.router import route
 from tools.ai_dojo.schemas import IntentChoice
@@ -70,7 +70,7 @@ async def route_message(state: DojoState, runtime: Runtime[DojoContext]) -> dict
                     "fast",
                     [
                         SystemMessage(ROUTER_SYSTEM),
-                        HumanMessage(ROUTER_USER.format(context="", message=text)),
+                        HumanMessage(ROUTER_USER.format(context=_context(state), message=text)),
                     ],
                     schema=IntentChoice,
                     config=NOSTREAM,
@@ -94,6 +94,18 @@ async def route_message(state: DojoState, runtime: Runtime[DojoContext]) -> dict
         "outcome": None,
         "degraded": degraded,
     }
+
+
+def _context(state: DojoState, turns: int = 4, chars: int = 300) -> str:
+    """The conversation before the mentor's message, for the tie-breaker ("tak, popraw to"
+    means something only after a proposal)."""
+    earlier = (state.get("messages") or [])[:-1][-turns:]
+    lines = []
+    for message in earlier:
+        who = "Mentor" if isinstance(message, HumanMessage) else "Sight"
+        body = text_of(message) if isinstance(message, HumanMessage) else str(message.content)
+        lines.append(f"{who}: {body[:chars]}")
+    return ROUTER_CONTEXT.format(context="\n".join(lines)) if lines else ""
 
 
 def next_step(state: DojoState) -> Step:

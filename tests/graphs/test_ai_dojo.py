@@ -420,3 +420,22 @@ async def test_trajectory_when_teach_decided_then_no_step_before_the_decision_st
     waiting = [i for i, s in enumerate(history) if s.next == ("confirm_proposal",)]
     assert decided == [len(history) - 1] and waiting and max(waiting) < decided[0]
     assert history[-1].values["outcome"]["stored"] is bool(stores)
+
+
+async def test_router_when_tie_breaker_asked_mid_conversation_then_it_sees_earlier_turns(
+    dojo, world
+):
+    settings, _, _ = world
+    answer = as_json(intent="ask", reason="Pytanie o wiedzę.")
+    models, fakes = scripted_models(settings, fast=[answer])
+    thread = await dojo.start("Dzięki, to na razie wszystko.", new_tenant("acme"))
+    thread.overrides.update(tie_breaker=True, models=models)
+
+    await dojo.graph.ainvoke(
+        {"messages": [{"type": "human", "content": UNSURE}]}, thread.config, context=thread.ctx
+    )
+
+    (prompt,) = fakes["fake/fast"].calls
+    user = prompt[-1].text
+    assert "Poprzednie wiadomości" in user and "Mentor: Dzięki, to na razie wszystko." in user
+    assert "Sight: Jestem Sight" in user and user.rstrip().endswith("krótko ją uzasadnij.")
