@@ -1,0 +1,1 @@
+"""The mentor's tools."""
