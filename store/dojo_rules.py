@@ -19,10 +19,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, false, select, text, update
+from sqlalchemy import ColumnElement, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from sight.errors import ConflictError, InputValidationError, NotFoundError
+from store import xact_lock
 from store.models import DojoRule, as_utc
 
 OPS = {"add": 2, "agree": 1, "edit": 1, "remove": -1}
@@ -110,20 +111,7 @@ def _owned(tenant: str, entry_id: str) -> list[ColumnElement[bool]]:
 
 async def _lock_tenant(db: AsyncSession, tenant: str) -> None:
     """Hold the tenant's rule lock until the transaction ends."""
-    if db.bind.dialect.name == "postgresql":
-        # An advisory lock, not row locks: it also covers rules not inserted yet.
-        await db.execute(
-            text("SELECT pg_advisory_xact_lock(:cls, hashtext(current_schema() || '/' || :key))"),
-            {"cls": _LOCK_CLASS, "key": tenant},
-        )
-    else:
-        # Any write takes SQLite's write lock for the rest of the transaction.
-        await db.execute(
-            update(DojoRule)
-            .where(false())
-            .values(count=DojoRule.count)
-            .execution_options(synchronize_session=False)
-        )
+    await xact_lock.hold(db, _LOCK_CLASS, tenant, DojoRule)
 
 
 def _counted(row: DojoRule | None, tenant: str, entry_id: str, op: str, now: datetime) -> DojoRule:

@@ -18,11 +18,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, false, select, text
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from sight.errors import ConflictError, InputValidationError, NotFoundError
+from store import xact_lock
 from store.models import KnowledgeEvent, as_utc
 
 ACTIONS = ("add", "update", "delete", "restore", "confirm")
@@ -107,18 +108,7 @@ def _next_version(entry_id: str, action: str, last: KnowledgeEvent | None) -> in
 
 async def _lock_entry(db: AsyncSession, entry_id: str) -> None:
     """Hold the entry's append lock until the transaction ends."""
-    if db.bind.dialect.name == "postgresql":
-        # Keyed by schema too: databases shared through schemas keep their locks apart.
-        await db.execute(
-            text("SELECT pg_advisory_xact_lock(:cls, hashtext(current_schema() || '/' || :key))"),
-            {"cls": _LOCK_CLASS, "key": entry_id},
-        )
-    else:
-        # Any write takes SQLite's write lock for the rest of the transaction; this one
-        # matches no row, so it changes nothing and fires no trigger.
-        await db.execute(
-            delete(KnowledgeEvent).where(false()).execution_options(synchronize_session=False)
-        )
+    await xact_lock.hold(db, _LOCK_CLASS, entry_id, KnowledgeEvent)
 
 
 async def _last(db: AsyncSession, entry_id: str) -> KnowledgeEvent | None:

@@ -14,17 +14,15 @@ from api.ai_dojo.deps import RuleBookDep, RulesDep
 from api.auth import EditorDep, PrincipalDep
 from api.deps import ResourcesDep
 from api.knowledge.deps import actor_of
+from nodes.ai_dojo.review import Learning
 from sight.clock import utc_now
 from tools.ai_dojo.candidates import candidate_entry
 from tools.ai_dojo.candidates import candidates as find_candidates
 from tools.ai_dojo.miner import mine
 from tools.ai_dojo.rules import rule_from_pattern
-from tools.ai_dojo.session_facts import session_facts
 from tools.knowledge.entries import SLUG
 
 router = APIRouter(tags=["ai_dojo"])
-MIN_SUPPORT = 5
-MIN_USERS = 3
 
 RuleId = Annotated[
     str,
@@ -131,9 +129,8 @@ class CandidateOut(BaseModel):
 async def list_candidates(who: PrincipalDep, resources: ResourcesDep) -> list[CandidateOut]:
     """Suggestions rated up by at least three salespeople and never down (seed 002 §12); the
     Dojo offers them to the mentor, and none enters the knowledge base unconfirmed."""
-    from store.sales_next_move.learning import feedback_rows
-
-    rows = await feedback_rows(resources.sessions, who.tenant)
+    learning = Learning(resources.sessions)
+    rows = await learning.feedback(who.tenant)
     return [
         CandidateOut(
             suggestion_id=c.suggestion_id,
@@ -143,7 +140,7 @@ async def list_candidates(who: PrincipalDep, resources: ResourcesDep) -> list[Ca
             users=len(c.users),
             entry=candidate_entry(c, who.tenant),
         )
-        for c in find_candidates(rows, min_users=MIN_USERS)
+        for c in find_candidates(rows, min_users=learning.min_users)
     ]
 
 
@@ -169,10 +166,8 @@ class PatternOut(BaseModel):
 async def list_patterns(who: PrincipalDep, resources: ResourcesDep) -> list[PatternOut]:
     """What the deterministic miner finds now in the tenant's concluded sessions (support of
     at least five sessions, Wilson lower bound above the baseline)."""
-    from store.sales_next_move.learning import concluded_sessions
-
-    found = await concluded_sessions(resources.sessions, who.tenant)
-    facts = [session_facts(s, analyses) for s, analyses in found]
+    learning = Learning(resources.sessions)
+    facts = await learning.facts(who.tenant)
     return [
         PatternOut(
             id=p.id,
@@ -186,5 +181,5 @@ async def list_patterns(who: PrincipalDep, resources: ResourcesDep) -> list[Patt
             question=p.question,
             rule=rule_from_pattern(p, who.tenant),
         )
-        for p in mine(facts, min_support=MIN_SUPPORT)
+        for p in mine(facts, min_support=learning.min_support)
     ]

@@ -11,7 +11,6 @@ failures of every model it tried in its message).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,7 +22,7 @@ from sight.errors import (
     BudgetWouldExceedError,
     UnavailableError,
 )
-from tools.models.classify import status_code
+from tools.models.classify import exception_chain, status_code
 
 
 @dataclass(frozen=True)
@@ -125,17 +124,6 @@ _TYPE_NAMES: tuple[tuple[str, re.Pattern[str]], ...] = (
 )
 
 
-def _chain(exc: BaseException) -> Iterator[BaseException]:
-    """Yield the exception and what caused it (providers and Sight wrap the real error)."""
-    seen: set[int] = set()
-    current: BaseException | None = exc
-    while current is not None and id(current) not in seen:
-        seen.add(id(current))
-        yield current
-        context = None if current.__suppress_context__ else current.__context__
-        current = current.__cause__ or context
-
-
 def _by_type(err: BaseException) -> str | None:
     """The catalogue code an exception's type or status code names, if any."""
     if isinstance(err, (BudgetExceededError, BudgetWouldExceedError, BudgetTooSmallError)):
@@ -175,7 +163,7 @@ def error_for(exc: BaseException) -> MentorError:
     Types and status codes anywhere in the cause chain decide first; only then the text of
     each exception is searched for known phrases. The text is read, never passed on.
     """
-    chain = list(_chain(exc))
+    chain = list(exception_chain(exc))
     for err in chain:
         code = _by_type(err)
         if code is not None:

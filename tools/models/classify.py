@@ -23,7 +23,7 @@ _MAX_DESCRIPTION = 300
 _LOOP_ERRORS = ("different event loop", "different loop", "Event loop is closed")
 
 
-def _chain(exc: BaseException) -> Iterator[BaseException]:
+def exception_chain(exc: BaseException) -> Iterator[BaseException]:
     """Yield the exception and its causes/contexts (providers often wrap the real error)."""
     seen: set[int] = set()
     current: BaseException | None = exc
@@ -50,7 +50,7 @@ def status_code(exc: BaseException) -> int | None:
 
 def retry_reason(exc: BaseException) -> Retryable | None:
     """Return why ``exc`` is worth retrying, or None when it is not."""
-    for err in _chain(exc):
+    for err in exception_chain(exc):
         if isinstance(err, (asyncio.TimeoutError, TimeoutError, httpx.TimeoutException)):
             return "timeout"
         if isinstance(err, lc_exceptions.ModelTimeoutError):
@@ -80,7 +80,7 @@ def is_event_loop_error(exc: BaseException) -> bool:
     """
     return any(
         isinstance(err, RuntimeError) and any(text in str(err) for text in _LOOP_ERRORS)
-        for err in _chain(exc)
+        for err in exception_chain(exc)
     )
 
 
