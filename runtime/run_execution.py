@@ -26,6 +26,9 @@ def run_error(exc: BaseException, run_id: str) -> dict[str, Any]:
         }
         if exc.details is not None:
             error["details"] = exc.details
+        retryable = getattr(exc, "retryable", None)
+        if isinstance(retryable, bool):  # whether sending the run again may help
+            error["retryable"] = retryable
         return error
     return {
         "error": "InternalError",

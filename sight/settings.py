@@ -335,6 +335,35 @@ class Settings(BaseSettings):
     sales_signal_timeout_s: float = Field(
         default=2.0, gt=0, le=60, description="The fast model's signal call, at most (seconds)."
     )
+    mentor_model: Literal["auto", "on", "off"] = Field(
+        default="auto",
+        description=(
+            "Whether the mentor asks the `deep` model to explain results: `on`, `off` (the "
+            "results' facts only), `auto` (on for Gemini, Ollama and the fake model; off for the "
+            "embedded models, which write Polish poorly and take ~1 min an answer on a CPU)."
+        ),
+    )
+    mentor_context_tokens: int = Field(
+        default=1500,
+        ge=200,
+        le=200_000,
+        description="Most tokens of the user's results in one mentor prompt (the facts a "
+        "question asks about go first).",
+    )
+    mentor_history_turns: int = Field(
+        default=4, ge=1, le=50, description="Latest question-answer pairs the mentor's prompt "
+        "carries verbatim; earlier ones are summarised."
+    )
+    mentor_summary_tokens: int = Field(
+        default=1200,
+        ge=100,
+        le=200_000,
+        description="Tokens of earlier conversation not yet summarised beyond which the mentor "
+        "writes a new summary of it.",
+    )
+    mentor_max_output_tokens: int = Field(
+        default=500, ge=50, le=8000, description="Most tokens of one mentor answer."
+    )
     persona_undo_window_s: float = Field(
         default=86400.0, ge=0, description="How long an admin can undo a persona's soft delete."
     )

@@ -20,6 +20,7 @@ from sight.errors import (
     BudgetExceededError,
     BudgetTooSmallError,
     BudgetWouldExceedError,
+    SightError,
     UnavailableError,
 )
 from tools.models.classify import exception_chain, status_code
@@ -177,3 +178,20 @@ def error_for(exc: BaseException) -> MentorError:
 def as_stream_error(err: MentorError) -> dict[str, Any]:
     """Return the payload of the stream's error event for ``err``."""
     return {"error": err.code, "message": err.message, "retryable": err.retryable}
+
+
+class MentorFailure(SightError):
+    """A mentor turn that could not be answered: the catalogue's code and Polish message, so
+    the run's error event (runtime.run_execution.run_error) carries them and nothing else."""
+
+    code = "unknown"
+
+    def __init__(self, error: MentorError) -> None:
+        super().__init__(error.message, details={"retryable": error.retryable})
+        self.code = error.code
+        self.retryable = error.retryable
+
+    @classmethod
+    def of(cls, exc: BaseException) -> MentorFailure:
+        """The failure for a model exception (its text is never passed on)."""
+        return cls(error_for(exc))

@@ -1,0 +1,37 @@
+"""The answer written from the results alone: the facts a question asks about, per result.
+
+Used when no model may write Polish (the embedded defaults) and when the model's answers were
+not Polish twice. Its numbers are the results' own, so it is always grounded; it says that it
+is a list of facts, not an explanation.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from tools.mentor.budget import relevance, words_of
+
+PER_BLOCK = 5
+BLOCKS = 6
+
+
+def facts_answer(
+    blocks: Sequence[Any], facts_by_block: Sequence[Sequence[Any]], question: str, *, intro: str
+) -> str:
+    """Each result's title and its facts that match the question (its core facts when none
+    does), most relevant first, under ``intro``."""
+    words = words_of(question)
+    parts = [intro]
+    for block, facts in list(zip(blocks, facts_by_block, strict=False))[:BLOCKS]:
+        if not facts:
+            continue
+        scored = sorted(
+            enumerate(facts),
+            key=lambda item: (-relevance(item[1].topics, words), -item[1].weight, item[0]),
+        )
+        matching = [fact for _, fact in scored if relevance(fact.topics, words)]
+        picked = matching[:PER_BLOCK] or [fact for _, fact in scored][:3]
+        parts.append(f"\n**{block.title}**")
+        parts.extend(f"- {fact.text}" for fact in picked)
+    return "\n".join(parts)
