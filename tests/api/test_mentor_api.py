@@ -45,9 +45,7 @@ def sse_events(body: str) -> list[tuple[str, Any]]:
     return events
 
 
-async def seed(
-    app: FastAPI, tenant: str = "acme", index: int = 0, **fields: Any
-) -> dict[str, Any]:
+async def seed(app: FastAPI, tenant: str = "acme", index: int = 0, **fields: Any) -> dict[str, Any]:
     """One persona of ``tenant`` (``index`` picks another profile, ``fields`` override);
     returns its record."""
     record = {**persona_records(index + 1, run_id=f"mentor-{tenant}")[index], **fields}
