@@ -102,8 +102,11 @@ def test_facts_answer_lists_the_matching_facts_of_each_result():
     text = facts_answer([PERSONA, FOCUS_GROUP], chosen.facts_by_block, "Co z ceną?", intro="X:")
     assert text.startswith("X:")
     assert "5 z 8 odpowiedzi" in text and "79 zł" in text
-    # The persona has no price fact: its core facts stand in.
-    assert "NPS persony: 32" in text
+    # The persona has no price fact: it is left out.
+    assert PERSONA.title not in text
+    # A question no fact is about gets each result's core facts.
+    text = facts_answer([PERSONA, FOCUS_GROUP], chosen.facts_by_block, "Hej?", intro="X:")
+    assert "NPS persony: 32" in text and "5 z 8 odpowiedzi" in text
 
 
 def test_a_question_resent_with_no_answer_between_is_removed_once():
@@ -161,3 +164,9 @@ async def test_check_owned_names_each_id_that_is_not_the_tenants():
         "input.context.persona_ids.1",
         "input.context.session_ids.0",
     ]
+
+
+def test_facts_answer_leaves_out_results_with_nothing_on_the_question():
+    chosen = fit([PERSONA, SESSION], "nps", 10_000, words)
+    text = facts_answer([PERSONA, SESSION], chosen.facts_by_block, "Czemu niski NPS?", intro="X:")
+    assert PERSONA.title in text and SESSION.title not in text

@@ -19,13 +19,19 @@ BLOCKS = 6
 def facts_answer(
     blocks: Sequence[Any], facts_by_block: Sequence[Sequence[Any]], question: str, *, intro: str
 ) -> str:
-    """Each result's title and its facts that match the question (its core facts when none
-    does), most relevant first, under ``intro``."""
+    """Each result's title and its facts that match the question, most relevant first, under
+    ``intro``; the results with no such fact are left out, unless no result has one (then
+    each result's core facts)."""
     words = words_of(question)
+    pairs = [(block, facts) for block, facts in zip(blocks, facts_by_block, strict=False) if facts]
+    # When some results have facts the question asks about, the others are left out.
+    matching_blocks = [
+        (block, facts)
+        for block, facts in pairs
+        if any(relevance(fact.topics, words) for fact in facts)
+    ]
     parts = [intro]
-    for block, facts in list(zip(blocks, facts_by_block, strict=False))[:BLOCKS]:
-        if not facts:
-            continue
+    for block, facts in (matching_blocks or pairs)[:BLOCKS]:
         scored = sorted(
             enumerate(facts),
             key=lambda item: (-relevance(item[1].topics, words), -item[1].weight, item[0]),
