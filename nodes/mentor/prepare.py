@@ -98,7 +98,12 @@ async def prepare_turn(state: MentorState, runtime: Runtime[MentorContext]) -> d
     how = "none"
     if ctx.reader is not None:
         choice = await choose(
-            ctx.reader, read_mentions(question), pinned, as_refs(state.get("refs")), ResultRef
+            ctx.reader,
+            question,
+            read_mentions(question),
+            pinned,
+            as_refs(state.get("refs")),
+            ResultRef,
         )
         blocks, missing = await ctx.reader.load(choice.refs)
         unknown = choice.unknown_ids + [ref.id for ref in missing]

@@ -70,6 +70,10 @@ class MemoryReader:
         self.recent_calls.append((kind, limit))
         return [block.ref for block in self.blocks if block.ref.kind == kind][:limit]
 
+    async def names(self) -> list[tuple[ResultRef, str]]:
+        names = {"persona": "Anna Nowak", "sales_session": "Pan Tomasz"}
+        return [(b.ref, names[b.ref.kind]) for b in self.blocks if b.ref.kind in names]
+
     async def missing(self, refs: list[ResultRef]) -> list[ResultRef]:
         known = {block.ref for block in self.blocks}
         return [ref for ref in refs if ref not in known]

@@ -21,6 +21,10 @@ def words(text: str) -> int:
     return len(text.split())
 
 
+async def pick(reader, question, pinned, previous, ref_type=ResultRef):
+    return await choose(reader, question, read_mentions(question), pinned, previous, ref_type)
+
+
 @pytest.mark.parametrize(
     ("text", "kinds", "latest", "count"),
     [
@@ -48,33 +52,43 @@ def test_mentions_read_uuids_and_hex_keys_but_not_parts_of_uuids():
 
 async def test_choose_named_ids_first_then_kinds_then_the_previous_turn():
     reader = MemoryReader()
-    named = await choose(reader, read_mentions(f"Co z {PERSONA.ref.id}?"), [], [], ResultRef)
+    named = await pick(reader, f"Co z {PERSONA.ref.id}?", [], [], ResultRef)
     assert (named.how, named.refs) == ("named", [PERSONA.ref])
-    kinds = await choose(reader, read_mentions("Które sesje były udane?"), [], [], ResultRef)
+    kinds = await pick(reader, "Które sesje były udane?", [], [], ResultRef)
     assert (kinds.how, kinds.refs) == ("kinds", [SESSION.ref])
     assert reader.recent_calls == [("sales_session", 10)]
-    follow_up = await choose(reader, read_mentions("A dlaczego?"), [], [SESSION.ref], ResultRef)
+    follow_up = await pick(reader, "A dlaczego?", [], [SESSION.ref], ResultRef)
     assert (follow_up.how, follow_up.refs) == ("previous", [SESSION.ref])
+
+
+async def test_choose_finds_persons_and_clients_by_name_in_any_case_with_other_kinds_named():
+    reader = MemoryReader()
+    by_name = await pick(reader, "Dlaczego Anny NPS jest niski?", [], [])
+    assert by_name.refs == [PERSONA.ref]  # her block carries her KPI: no other KPI added
+    with_group = await pick(reader, "Czy fokusówka tłumaczy wynik Anny?", [], [])
+    assert with_group.refs == [PERSONA.ref, FOCUS_GROUP.ref]
+    client = await pick(reader, "Co przekonało Pana Tomasza?", [], [])
+    assert client.refs == [SESSION.ref]
+    nobody = await pick(reader, "nowa oferta dla anny?", [], [])
+    assert nobody.how == "overview"  # short names count only capitalised
 
 
 async def test_choose_prefers_the_threads_own_results_of_a_kind_unless_asked_for_the_latest():
     reader = MemoryReader()
     pinned = [ResultRef("focus_group", "pinned-fg")]
-    own = await choose(reader, read_mentions("Co mówi grupa fokusowa?"), pinned, [], ResultRef)
+    own = await pick(reader, "Co mówi grupa fokusowa?", pinned, [], ResultRef)
     assert own.refs == pinned and reader.recent_calls == []
-    latest = await choose(
-        reader, read_mentions("Co mówi najnowsza grupa fokusowa?"), pinned, [], ResultRef
-    )
+    latest = await pick(reader, "Co mówi najnowsza grupa fokusowa?", pinned, [], ResultRef)
     assert latest.refs == [FOCUS_GROUP.ref]
 
 
 async def test_choose_an_overview_when_nothing_is_named_and_names_unknown_ids():
     reader = MemoryReader()
-    overview = await choose(reader, read_mentions("Jak mi idzie?"), [], [], ResultRef)
+    overview = await pick(reader, "Jak mi idzie?", [], [], ResultRef)
     assert overview.how == "overview"
     assert overview.refs == [PERSONA.ref, FOCUS_GROUP.ref, SESSION.ref]
     unknown = "99999999-9999-4999-8999-999999999999"
-    missing = await choose(reader, read_mentions(f"Co z {unknown}?"), [], [], ResultRef)
+    missing = await pick(reader, f"Co z {unknown}?", [], [], ResultRef)
     assert missing.unknown_ids == [unknown]
 
 

@@ -282,3 +282,16 @@ async def test_missing_when_refs_mixed_then_only_the_absent_ones_in_order(sessio
     assert await reader.missing(refs) == absent
     blocks, missing = await reader.load(refs)
     assert missing == absent and [b.ref for b in blocks] == [r for r in refs if r in present]
+
+
+async def test_names_when_tenant_reads_then_its_active_personas_and_client_aliases_only(
+    sessions, world
+):
+    named = await ResultsReader(sessions, "acme").names()
+    refs = {ref for ref, _ in named}
+    assert ResultRef("persona", world.persona[0]) in refs
+    assert ResultRef("persona", world.persona[2]) not in refs  # soft-deleted
+    assert all(ref.id not in world.globex.values() for ref in refs)
+    assert all(name.strip() for _, name in named)
+    other = await ResultsReader(sessions, "globex").names()
+    assert {ref.id for ref, _ in other}.isdisjoint(world.persona + world.session)

@@ -1,7 +1,8 @@
 """Which of the tenant's results a question is about (seed 003's MentorOrchestrator, the part
 that gathers the context).
 
-In order: ids the question names; the kinds it names (the thread's own results of that kind,
+In order: ids and names (a persona's, a client's alias) the question uses, with the newest
+results of any other kind it names; the kinds it names (the thread's own results of that kind,
 or the tenant's newest when it asks for "the latest" or the thread has none); the results of
 the previous turn (a follow-up: "A dlaczego?"); the thread's results; the newest of each kind
 (an overview). The reader is tenant-bound: another tenant's ids do not exist for it.
@@ -14,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tools.mentor.mentions import KINDS, Mentions
+from tools.mentor.names import named_in
 
 # How many of a kind's newest results a question gets when it names the kind.
 NEWEST = {"persona": 5, "focus_group": 3, "kpi": 3, "sales_session": 10}
@@ -42,6 +44,7 @@ async def _named(reader: Any, ids: Sequence[str], ref_type: Any) -> tuple[list[A
 
 async def choose(
     reader: Any,
+    question: str,
     mentions: Mentions,
     pinned: Sequence[Any],
     previous: Sequence[Any],
@@ -49,12 +52,23 @@ async def choose(
 ) -> Choice:
     """Return the results for a question (``ref_type(kind, id)`` builds a ResultRef)."""
     unknown: list[str] = []
+    named: list[Any] = []
     if mentions.ids:
-        found, unknown = await _named(reader, mentions.ids, ref_type)
-        if found:
-            return Choice(_unique(found), "named", unknown)
+        named, unknown = await _named(reader, mentions.ids, ref_type)
+    named += named_in(question, await reader.names())
+    if named:
+        # Kinds the named results do not cover are added ("czy badanie o cenie tłumaczy NPS
+        # Katarzyny?"); a persona carries its KPI snapshot.
+        covered = {ref.kind for ref in named} | (
+            {"kpi"} if any(ref.kind == "persona" for ref in named) else set()
+        )
+        refs = list(named)
+        for kind in mentions.kinds:
+            if kind not in covered:
+                refs += await reader.recent(kind, NEWEST[kind])
+        return Choice(_unique(refs), "named", unknown)
     if mentions.kinds:
-        refs: list[Any] = []
+        refs = []
         for kind in mentions.kinds:
             own = [ref for ref in pinned if ref.kind == kind]
             if own and not mentions.latest:

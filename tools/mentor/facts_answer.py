@@ -12,7 +12,8 @@ from typing import Any
 
 from tools.mentor.budget import relevance, words_of
 
-PER_BLOCK = 5
+PER_BLOCK = 6
+CORE = 1.0
 BLOCKS = 6
 
 
@@ -37,7 +38,12 @@ def facts_answer(
             key=lambda item: (-relevance(item[1].topics, words), -item[1].weight, item[0]),
         )
         matching = [fact for _, fact in scored if relevance(fact.topics, words)]
-        picked = matching[:PER_BLOCK] or [fact for _, fact in scored][:3]
+        # The facts on the question, then the result's core facts (its outcome, its KPIs):
+        # a "why" often lies in them even when no word of the question names them.
+        core = [fact for _, fact in scored if fact.weight >= CORE and fact not in matching]
+        picked = (matching[:PER_BLOCK] + core)[: max(PER_BLOCK, 3)]
+        if matching:
+            picked = [fact for fact in facts if fact in picked]  # the result's own order
         parts.append(f"\n**{block.title}**")
         parts.extend(f"- {fact.text}" for fact in picked)
     return "\n".join(parts)

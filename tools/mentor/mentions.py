@@ -20,8 +20,8 @@ HEX_KEY = re.compile(r"(?<![0-9a-f-])[0-9a-f]{16,64}(?![0-9a-f-])", re.I)
 _KIND_WORDS: dict[str, re.Pattern[str]] = {
     "persona": re.compile(r"\bperson\w*", re.I),
     "focus_group": re.compile(
-        r"\bfokus\w*|\bfocus\w*|\bgrup\w*\s+badawcz\w*|\bbadani\w*\s+jakościow\w*"
-        r"|\bresponden\w*|\buczestni\w*\s+grup\w*",
+        r"\bfokus\w*|\bfocus\w*|\bgrup\w*\s+badawcz\w*|\bbadani\w*|\bankiet\w*"
+        r"|\bresponden\w*|\buczestni\w*",
         re.I,
     ),
     "kpi": re.compile(

@@ -35,6 +35,8 @@ PAGE = 500  # personas read at a time when looking for KPI snapshots
 RECENT_KPI_PERSONAS = 2000  # newest personas whose KPI snapshots count as recent
 RECENT_KPI_THREADS = 100
 SAMPLE_ANSWERS = 2  # answers read per quoted focus-group question
+NAMED_PERSONAS = 500  # newest personas a question may name
+NAMED_SESSIONS = 200  # newest sales sessions a question may name by the client's alias
 
 
 def _snapshot(values: Any) -> dict[str, Any] | None:
@@ -103,6 +105,17 @@ class ResultsReader:
             talks, _ = await self._sessions.list(self._tenant, limit=limit)
             return [ResultRef(kind, s.id) for s in talks]
         return [ResultRef(kind, key) for key in await self._recent_kpis(limit)]
+
+    async def names(self) -> list[tuple[ResultRef, str]]:
+        """The names a question may call results by: the newest personas' names and sales
+        sessions' client aliases."""
+        personas, _ = await self._personas.list(self._tenant, limit=NAMED_PERSONAS)
+        talks, _ = await self._sessions.list(self._tenant, limit=NAMED_SESSIONS)
+        named = [(ResultRef("persona", p.id), f"{p.first_name} {p.last_name}") for p in personas]
+        named += [
+            (ResultRef("sales_session", t.id), t.client_alias) for t in talks if t.client_alias
+        ]
+        return named
 
     async def missing(self, refs: list[ResultRef]) -> list[ResultRef]:
         """The refs that do not exist for this tenant (for input validation: cheap, no rendering)."""
