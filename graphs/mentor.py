@@ -51,6 +51,19 @@ def uses_model(settings: Settings) -> bool:
     return is_capable(chain) or bool(chain) and chain[0].startswith("fake/")
 
 
+CONTEXT_TOKENS = 1500
+LOCAL_CONTEXT_TOKENS = 600
+
+
+def context_tokens(settings: Settings, chain: list[str]) -> int:
+    """The results' share of a prompt: SIGHT_MENTOR_CONTEXT_TOKENS, else less for the embedded
+    models, whose prompt reading dominates the wait for the first token."""
+    if settings.mentor_context_tokens is not None:
+        return settings.mentor_context_tokens
+    local = bool(chain) and chain[0].startswith("local/")
+    return LOCAL_CONTEXT_TOKENS if local else CONTEXT_TOKENS
+
+
 def make_context(resources: GraphResources, run: RunInfo | None = None) -> MentorContext:
     """Build the run context: the run's models, the tenant's results, the thread's metadata."""
     from store.threads import ThreadRepository
@@ -72,7 +85,7 @@ def make_context(resources: GraphResources, run: RunInfo | None = None) -> Mento
         reader=ResultsReader(resources.sessions, run.tenant),
         thread_metadata=thread_metadata,
         use_model=uses_model(settings),
-        context_tokens=settings.mentor_context_tokens,
+        context_tokens=context_tokens(settings, chain),
         history_turns=settings.mentor_history_turns,
         summary_tokens=settings.mentor_summary_tokens,
         max_output_tokens=settings.mentor_max_output_tokens,

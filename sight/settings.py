@@ -343,16 +343,20 @@ class Settings(BaseSettings):
             "embedded models, which write Polish poorly and take ~1 min an answer on a CPU)."
         ),
     )
-    mentor_context_tokens: int = Field(
-        default=1500,
+    mentor_context_tokens: int | None = Field(
+        default=None,
         ge=200,
         le=200_000,
         description="Most tokens of the user's results in one mentor prompt (the facts a "
-        "question asks about go first).",
+        "question asks about go first). Empty: 1500, or 600 for the embedded models (their "
+        "prompt reads at ~50 tokens/s on 2 cores).",
     )
     mentor_history_turns: int = Field(
-        default=4, ge=1, le=50, description="Latest question-answer pairs the mentor's prompt "
-        "carries verbatim; earlier ones are summarised."
+        default=4,
+        ge=1,
+        le=50,
+        description="Latest question-answer pairs the mentor's prompt "
+        "carries verbatim; earlier ones are summarised.",
     )
     mentor_summary_tokens: int = Field(
         default=1200,

@@ -246,3 +246,20 @@ async def test_offline_the_summary_keeps_the_earlier_questions() -> None:
     state = await graph.aget_state(config())
     assert "Pytanie 0 o NPS persony" in state.values["summary"]
     assert isinstance(state.values["messages"][-1], AIMessage)
+
+
+def test_the_embedded_models_get_less_results_and_no_explaining_unless_asked(tmp_path) -> None:
+    from graphs.mentor import context_tokens, uses_model
+    from sight.settings import load_settings
+
+    local = load_settings(data_dir=tmp_path, provider="local", _env_file=None)
+    gemini = load_settings(
+        data_dir=tmp_path, provider="gemini", google_api_key="k" * 20, _env_file=None
+    )
+    assert context_tokens(local, local.model_chain("deep")) == 600
+    assert context_tokens(gemini, gemini.model_chain("deep")) == 1500
+    pinned = local.model_copy(update={"mentor_context_tokens": 900})
+    assert context_tokens(pinned, pinned.model_chain("deep")) == 900
+    assert not uses_model(local) and uses_model(gemini)
+    assert uses_model(local.model_copy(update={"mentor_model": "on"}))
+    assert not uses_model(gemini.model_copy(update={"mentor_model": "off"}))
