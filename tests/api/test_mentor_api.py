@@ -177,3 +177,20 @@ async def test_offline_the_answer_streams_in_pieces_and_regenerates_from_its_par
     assert again.status_code == 200, again.text
     state = (await client.get(f"/threads/{thread}/state", headers=EDITOR)).json()
     assert [m["type"] for m in state["values"]["messages"]] == ["human", "ai"]
+
+
+@pytest.mark.parametrize("settings_overrides", [{"mentor_model": "off"}])
+async def test_the_threads_metadata_names_its_results(
+    client: httpx.AsyncClient, app: FastAPI
+) -> None:
+    await seed(app, index=0)
+    named = await seed(app, index=1)  # not the newest: only the metadata picks it
+    await seed(app, index=2)
+    created = await client.post(
+        "/threads", json={"metadata": {"persona_ids": [named["id"]]}}, headers=EDITOR
+    )
+    thread = created.json()["thread_id"]
+    body = {"assistant_id": "mentor", "input": question("Co o niej wiemy?")}
+    response = await client.post(f"/threads/{thread}/runs/wait", json=body, headers=EDITOR)
+    assert response.status_code == 200, response.text
+    assert response.json()["refs"] == [{"kind": "persona", "id": named["id"]}]
