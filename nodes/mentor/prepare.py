@@ -8,6 +8,7 @@ from typing import Any
 
 from langchain_core.messages import BaseMessage, HumanMessage
 from langgraph.runtime import Runtime
+from sqlalchemy.exc import SQLAlchemyError
 
 from nodes.mentor.state import MentorContext, MentorState
 from prompts.mentor import FACTS_INTRO, NOT_FOUND, SUMMARIZE
@@ -22,6 +23,7 @@ from tools.mentor.conversation import (
     transcript,
     window,
 )
+from tools.mentor.errors import CATALOGUE, MentorFailure
 from tools.mentor.facts_answer import facts_answer
 from tools.mentor.mentions import read_mentions
 from tools.mentor.refs import ResultRef
@@ -59,9 +61,13 @@ async def _summary(
 ) -> dict[str, Any]:
     """A new summary when the conversation before the window grew past the limit."""
     covered = state.get("summarized", 0)
+    earlier = state.get("summary", "")
+    if covered > len(older):  # messages were removed (a state update): summarise afresh
+        covered, earlier = 0, ""
+        if not over_limit(older, ctx.summary_tokens, ctx.count):
+            return {"summary": "", "summarized": 0}
     if not over_limit(older[covered:], ctx.summary_tokens, ctx.count):
         return {}
-    earlier = state.get("summary", "")
     text = plain_summary(older)
     if ctx.use_model and ctx.models is not None:
         conversation = (earlier + "\n" if earlier else "") + transcript(older[covered:])
@@ -79,6 +85,22 @@ async def _summary(
     return {"summary": text, "summarized": len(older)}
 
 
+async def _gather(
+    ctx: MentorContext, question: str, pinned: list[ResultRef], state: MentorState
+) -> tuple[list[Any], list[str], str]:
+    """The question's results, the ids it named that the tenant has not, and how chosen."""
+    choice = await choose(
+        ctx.reader,
+        question,
+        read_mentions(question),
+        pinned,
+        as_refs(state.get("refs")),
+        ResultRef,
+    )
+    blocks, missing = await ctx.reader.load(choice.refs)
+    return blocks, choice.unknown_ids + [ref.id for ref in missing], choice.how
+
+
 async def prepare_turn(state: MentorState, runtime: Runtime[MentorContext]) -> dict[str, Any]:
     """Gather this question's results (tenant-scoped) and prepare the prompt's parts."""
     ctx = runtime.context
@@ -87,27 +109,18 @@ async def prepare_turn(state: MentorState, runtime: Runtime[MentorContext]) -> d
     if removed:
         messages = [m for m in messages if m.id != removed[0].id]
     question = text_of(messages[-1])
-    metadata = await ctx.thread_metadata() if ctx.thread_metadata else {}
-    pinned = list(
-        dict.fromkeys(
-            as_refs(state.get("pinned")) + refs_in(metadata) + refs_in(state.get("context"))
-        )
-    )
     blocks: list[Any] = []
     unknown: list[str] = []
     how = "none"
-    if ctx.reader is not None:
-        choice = await choose(
-            ctx.reader,
-            question,
-            read_mentions(question),
-            pinned,
-            as_refs(state.get("refs")),
-            ResultRef,
-        )
-        blocks, missing = await ctx.reader.load(choice.refs)
-        unknown = choice.unknown_ids + [ref.id for ref in missing]
-        how = choice.how
+    try:
+        # The thread's results as it names them now (metadata, the latest input's context).
+        metadata = await ctx.thread_metadata() if ctx.thread_metadata else {}
+        pinned = list(dict.fromkeys(refs_in(metadata) + refs_in(state.get("context"))))
+        if ctx.reader is not None:
+            blocks, unknown, how = await _gather(ctx, question, pinned, state)
+    except (SightError, SQLAlchemyError, OSError) as exc:
+        log.warning("mentor run %s: reading results failed", ctx.run_id, exc_info=exc)
+        raise MentorFailure(CATALOGUE["results_unavailable"]) from exc
     selection = fit(blocks, question, ctx.context_tokens, ctx.count)
     shown = {ref for ref in selection.refs}
     blocks = [block for block in blocks if block.ref in shown]

@@ -14,7 +14,8 @@ from sight.errors import (
     UnavailableError,
 )
 from tests.tools.model_fakes import http_error, ollama_error
-from tools.mentor.errors import CATALOGUE, MentorError, as_stream_error, error_for
+from runtime.run_execution import run_error
+from tools.mentor.errors import CATALOGUE, MentorError, MentorFailure, error_for
 from tools.mentor.language import polish_score
 
 CODES = {
@@ -24,6 +25,7 @@ CODES = {
     "context_too_long",
     "refused",
     "budget_exceeded",
+    "results_unavailable",
     "unknown",
 }
 
@@ -145,17 +147,19 @@ def test_error_for_when_exception_carries_secret_then_message_does_not_repeat_it
     secret = "sk-live-abcdef123456"
     exc = RuntimeError(f"401 Unauthorized: invalid api key {secret} for https://api.example")
     err = error_for(exc)
-    payload = as_stream_error(err)
+    payload = run_error(MentorFailure.of(exc), "run-1")
     assert secret not in str(payload)
     assert "Unauthorized" not in payload["message"]
     assert err is CATALOGUE["unknown"]
 
 
-def test_as_stream_error_when_given_entry_then_returns_sse_payload():
+def test_run_error_when_mentor_failure_then_the_stream_gets_code_message_and_retryable():
     err = CATALOGUE["rate_limit"]
-    assert as_stream_error(err) == {
-        "error": "rate_limit",
+    assert run_error(MentorFailure(err), "run-1") == {
+        "error": "MentorFailure",
+        "code": "rate_limit",
         "message": err.message,
+        "details": {"retryable": True},
         "retryable": True,
     }
 

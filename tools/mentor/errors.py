@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any
 
 from langchain_core import exceptions as lc_exceptions
 
@@ -70,6 +69,11 @@ CATALOGUE: dict[str, MentorError] = {
             "Wyczerpano limit tokenów na tę rozmowę. Zacznij nową rozmowę albo poproś "
             "administratora o zwiększenie limitu.",
             False,
+        ),
+        MentorError(
+            "results_unavailable",
+            "Nie udało się teraz wczytać Twoich wyników. Spróbuj ponownie za chwilę.",
+            True,
         ),
         MentorError(
             "unknown",
@@ -173,11 +177,6 @@ def error_for(exc: BaseException) -> MentorError:
         if any(pattern.search(str(err)) for err in chain):
             return CATALOGUE[code]
     return CATALOGUE["unknown"]
-
-
-def as_stream_error(err: MentorError) -> dict[str, Any]:
-    """Return the payload of the stream's error event for ``err``."""
-    return {"error": err.code, "message": err.message, "retryable": err.retryable}
 
 
 class MentorFailure(SightError):

@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Literal
 
-Kind = Literal["percent", "currency", "count", "ratio", "plain"]
+Kind = Literal["percent", "currency", "count", "ratio", "plain", "date"]
 
 _SPACE = "[ \u00a0\u202f]"
 _NUM = (
@@ -92,16 +92,15 @@ def numbers_in(text: str) -> list[Number]:
     A ratio ("3 z 5", "3/5") yields its two counts and the ratio itself (0.6, spanning both);
     a range ("20–30%") yields both ends with the unit written after the second. List markers
     at the start of a line ("1.", "2)") and digits inside identifiers (UUIDs, "#5f0b3c52",
-    "s12", "kpi_2024_q1") are skipped. Dates yield their day, month and year as plain numbers.
+    "s12", "kpi_2024_q1") are skipped. Dates yield their day, month and year, of kind "date".
     """
     masked = _mask(text)
     numbers: list[Number] = []
     for date in _DATE.finditer(masked):
         for part in re.finditer(r"\d+", date.group()):
             start = date.start() + part.start()
-            numbers.append(
-                _number(text, _Token(start, start + len(part.group()), "", part.group(), "", ""))
-            )
+            token = _Token(start, start + len(part.group()), "", part.group(), "", "")
+            numbers.append(replace(_number(text, token), kind="date"))
         masked = masked[: date.start()] + "\x00" * len(date.group()) + masked[date.end() :]
     tokens = [
         _Token(m.start(), m.end(), m["sign"] or "", m["num"], m["scale"] or "", m["unit"] or "")
@@ -132,10 +131,17 @@ def grounded(answer: str, context: str, *, tolerance: float = 0.0) -> Grounding:
     -5%): Polish often states the direction in words. ``tolerance`` widens matching to a share
     of the context value (0.01 accepts 1% off). A ratio is found when its value or both its
     counts are; its counts are found with it. Violations are the counts, never the ratio.
+    The parts of a date are found only in the context's dates, and ground nothing else.
     """
-    sources = [pair for number in numbers_in(context) for pair in _equivalents(number)]
+    given = numbers_in(context)
+    sources = [pair for n in given if n.kind != "date" for pair in _equivalents(n)]
+    # A date's parts ground only dates: "7.12.2026" in a title is no source of "12%".
+    dates = [pair for n in given if n.kind == "date" for pair in _equivalents(n)]
     numbers = numbers_in(answer)
-    hit = [_is_found(number, sources, tolerance) for number in numbers]
+    hit = [
+        _is_found(number, dates if number.kind == "date" else sources, tolerance)
+        for number in numbers
+    ]
     for i, ratio in enumerate(numbers):
         if ratio.kind != "ratio":
             continue

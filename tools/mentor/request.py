@@ -8,6 +8,7 @@ from typing import Any
 from sight.errors import InputValidationError
 
 MAX_QUESTION = 4000
+MAX_MESSAGES = 100
 MAX_IDS = 50
 CONTEXT_KEYS = ("persona_ids", "focus_group_ids", "kpi_keys", "session_ids")
 KIND_OF = {
@@ -25,28 +26,41 @@ NAMES = {
 
 
 def _check_messages(messages: Any, problems: list[dict[str, str]]) -> None:
-    from langchain_core.messages import HumanMessage, convert_to_messages
+    """Human and AI messages only (no removals, tools or system prompts), each at most
+    MAX_QUESTION characters, at most MAX_MESSAGES, the last one the user's question."""
+    from langchain_core.messages import AIMessage, HumanMessage, convert_to_messages
 
     field = "input.messages"
     if not isinstance(messages, list) or not messages:
         problems.append({"field": field, "message": "send a non-empty list of messages"})
         return
+    if len(messages) > MAX_MESSAGES:
+        problems.append(
+            {"field": field, "message": f"at most {MAX_MESSAGES} messages (got {len(messages)})"}
+        )
+        return
     try:
-        last = convert_to_messages(messages)[-1]
+        parsed = convert_to_messages(messages)
     except (ValueError, TypeError, NotImplementedError) as exc:
         problems.append(
             {"field": field, "message": f"not LangChain messages: {type(exc).__name__}"}
         )
         return
+    for i, message in enumerate(parsed):
+        if type(message) not in (HumanMessage, AIMessage):
+            problems.append(
+                {"field": f"{field}.{i}", "message": "only human and ai messages are accepted"}
+            )
+        elif len(message.text) > MAX_QUESTION:
+            problems.append(
+                {
+                    "field": f"{field}.{i}.content",
+                    "message": f"at most {MAX_QUESTION} characters (got {len(message.text)})",
+                }
+            )
+    last = parsed[-1]
     if not isinstance(last, HumanMessage) or not last.text.strip():
         problems.append({"field": field, "message": "the last message must be the user's question"})
-    elif len(last.text) > MAX_QUESTION:
-        problems.append(
-            {
-                "field": f"{field}.{len(messages) - 1}.content",
-                "message": f"at most {MAX_QUESTION} characters (got {len(last.text)})",
-            }
-        )
 
 
 def _check_context(context: Any, problems: list[dict[str, str]]) -> None:

@@ -24,6 +24,7 @@ class TextModel(BaseChatModel):
     """Answers ``text`` whatever it is asked; streams it in words."""
 
     text: str
+    message_id: str | None = None  # stream as more of this message (the client joins by id)
     model_name: str = "sight/results"
 
     @property
@@ -37,7 +38,9 @@ class TextModel(BaseChatModel):
         run_manager: CallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> ChatResult:
-        message = AIMessage(self.text, response_metadata={"model_name": self.model_name})
+        message = AIMessage(
+            self.text, id=self.message_id, response_metadata={"model_name": self.model_name}
+        )
         return ChatResult(generations=[ChatGeneration(message=message)])
 
     def _stream(
@@ -48,7 +51,7 @@ class TextModel(BaseChatModel):
         **kwargs: Any,
     ) -> Iterator[ChatGenerationChunk]:
         for piece in _PIECES.findall(self.text):
-            chunk = ChatGenerationChunk(message=AIMessageChunk(content=piece))
+            chunk = ChatGenerationChunk(message=AIMessageChunk(content=piece, id=self.message_id))
             if run_manager is not None:
                 run_manager.on_llm_new_token(piece, chunk=chunk)
             yield chunk
@@ -61,7 +64,7 @@ class TextModel(BaseChatModel):
         **kwargs: Any,
     ) -> AsyncIterator[ChatGenerationChunk]:
         for piece in _PIECES.findall(self.text):
-            chunk = ChatGenerationChunk(message=AIMessageChunk(content=piece))
+            chunk = ChatGenerationChunk(message=AIMessageChunk(content=piece, id=self.message_id))
             if run_manager is not None:
                 await run_manager.on_llm_new_token(piece, chunk=chunk)
             yield chunk
