@@ -6,6 +6,7 @@ import httpx
 import pytest
 from langchain_core import exceptions as lc_exceptions
 
+from runtime.run_execution import run_error
 from sight.errors import (
     BudgetExceededError,
     BudgetWouldExceedError,
@@ -14,7 +15,6 @@ from sight.errors import (
     UnavailableError,
 )
 from tests.tools.model_fakes import http_error, ollama_error
-from runtime.run_execution import run_error
 from tools.mentor.errors import CATALOGUE, MentorError, MentorFailure, error_for
 from tools.mentor.language import polish_score
 

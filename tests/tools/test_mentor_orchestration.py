@@ -184,3 +184,22 @@ def test_facts_answer_leaves_out_results_with_nothing_on_the_question():
     chosen = fit([PERSONA, SESSION], "nps", 10_000, words)
     text = facts_answer([PERSONA, SESSION], chosen.facts_by_block, "Czemu niski NPS?", intro="X:")
     assert PERSONA.title in text and SESSION.title not in text
+
+
+@pytest.mark.parametrize(
+    ("question", "name", "found"),
+    [
+        ("Co wiemy o Panu Marku?", "Pan Marek", True),
+        ("Dlaczego Jacka nie przekonaliśmy?", "Jacek Nowak", True),
+        ("Co z Olą?", "Pani Ola, lekarka", True),
+        ("Olej silnikowy", "Pani Ola, lekarka", False),
+        ("Czemu straciliśmy tego pana od BMW?", "Pan Robert (BMW X3)", True),
+        ("Co u Nowaków?", "Państwo Nowakowie z Lubonia", True),
+        ("nowa oferta", "Anna Nowak", False),
+        ("Porównaj Katarzyny i Tomasza wyniki", "Tomasz Zieliński", True),
+    ],
+)
+def test_names_are_found_in_polish_cases_and_not_in_common_words(question, name, found):
+    from tools.mentor.names import named_in
+
+    assert bool(named_in(question, [("ref", name)])) is found

@@ -50,6 +50,10 @@ def _matches(name_word: str, question_word: str) -> bool:
         stem = name_word[:-1] if name_word.endswith("a") else name_word
         return lower == name_word or (stem != name_word and lower in {stem + e for e in "aeiouy"})
     need = len(name_word) - 1 if len(name_word) <= 5 else len(name_word) - 2
+    if name_word[-2:] in ("ek", "ec"):  # the e drops: Marek -> Marka, Marku; Jacek -> Jacka
+        stem = name_word[:-2] + name_word[-1]
+        if lower.startswith(stem):
+            return True
     return lower[:need] == name_word[:need]
 
 
