@@ -72,6 +72,7 @@ async def embedded_metrics(
                     "first_token_s": round(run["first_s"] or -1, 2),
                     "total_s": round(run["total_s"], 2),
                     "expects_met": f"{sum(met)}/{len(met)}",
+                    "expects": (sum(met), len(met)),
                     "answer": text,
                 }
             )
@@ -87,6 +88,9 @@ async def embedded_metrics(
         if first_tries
         else -1.0,
         "embedded_warned": _share(c["warning"] is not None for c in cases),
+        # What a good answer mentions, found in the model's (the offline facts: offline_expects_met)
+        "embedded_expects_met": sum(c["expects"][0] for c in cases)
+        / max(1, sum(c["expects"][1] for c in cases)),
         "embedded_first_token_s_median": statistics.median(firsts) if firsts else -1.0,
         "embedded_total_s_median": statistics.median(c["total_s"] for c in cases),
     }, cases

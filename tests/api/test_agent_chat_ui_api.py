@@ -17,19 +17,10 @@ import pytest
 from api.app import create_app
 from tests.api.dojo_support import APPROVE, dojo_settings, headers, human
 from tests.api.live import live_server
-from tools.ai_dojo.proposals import hitl_request
 
 UI_ORIGIN = "http://127.0.0.1:5173"
 TEACH = "Zapamiętaj: przy kliencie flotowym zawsze pytaj o liczbę aut w firmie."
 STREAM_MODE = ["values", "messages-tuple", "custom"]  # the chat's submit, with onCustomEvent
-# agent-chat-ui 0.1.6 renders Accept/Edit/Ignore only for langgraph.prebuilt's HumanInterrupt.
-INBOX_FORM = "action_request" in hitl_request("add_knowledge", {"id": "x"}, "")
-NO_INBOX_FORM = pytest.mark.xfail(
-    not INBOX_FORM,
-    strict=True,
-    reason="the Dojo's interrupt has only the HumanInTheLoopMiddleware form, which agent-chat-ui "
-    "0.1.6 shows as a read-only table (no Accept), and Sight refuses its HumanResponse resume",
-)
 
 
 @pytest.fixture(scope="module")
@@ -141,7 +132,6 @@ def is_agent_inbox_interrupt(value: Any) -> bool:
     )
 
 
-@NO_INBOX_FORM
 def test_chat_ui_when_accept_clicked_then_entry_stored(ui_server: str):
     with ui_client(ui_server, "umbrella") as http:
         thread_id, head = teach(http)
@@ -157,7 +147,6 @@ def test_chat_ui_when_accept_clicked_then_entry_stored(ui_server: str):
     assert "liczbę aut" in stored.json()["text"]
 
 
-@NO_INBOX_FORM
 def test_chat_ui_when_edit_submitted_then_edited_entry_stored(ui_server: str):
     with ui_client(ui_server, "hooli") as http:
         thread_id, head = teach(http)
@@ -170,7 +159,6 @@ def test_chat_ui_when_edit_submitted_then_edited_entry_stored(ui_server: str):
     assert (stored["title"], stored["tags"]) == ("Flota: liczba aut", ["flota", "b2b"])
 
 
-@NO_INBOX_FORM
 def test_chat_ui_when_ignore_clicked_then_nothing_stored(ui_server: str):
     with ui_client(ui_server, "wonka") as http:
         thread_id, head = teach(http)

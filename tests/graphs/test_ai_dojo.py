@@ -68,7 +68,14 @@ async def test_teach_when_sent_then_run_stops_at_hitl_interrupt_and_nothing_is_s
     thread = await dojo.start(NOTE, tenant)
 
     [value] = await thread.interrupts()
-    assert set(value) == {"action_requests", "review_configs"}
+    # HumanInTheLoopMiddleware's form, and langgraph.prebuilt's HumanInterrupt beside it
+    assert set(value) == {
+        "action_requests",
+        "review_configs",
+        "action_request",
+        "config",
+        "description",
+    }
     [request] = value["action_requests"]
     assert set(request) == {"name", "args", "description"} and set(request["args"]) == ARGS
     assert request["name"] == "add_knowledge" and request["args"]["id"].startswith("dojo.")

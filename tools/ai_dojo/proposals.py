@@ -1,5 +1,6 @@
 """What the Dojo asks the mentor to confirm, in the human-in-the-loop format of LangChain's
-HumanInTheLoopMiddleware (the one agent-chat-ui renders), and the mentor's decision.
+HumanInTheLoopMiddleware (and langgraph.prebuilt's HumanInterrupt beside it, the form
+agent-chat-ui 0.1.6 renders with Accept/Edit/Ignore), and the mentor's decision.
 
 The interrupt's value is ``{"action_requests": [{"name", "args", "description"}],
 "review_configs": [{"action_name", "allowed_decisions"}]}``; the run resumes with
@@ -9,6 +10,7 @@ The interrupt's value is ``{"action_requests": [{"name", "args", "description"}]
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from typing import Annotated, Any, Literal
 
@@ -64,10 +66,61 @@ _RESUME = TypeAdapter(ResumeValue)
 
 
 def hitl_request(name: str, args: Mapping[str, Any], description: str) -> dict[str, Any]:
-    """The interrupt value asking the mentor to approve, edit or reject one action."""
+    """The interrupt value asking the mentor to approve, edit or reject one action.
+
+    It carries the same request twice: as HumanInTheLoopMiddleware's ``action_requests`` and
+    as langgraph.prebuilt's ``HumanInterrupt`` (``action_request``, ``config``,
+    ``description``), the form agent-chat-ui as shipped in create-agent-chat-app 0.1.6
+    renders with Accept/Edit/Ignore (it shows any other value as a read-only table). Its args
+    leave out empty fields: that UI's edit form reads the length of every value."""
+    inbox_args = {k: v for k, v in args.items() if v is not None}
     return {
         "action_requests": [{"name": name, "args": dict(args), "description": description}],
         "review_configs": [{"action_name": name, "allowed_decisions": list(DECISIONS)}],
+        "action_request": {"action": name, "args": inbox_args},
+        "config": {
+            "allow_accept": True,
+            "allow_edit": True,
+            "allow_ignore": True,
+            "allow_respond": False,
+        },
+        "description": description,
+    }
+
+
+_INBOX_TYPES = {"accept", "edit", "ignore", "response"}
+
+
+def from_inbox_response(value: Any) -> Any:
+    """A langgraph.prebuilt ``HumanResponse`` list (what agent-chat-ui 0.1.6 resumes with:
+    ``[{"type": "accept" | "edit" | "ignore" | "response", "args": ...}]``) as decisions;
+    any other value unchanged. Its edit form sends a list field as JSON text."""
+    if not (
+        isinstance(value, list)
+        and len(value) == 1
+        and isinstance(value[0], Mapping)
+        and value[0].get("type") in _INBOX_TYPES
+    ):
+        return value
+    kind, args = value[0]["type"], value[0].get("args")
+    if kind == "accept":
+        return {"decisions": [{"type": "approve"}]}
+    if kind == "ignore":
+        return {"decisions": [{"type": "reject"}]}
+    if kind == "response":
+        return {"decisions": [{"type": "reject", "message": str(args or "")}]}
+    if not isinstance(args, Mapping):
+        return value  # refused below, naming the field
+    edited = dict(args.get("args") or {})
+    if isinstance(edited.get("tags"), str) and edited["tags"].lstrip().startswith("["):
+        try:
+            edited["tags"] = json.loads(edited["tags"])
+        except ValueError:
+            pass  # left as text: the entry's validation names the field
+    return {
+        "decisions": [
+            {"type": "edit", "edited_action": {"name": args.get("action"), "args": edited}}
+        ]
     }
 
 
@@ -94,6 +147,7 @@ def parse_resume(value: Any) -> ResumeValue:
     InputValidationError naming each bad field."""
     if isinstance(value, Mapping) and "decisions" not in value and len(value) == 1:
         (value,) = value.values()
+    value = from_inbox_response(value)
     try:
         return _RESUME.validate_python(value)
     except ValidationError as exc:
@@ -105,6 +159,7 @@ def check_resume(value: Any) -> ResumeValue:
     if isinstance(value, Mapping) and "decisions" not in value and len(value) == 1:
         # {interrupt_id: resume}: LangGraph's form for answering one interrupt by its id
         (value,) = value.values()
+    value = from_inbox_response(value)
     try:
         resume = _RESUME.validate_python(value)
     except ValidationError as exc:
