@@ -4,6 +4,7 @@ helpers to drive it with the official SDK: bounded polling, stream collection, a
 from __future__ import annotations
 
 import asyncio
+import json
 import re
 import socket
 import threading
@@ -156,3 +157,14 @@ class CuttingProxy:
 
         await asyncio.gather(pipe(reader, up_writer, True), pipe(up_reader, writer, False))
         self._open.difference_update({writer, up_writer})
+
+
+def sse_events(body: str) -> list[tuple[str, Any]]:
+    """(event, data) of every frame of an SSE body; heartbeat comments left out."""
+    events = []
+    for block in body.replace("\r\n", "\n").split("\n\n"):
+        lines = [line for line in block.split("\n") if line and not line.startswith(":")]
+        fields = dict(line.split(": ", 1) for line in lines if ": " in line)
+        if "event" in fields:
+            events.append((fields["event"], json.loads(fields.get("data", "null"))))
+    return events

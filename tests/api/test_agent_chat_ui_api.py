@@ -7,7 +7,6 @@ it (input {}, the command, the history head's checkpoint). The browser itself: t
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from typing import Any
 
@@ -16,7 +15,7 @@ import pytest
 
 from api.app import create_app
 from tests.api.dojo_support import APPROVE, dojo_settings, headers, human
-from tests.api.live import live_server
+from tests.api.live import live_server, sse_events
 
 UI_ORIGIN = "http://127.0.0.1:5173"
 TEACH = "Zapamiętaj: przy kliencie flotowym zawsze pytaj o liczbę aut w firmie."
@@ -38,17 +37,6 @@ def ui_client(base_url: str, tenant: str) -> httpx.Client:
     return httpx.Client(
         base_url=base_url, headers={"origin": UI_ORIGIN, **headers(tenant)}, timeout=60
     )
-
-
-def sse_events(body: str) -> list[tuple[str, Any]]:
-    """(event, data) of every frame; heartbeat comments left out."""
-    events = []
-    for block in body.replace("\r\n", "\n").split("\n\n"):
-        lines = [line for line in block.split("\n") if line and not line.startswith(":")]
-        fields = dict(line.split(": ", 1) for line in lines if ": " in line)
-        if "event" in fields:
-            events.append((fields["event"], json.loads(fields.get("data", "null"))))
-    return events
 
 
 def stream(http: httpx.Client, thread_id: str, body: dict[str, Any]) -> list[tuple[str, Any]]:

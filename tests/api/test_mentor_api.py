@@ -16,6 +16,7 @@ from evals.focus_group.setup import persona_records
 from sight.clock import utc_now
 from store.personas import PersonaRepository
 from tests.api.conftest import headers_for
+from tests.api.live import sse_events
 from tests.api.personas_support import GLOBEX, keys_with_other_tenant
 from tools.mentor.errors import CATALOGUE
 from tools.models import ModelRouter, ScriptedChatModel
@@ -32,17 +33,6 @@ def api_keys() -> list[dict[str, str]]:
 @pytest.fixture
 def settings_overrides() -> dict[str, Any]:
     return {"model_max_retries": 0}
-
-
-def sse_events(body: str) -> list[tuple[str, Any]]:
-    """(event, data) of every frame; heartbeat comments left out."""
-    events = []
-    for block in body.replace("\r\n", "\n").split("\n\n"):
-        lines = [line for line in block.split("\n") if line and not line.startswith(":")]
-        fields = dict(line.split(": ", 1) for line in lines if ": " in line)
-        if "event" in fields:
-            events.append((fields["event"], json.loads(fields.get("data", "null"))))
-    return events
 
 
 async def seed(app: FastAPI, tenant: str = "acme", index: int = 0, **fields: Any) -> dict[str, Any]:

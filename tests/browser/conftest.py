@@ -24,7 +24,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.api.live import free_port
+from tests.api.live import free_port, sse_events
 
 ROOT = Path(__file__).resolve().parents[2]
 SIGHT = Path(sys.executable).with_name("sight")
@@ -81,13 +81,7 @@ class Served:
         runs = self.get(f"/threads/{thread_id}/runs").json()
         latest = max(runs, key=lambda run: run["created_at"])["run_id"]
         body = self.get(f"/threads/{thread_id}/runs/{latest}/stream", {"Last-Event-ID": "-1"}).text
-        events = []
-        for block in body.replace("\r\n", "\n").split("\n\n"):
-            lines = [line for line in block.split("\n") if line and not line.startswith(":")]
-            fields = dict(line.split(": ", 1) for line in lines if ": " in line)
-            if "event" in fields:
-                events.append((fields["event"], json.loads(fields.get("data", "null"))))
-        return events
+        return sse_events(body)
 
 
 @pytest.fixture(scope="session")

@@ -5,14 +5,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 from langgraph.checkpoint.memory import InMemorySaver
 
 from graphs.mentor import build_graph
 from nodes.mentor.state import MentorContext
-from sight.settings import Settings, load_settings
+from sight.settings import Settings
+from tests.graphs.dojo_support import fake_settings  # noqa: F401 - the same scripted roles
 from tools.mentor.refs import Fact, ResultBlock, ResultRef
 from tools.models import ModelRouter, ScriptedChatModel
 
@@ -77,19 +77,6 @@ class MemoryReader:
     async def missing(self, refs: list[ResultRef]) -> list[ResultRef]:
         known = {block.ref for block in self.blocks}
         return [ref for ref in refs if ref not in known]
-
-
-def fake_settings(data_dir: Path) -> Settings:
-    return load_settings(
-        data_dir=data_dir,
-        provider="fake",
-        model_fast=["fake/fast"],
-        model_deep=["fake/deep"],
-        model_max_retries=0,
-        model_backoff_initial_s=0.001,
-        model_backoff_max_s=0.002,
-        _env_file=None,
-    )
 
 
 def scripted(settings: Settings, *, deep: list[Any] = (), fast: list[Any] = ()):
