@@ -32,6 +32,7 @@ from tools.ai_dojo.session_facts import (
     components,
     family,
 )
+from tools.stats import wilson
 
 MAX_CITED = 10
 EXAMPLES = 3  # sessions named in the question itself
@@ -63,13 +64,7 @@ class Pattern:
 
 def wilson_lower(successes: int, n: int, z: float) -> float:
     """The lower end of the Wilson score interval for ``successes`` out of ``n``."""
-    if n <= 0:
-        return 0.0
-    p = successes / n
-    denominator = 1 + z * z / n
-    centre = p + z * z / (2 * n)
-    margin = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
-    return (centre - margin) / denominator
+    return wilson(successes, n, z)[0] if n > 0 else 0.0
 
 
 def pattern_id(features: Sequence[str]) -> str:
