@@ -87,8 +87,8 @@ async def _summary(
 
 async def _gather(
     ctx: MentorContext, question: str, pinned: list[ResultRef], state: MentorState
-) -> tuple[list[Any], list[str], str]:
-    """The question's results, the ids it named that the tenant has not, and how chosen."""
+) -> tuple[list[Any], list[str]]:
+    """The question's results, and the ids it named that the tenant has not."""
     choice = await choose(
         ctx.reader,
         question,
@@ -98,7 +98,7 @@ async def _gather(
         ResultRef,
     )
     blocks, missing = await ctx.reader.load(choice.refs)
-    return blocks, choice.unknown_ids + [ref.id for ref in missing], choice.how
+    return blocks, choice.unknown_ids + [ref.id for ref in missing]
 
 
 async def prepare_turn(state: MentorState, runtime: Runtime[MentorContext]) -> dict[str, Any]:
@@ -111,13 +111,12 @@ async def prepare_turn(state: MentorState, runtime: Runtime[MentorContext]) -> d
     question = text_of(messages[-1])
     blocks: list[Any] = []
     unknown: list[str] = []
-    how = "none"
     try:
         # The thread's results as it names them now (metadata, the latest input's context).
         metadata = await ctx.thread_metadata() if ctx.thread_metadata else {}
         pinned = list(dict.fromkeys(refs_in(metadata) + refs_in(state.get("context"))))
         if ctx.reader is not None:
-            blocks, unknown, how = await _gather(ctx, question, pinned, state)
+            blocks, unknown = await _gather(ctx, question, pinned, state)
     except (SightError, SQLAlchemyError, OSError) as exc:
         log.warning("mentor run %s: reading results failed", ctx.run_id, exc_info=exc)
         raise MentorFailure(CATALOGUE["results_unavailable"]) from exc
@@ -126,17 +125,14 @@ async def prepare_turn(state: MentorState, runtime: Runtime[MentorContext]) -> d
     blocks = [block for block in blocks if block.ref in shown]
     turn = {
         "results": selection.text,
-        "how": how,
         "facts": selection.facts,
         "left_out": selection.left_out,
-        "unknown": unknown,
         "note": NOT_FOUND.format(ids=", ".join(unknown)) if unknown else "",
         "facts_body": facts_answer(blocks, selection.facts_by_block, question, intro=FACTS_INTRO),
         "titles": [block.title for block in blocks],
     }
     win = window(messages, ctx.history_turns)
     update: dict[str, Any] = {
-        "pinned": as_dicts(pinned),
         "refs": as_dicts(selection.refs),
         "turn": turn,
         **await _summary(state, win.older, ctx),

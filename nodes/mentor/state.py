@@ -30,7 +30,6 @@ class MentorOutput(TypedDict, total=False):
 
 
 class MentorState(MentorInput, MentorOutput, total=False):
-    pinned: list[dict[str, str]]  # results the thread names (input context, metadata)
     summary: str  # the conversation before the prompt's window, summarised
     summarized: int  # how many messages the summary covers
     turn: dict[str, Any]  # this question's results text, facts answer and what was left out

@@ -64,7 +64,7 @@ class Pattern:
 
 def wilson_lower(successes: int, n: int, z: float) -> float:
     """The lower end of the Wilson score interval for ``successes`` out of ``n``."""
-    return wilson(successes, n, z)[0] if n > 0 else 0.0
+    return wilson(successes, n, z)[0]
 
 
 def pattern_id(features: Sequence[str]) -> str:

@@ -11,9 +11,9 @@ from collections.abc import Sequence
 from typing import Any
 
 from tools.mentor.budget import relevance, words_of
+from tools.mentor.refs import CORE
 
 PER_BLOCK = 6
-CORE = 1.0
 BLOCKS = 6
 
 
