@@ -14,6 +14,8 @@ from fastapi.middleware.cors import CORSMiddleware
 from api.agent_server import assistants, runs, threads
 from api.ai_dojo import routes as ai_dojo
 from api.auth import EXEMPT_PATHS
+from api.crm import contacts as crm_contacts
+from api.crm import personas as crm_personas
 from api.errors import install_error_handlers
 from api.event_stream import StreamHandoff
 from api.focus_groups import routes as focus_groups
@@ -65,6 +67,12 @@ OPENAPI_TAGS = [
         "name": "sales",
         "description": "The sales co-pilot (per tenant): clients, sessions with every analysed "
         "turn, outcomes, and feedback on the suggested moves.",
+    },
+    {
+        "name": "crm",
+        "description": "CRM contacts (per tenant) imported with their history, their "
+        "behavioural metrics, data quality and benchmarks, look-alikes, and personas built "
+        "from that history (versions, ratings, export).",
     },
     {
         "name": "ai_dojo",
@@ -127,7 +135,11 @@ def create_app(
     app.state.persona_kpi = PersonaKpi()
     app.state.audit_tasks = AuditTasks()
     install_error_handlers(app)
-    install_body_limit(app, settings.max_request_body_bytes)
+    install_body_limit(
+        app,
+        settings.max_request_body_bytes,
+        larger={"/crm/import": (settings.crm_import_max_bytes, "SIGHT_CRM_IMPORT_MAX_BYTES")},
+    )
     install_openapi(app, exempt=EXEMPT_PATHS)
     if settings.cors_allow_origins:
         # Added after the error middleware so it wraps it: error responses keep CORS headers.
@@ -151,6 +163,8 @@ def create_app(
     app.include_router(personas.router)
     app.include_router(persona_actions.router)
     app.include_router(focus_groups.router)
+    app.include_router(crm_contacts.router)
+    app.include_router(crm_personas.router)
     app.include_router(sales_clients.router)
     app.include_router(sales_sessions.router)
     app.include_router(sales_interactions.router)

@@ -35,31 +35,37 @@ def check_at_most(field: str, value: int, limit: int, setting: str) -> None:
         )
 
 
-def too_large(limit: int) -> JSONResponse:
+def too_large(limit: int, setting: str = "SIGHT_MAX_REQUEST_BODY_BYTES") -> JSONResponse:
     """The 413 answer to a body over `limit` bytes."""
-    detail = (
-        f"Request body too large: this server reads at most {limit} bytes "
-        "(SIGHT_MAX_REQUEST_BODY_BYTES)"
-    )
+    detail = f"Request body too large: this server reads at most {limit} bytes ({setting})"
     return JSONResponse(
         error_body(detail, "request_too_large", details={"limit_bytes": limit}), status_code=413
     )
 
 
 class BodyLimit:
-    """Refuse request bodies over `max_bytes` with a 413 (pure ASGI: streams pass untouched)."""
+    """Refuse request bodies over `max_bytes` with a 413 (pure ASGI: streams pass untouched).
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    ``larger`` names paths that read bigger bodies (a CRM import file): {path: (bytes, setting)}.
+    """
+
+    def __init__(
+        self, app: ASGIApp, max_bytes: int, larger: dict[str, tuple[int, str]] | None = None
+    ) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.larger = larger or {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        limit, setting = self.larger.get(
+            scope.get("path", ""), (self.max_bytes, "SIGHT_MAX_REQUEST_BODY_BYTES")
+        )
         declared = Headers(scope=scope).get("content-length", "")
-        if declared.isdigit() and int(declared) > self.max_bytes:
-            await too_large(self.max_bytes)(scope, receive, send)
+        if declared.isdigit() and int(declared) > limit:
+            await too_large(limit, setting)(scope, receive, send)
             return
         read = 0
 
@@ -68,7 +74,7 @@ class BodyLimit:
             message = await receive()
             if message["type"] == "http.request":
                 read += len(message.get("body", b""))
-                if read > self.max_bytes:
+                if read > limit:
                     # An HTTPException: FastAPI passes it on from the body read to the handler.
                     raise HTTPException(413)
             return message
@@ -76,11 +82,17 @@ class BodyLimit:
         await self.app(scope, limited, send)
 
 
-def install_body_limit(app: FastAPI, max_bytes: int) -> None:
-    """Refuse bodies over `max_bytes` with a JSON 413 (add after the error handlers)."""
+def install_body_limit(
+    app: FastAPI, max_bytes: int, larger: dict[str, tuple[int, str]] | None = None
+) -> None:
+    """Refuse bodies over `max_bytes` (or a path's own limit in ``larger``) with a JSON 413
+    (add after the error handlers)."""
 
     async def handler(request: Request, exc: Exception) -> JSONResponse:
-        return too_large(max_bytes)
+        limit, setting = (larger or {}).get(
+            request.url.path, (max_bytes, "SIGHT_MAX_REQUEST_BODY_BYTES")
+        )
+        return too_large(limit, setting)
 
     app.add_exception_handler(413, handler)
-    app.add_middleware(BodyLimit, max_bytes=max_bytes)
+    app.add_middleware(BodyLimit, max_bytes=max_bytes, larger=larger)

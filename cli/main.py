@@ -13,6 +13,7 @@ import typer
 from rich.markup import escape
 
 from cli.console import console, fail
+from cli.crm import crm_app
 from cli.focus_group import print_focus_group
 from cli.inputs import read_input
 from cli.knowledge import knowledge_app
@@ -27,6 +28,7 @@ app = typer.Typer(help="Sight: AI workflows as LangGraph state machines.", no_ar
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(knowledge_app, name="knowledge")
+app.add_typer(crm_app, name="crm")
 
 
 def _progress_printer() -> Any:

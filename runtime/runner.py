@@ -19,28 +19,36 @@ async def run_graph(
     *,
     thread_id: str | None = None,
     on_progress: ProgressFn | None = None,
+    tenant: str = "default",
+    actor: str = "",
+    checkpoint: bool = True,
 ) -> dict[str, Any]:
     """Run `spec` on `payload` with the runner's checkpointer; report (mode, chunk) progress.
 
     Input is validated before the run starts, so bad input stores nothing (not even a
-    checkpoint) and raises InputValidationError listing every problem.
+    checkpoint) and raises InputValidationError listing every problem. ``checkpoint=False``
+    runs without a checkpointer: for a request that keeps its result elsewhere (a CRM persona).
     """
     if spec.validate_input is not None:
         checked = spec.validate_input(payload)
         if spec.normalises_input:
             payload = checked
     if spec.check_input is not None:
-        await spec.check_input(payload, resources, "default")
-    graph = spec.build().compile(checkpointer=resources.checkpointer, name=spec.name)
+        await spec.check_input(payload, resources, tenant)
+    saver = resources.checkpointer if checkpoint else None
+    graph = spec.build().compile(checkpointer=saver, name=spec.name)
     thread_id = thread_id or str(uuid.uuid4())
     config = {"configurable": {"thread_id": thread_id}}
     output: dict[str, Any] = {}
     async for mode, chunk in graph.astream(
         payload,
         config,
-        context=spec.make_context(resources, RunInfo(str(uuid.uuid4()), thread_id)),
+        context=spec.make_context(
+            resources, RunInfo(str(uuid.uuid4()), thread_id, tenant=tenant, actor=actor)
+        ),
         stream_mode=["updates", "custom", "values"],
-        durability=spec.run_durability,
+        # Durability is about checkpoints: without a saver LangGraph warns that it is moot.
+        **({"durability": spec.run_durability} if saver is not None else {}),
     ):
         if mode == "values":
             output = chunk

@@ -368,6 +368,37 @@ class Settings(BaseSettings):
     mentor_max_output_tokens: int = Field(
         default=500, ge=50, le=8000, description="Most tokens of one mentor answer."
     )
+    crm_persona_model: Literal["auto", "on", "off"] = Field(
+        default="auto",
+        description=(
+            "Whether the `deep` model writes CRM-history personas: `on`, `off` (rules from the "
+            "metrics and notes only, the rest marked not generated), `auto` (on unless the deep "
+            "model cannot write Polish, as SmolLM2-135M)."
+        ),
+    )
+    crm_persona_min_interactions: int = Field(
+        default=5,
+        ge=0,
+        description="Interactions under which a `rag` persona falls back to `basic` (thin history).",
+    )
+    crm_persona_min_quality: int = Field(
+        default=30,
+        ge=0,
+        le=100,
+        description="Data-quality score (0-100) under which a `rag` persona falls back to `basic`.",
+    )
+    crm_persona_history_items: int = Field(
+        default=30,
+        ge=1,
+        le=500,
+        description="Most recent interactions quoted in a `rag` prompt (the metrics cover all).",
+    )
+    crm_persona_max_output_tokens: int = Field(
+        default=1200, ge=200, le=8000, description="Most tokens of one CRM persona's JSON."
+    )
+    crm_import_max_bytes: int = Field(
+        default=20_000_000, ge=1000, description="Largest CRM import file accepted, in bytes."
+    )
     persona_undo_window_s: float = Field(
         default=86400.0, ge=0, description="How long an admin can undo a persona's soft delete."
     )

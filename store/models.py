@@ -12,6 +12,7 @@ from sqlalchemy import (
     DateTime,
     Float,
     ForeignKey,
+    ForeignKeyConstraint,
     Index,
     Integer,
     String,
@@ -456,4 +457,172 @@ class DojoRule(Base):
         CheckConstraint(
             "status IN ('active', 'pending_review', 'dropped')", name="ck_dojo_rules_status"
         ),
+    )
+
+
+class CrmContact(Base):
+    """A CRM contact of a tenant, under the CRM's own id (issue 17). ``search_key`` is the name
+    and company case-folded, searched through (SQLite's lower() folds ASCII only, not "Ł");
+    ``source`` is what last wrote the contact (json, csv, hubspot, api, synthetic)."""
+
+    __tablename__ = "crm_contacts"
+
+    tenant: Mapped[str] = mapped_column(String(64), primary_key=True)
+    contact_id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), nullable=False)
+    role: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    company: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    company_size: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    industry: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    email: Mapped[str | None] = mapped_column(String(320), nullable=True)
+    phone: Mapped[str | None] = mapped_column(String(50), nullable=True)
+    search_key: Mapped[str] = mapped_column(Text, nullable=False)
+    source: Mapped[str] = mapped_column(String(16), nullable=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+
+    __table_args__ = (
+        Index("ix_crm_contacts_tenant_updated", "tenant", "updated_at"),
+        CheckConstraint(
+            "source IN ('json', 'csv', 'hubspot', 'api', 'synthetic')",
+            name="ck_crm_contacts_source",
+        ),
+    )
+
+
+def _of_crm_contact(table: str) -> ForeignKeyConstraint:
+    """The link of a row to its contact, deleted with it."""
+    return ForeignKeyConstraint(
+        ["tenant", "contact_id"],
+        ["crm_contacts.tenant", "crm_contacts.contact_id"],
+        ondelete="CASCADE",
+        name=f"fk_{table}_contact",
+    )
+
+
+class _CrmHistory:
+    """Columns every CRM history table shares. ``key`` tells one record of a contact from
+    another: the record's own id (e-mails, deals) or a hash of what makes it that record; a
+    record imported again under its key updates the row."""
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    tenant: Mapped[str] = mapped_column(String(64), nullable=False)
+    contact_id: Mapped[str] = mapped_column(String(100), nullable=False)
+    key: Mapped[str] = mapped_column(String(100), nullable=False)
+
+
+def _crm_history_args(table: str) -> tuple[Any, ...]:
+    # The unique constraint is also the (tenant, contact_id) index every history read walks.
+    return (
+        _of_crm_contact(table),
+        UniqueConstraint("tenant", "contact_id", "key", name=f"uq_{table}_key"),
+    )
+
+
+class CrmActivity(_CrmHistory, Base):
+    """A call, meeting, task or note with a contact."""
+
+    __tablename__ = "crm_activities"
+
+    type: Mapped[str] = mapped_column(String(16), nullable=False)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    direction: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    duration_min: Mapped[float | None] = mapped_column(Float, nullable=True)
+    outcome: Mapped[str | None] = mapped_column(String(200), nullable=True)
+
+    __table_args__ = _crm_history_args("crm_activities")
+
+
+class CrmEmail(_CrmHistory, Base):
+    """An e-mail to or from a contact. ``opens`` and ``clicks`` are NULL when it was not
+    tracked, a list (maybe empty) when it was; their times are ISO strings."""
+
+    __tablename__ = "crm_emails"
+
+    sent_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    direction: Mapped[str] = mapped_column(String(16), nullable=False)
+    opens: Mapped[list[dict[str, Any]] | None] = mapped_column(JsonOrNull, nullable=True)
+    clicks: Mapped[list[dict[str, Any]] | None] = mapped_column(JsonOrNull, nullable=True)
+    replied_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+    __table_args__ = _crm_history_args("crm_emails")
+
+
+class CrmDeal(_CrmHistory, Base):
+    """A deal with a contact; ``created_at`` is when the deal was opened in the CRM."""
+
+    __tablename__ = "crm_deals"
+
+    stage: Mapped[str] = mapped_column(String(100), nullable=False)
+    amount: Mapped[float | None] = mapped_column(Float, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    won: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
+
+    __table_args__ = _crm_history_args("crm_deals")
+
+
+class CrmComment(_CrmHistory, Base):
+    """A comment written on a contact."""
+
+    __tablename__ = "crm_comments"
+
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    text: Mapped[str] = mapped_column(Text, nullable=False)
+
+    __table_args__ = _crm_history_args("crm_comments")
+
+
+class CrmFile(_CrmHistory, Base):
+    """A file shared with a contact."""
+
+    __tablename__ = "crm_files"
+
+    name: Mapped[str] = mapped_column(String(300), nullable=False)
+    type: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    shared_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+
+    __table_args__ = _crm_history_args("crm_files")
+
+
+class CrmPersona(Base):
+    """One version of a contact's persona (1, 2, ...: regenerating keeps the earlier ones).
+    ``generation`` is how it was made (method, fallback, quality, model, usage, evidence)."""
+
+    __tablename__ = "crm_personas"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    tenant: Mapped[str] = mapped_column(String(64), nullable=False)
+    contact_id: Mapped[str] = mapped_column(String(100), nullable=False)
+    version: Mapped[int] = mapped_column(Integer, nullable=False)
+    persona: Mapped[dict[str, Any]] = mapped_column(JsonDoc, nullable=False)
+    generation: Mapped[dict[str, Any]] = mapped_column(JsonDoc, nullable=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+
+    # The unique constraint is also the (tenant, contact_id, version) index history reads walk.
+    __table_args__ = (
+        _of_crm_contact("crm_personas"),
+        UniqueConstraint("tenant", "contact_id", "version", name="uq_crm_personas_version"),
+    )
+
+
+class CrmPersonaRating(Base):
+    """A user's 1-5 rating of a persona's accuracy; rating it again replaces the earlier one."""
+
+    __tablename__ = "crm_persona_ratings"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    tenant: Mapped[str] = mapped_column(String(64), nullable=False)
+    persona_id: Mapped[str] = mapped_column(
+        String(36), ForeignKey("crm_personas.id", ondelete="CASCADE"), nullable=False
+    )
+    user_id: Mapped[str] = mapped_column(String(100), nullable=False)
+    rating: Mapped[int] = mapped_column(Integer, nullable=False)
+    comment: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+
+    __table_args__ = (
+        UniqueConstraint("persona_id", "user_id", name="uq_crm_persona_ratings_user"),
+        CheckConstraint("rating BETWEEN 1 AND 5", name="ck_crm_persona_ratings_rating"),
     )

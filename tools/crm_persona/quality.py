@@ -18,6 +18,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 POINTS_PER_INTERACTION = 2.5
 VOLUME_MAX = 50.0
@@ -26,6 +27,7 @@ DEAL_MAX = 20.0
 PATTERN_MAX = 10.0
 MIN_TIMESTAMPED = 5
 PATTERN_SHARE = 0.4
+WARSAW = ZoneInfo("Europe/Warsaw")
 HOUR_BANDS = (
     (0, 9, "rano"),
     (9, 12, "przed południem"),
@@ -75,8 +77,15 @@ class Quality:
         }
 
 
+def local(at: datetime) -> datetime:
+    """The time in Poland: a 9:00 meeting in Warsaw is a morning one, whatever UTC says."""
+    return at.astimezone(WARSAW)
+
+
 def hour_band(at: datetime) -> str:
-    return next(name for start, end, name in HOUR_BANDS if start <= at.hour < end)
+    """The Polish time of day of ``at`` (read in Warsaw time)."""
+    hour = local(at).hour
+    return next(name for start, end, name in HOUR_BANDS if start <= hour < end)
 
 
 def derivable_patterns(touches: Sequence[Touch]) -> dict[str, str]:
@@ -87,7 +96,7 @@ def derivable_patterns(touches: Sequence[Touch]) -> dict[str, str]:
     found = {}
     for name, values in (
         ("channel", [t.channel for t in touches]),
-        ("weekday", [str(t.at.isoweekday()) for t in touches]),
+        ("weekday", [str(local(t.at).isoweekday()) for t in touches]),
         ("hour_band", [hour_band(t.at) for t in touches]),
     ):
         value, count = Counter(values).most_common(1)[0]

@@ -11,16 +11,28 @@ zone are UTC. Unknown fields are refused (a typo would otherwise vanish silently
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 
 
 def _utc(value: datetime) -> datetime:
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
-When = Annotated[datetime, AfterValidator(_utc)]
+def _not_a_number(value: Any) -> Any:
+    # pydantic reads a number ("2026", 1733500000) as seconds since 1970: a year typed into a
+    # time field would silently become January 1970.
+    if (
+        isinstance(value, int | float)
+        and not isinstance(value, bool)
+        or (isinstance(value, str) and value.strip().lstrip("+-").replace(".", "", 1).isdigit())
+    ):
+        raise ValueError("a date and time is needed, like 2026-03-05T14:30:00Z (not a number)")
+    return value
+
+
+When = Annotated[datetime, BeforeValidator(_not_a_number), AfterValidator(_utc)]
 Direction = Literal["inbound", "outbound"]
 
 
@@ -104,3 +116,12 @@ class Contact(_Record):
     def interactions(self) -> int:
         """Activities, e-mails and comments (the issue's definition)."""
         return len(self.activities) + len(self.emails) + len(self.comments)
+
+
+STORE_ONLY = ("source", "created_at", "updated_at")
+
+
+def from_stored(stored: dict[str, Any]) -> Contact:
+    """A contact as the store returns it, back as the import's record (the store's bookkeeping
+    fields dropped)."""
+    return Contact.model_validate({k: v for k, v in stored.items() if k not in STORE_ONLY})
