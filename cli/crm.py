@@ -28,7 +28,7 @@ def _refused(exc: InputValidationError) -> None:
         console.print(f"  {escape(row + problem['field'])}: {escape(problem['message'])}")
     if len(exc.problems) > SHOWN_PROBLEMS:
         console.print(f"  ... and {len(exc.problems) - SHOWN_PROBLEMS} more")
-    raise typer.Exit(code=1)
+    raise typer.Exit(code=2)
 
 
 @crm_app.command("import")
@@ -39,7 +39,8 @@ def crm_import(
     ] = None,
     tenant: Annotated[str, TENANT] = "default",
 ) -> None:
-    """Import contacts and their history: all records or, if any is bad, none."""
+    """Import contacts and their history: all records or, if any is bad, none (exit 2 listing
+    every problem's row and field). Prints the created, updated and unchanged ids as JSON."""
     from runtime.resources import open_resources
     from store.crm import CrmContactRepository
     from tools.crm_persona.importing import detect_format, parse_import
@@ -77,7 +78,7 @@ def crm_import(
         f"{result['format']}: {result['contacts']} contacts; created {len(result['created'])}, "
         f"updated {len(result['updated'])}, unchanged {len(result['unchanged'])}"
     )
-    console.print(escape(json.dumps(result, ensure_ascii=False)))
+    typer.echo(json.dumps(result, ensure_ascii=False))
 
 
 @crm_app.command("synthetic")
@@ -123,4 +124,4 @@ def crm_persona(
         output = asyncio.run(main())
     except SightError as exc:
         fail(exc)
-    console.print_json(json.dumps(output["persona"], ensure_ascii=False, default=str))
+    typer.echo(json.dumps(output["persona"], ensure_ascii=False, indent=1, default=str))

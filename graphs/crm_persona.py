@@ -29,7 +29,7 @@ from nodes.crm_persona.state import (
 from nodes.crm_persona.write import write_persona
 from sight.errors import InputValidationError
 from sight.settings import Settings
-from tools.models.capabilities import writes_polish
+from tools.models.capabilities import is_capable
 
 MODES = ("basic", "rag")
 NORMALISES_INPUT = True
@@ -54,10 +54,12 @@ def build_graph() -> StateGraph:
 
 
 def uses_model(settings: Settings) -> bool:
-    """SIGHT_CRM_PERSONA_MODEL, or for `auto` any deep model that writes Polish."""
+    """SIGHT_CRM_PERSONA_MODEL, or for `auto` a hosted deep model (Gemini, Ollama) or the
+    scripted fake: an embedded model on a CPU takes about two minutes a persona (docs)."""
     if settings.crm_persona_model != "auto":
         return settings.crm_persona_model == "on"
-    return writes_polish(settings.model_chain("deep"))
+    chain = settings.model_chain("deep")
+    return is_capable(chain) or bool(chain) and chain[0].startswith("fake/")
 
 
 def make_context(resources: GraphResources, run: RunInfo | None = None) -> CrmPersonaContext:

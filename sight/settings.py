@@ -372,8 +372,9 @@ class Settings(BaseSettings):
         default="auto",
         description=(
             "Whether the `deep` model writes CRM-history personas: `on`, `off` (rules from the "
-            "metrics and notes only, the rest marked not generated), `auto` (on unless the deep "
-            "model cannot write Polish, as SmolLM2-135M)."
+            "metrics and notes only, the rest marked not generated), `auto` (on for Gemini, "
+            "Ollama and the fake model; off for the embedded models, about two minutes a "
+            "persona on a CPU)."
         ),
     )
     crm_persona_min_interactions: int = Field(

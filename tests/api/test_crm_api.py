@@ -211,3 +211,18 @@ async def test_similar_when_several_contacts_then_features_named(client):
     assert len(found) == 3
     assert all(n["contact_id"] != target and n["features"] for n in found)
     assert found[0]["similarity"] >= found[-1]["similarity"]
+
+
+async def test_assistant_when_run_through_agent_server_then_persona_stored_and_tenant_checked(
+    client,
+):
+    await post_import(client, [rich()])
+    body = {"assistant_id": "crm_persona", "input": {"contact_id": "c1", "mode": "rag"}}
+    done = await client.post("/runs/wait", json=body, headers=EDITOR)
+    assert done.status_code == 200, done.text
+    assert (done.json()["persona"]["mode"], done.json()["persona"]["version"]) == ("rag", 1)
+    history = (await client.get("/crm/contacts/c1/personas", headers=VIEWER)).json()
+    assert [h["id"] for h in history] == [done.json()["persona"]["id"]]
+    refused = await client.post("/runs/wait", json=body, headers=GLOBEX)
+    assert refused.status_code == 422
+    assert refused.json()["details"][0]["field"] == "input.contact_id"

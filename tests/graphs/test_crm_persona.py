@@ -198,3 +198,22 @@ def test_input_when_bad_then_422_naming_the_field(payload, field):
 
 def test_input_when_mode_left_out_then_rag():
     assert validate_input_payload({"contact_id": " c1 "}) == {"contact_id": "c1", "mode": "rag"}
+
+
+@pytest.mark.parametrize(
+    ("setting", "provider", "expected"),
+    [
+        ("auto", "local", False),  # ~2 min a persona on a CPU
+        ("auto", "fake", True),
+        ("on", "local", True),
+        ("off", "fake", False),
+    ],
+)
+def test_uses_model_when_auto_then_hosted_or_fake_only(tmp_path: Path, setting, provider, expected):
+    from graphs.crm_persona import uses_model
+    from sight.settings import load_settings
+
+    settings = load_settings(
+        data_dir=tmp_path, provider=provider, crm_persona_model=setting, _env_file=None
+    )
+    assert uses_model(settings) is expected
