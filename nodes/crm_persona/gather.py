@@ -22,6 +22,7 @@ from tools.mentor.polish_format import num
 
 log = logging.getLogger(__name__)
 KNOWLEDGE_HITS = 3
+NOTE_ITEMS = 10
 
 
 def field_evidence(contact: Contact) -> list[ev.Evidence]:
@@ -36,6 +37,17 @@ def field_evidence(contact: Contact) -> list[ev.Evidence]:
         if value:
             found.append(ev.Evidence(f"field-{key}", "field", f"{label}: {value}"))
     return found
+
+
+def recent_history(contact: Contact, items: int) -> list[ev.Evidence]:
+    """The newest ``items`` interactions, and the newest notes beyond them (up to
+    ``NOTE_ITEMS``): a contact's notes say what its metrics cannot (price, approvals...)."""
+    everything = ev.interactions(contact)
+    chosen = everything[:items]
+    notes = [e for e in everything[items:] if e.kind == "comment"][
+        : max(0, NOTE_ITEMS - sum(e.kind == "comment" for e in chosen))
+    ]
+    return chosen + notes
 
 
 def fallback_reason(metrics: dict[str, Any], ctx: CrmPersonaContext) -> str | None:
@@ -101,7 +113,7 @@ async def gather_history(
     found = field_evidence(contact)
     if mode == "rag":
         found += ev.metrics(metrics) + ev.benchmarks(comparison)
-        found += ev.interactions(contact)[: ctx.history_items]
+        found += recent_history(contact, ctx.history_items)
         found += [ev.Evidence(f"s-{n['contact_id']}", "similar", n["text"]) for n in lookalikes]
         found += extra
     return {

@@ -93,8 +93,9 @@ def assemble(
     state: CrmPersonaState, contact: Contact, checked: Checked | None, model_error: str | None
 ) -> dict[str, Any]:
     """The persona's sections: the model's checked claims, else the rules', else why none."""
+    known = {e["id"] for e in state["evidence"]}
     rules = (
-        rules_persona(contact, state["metrics"], state["comparison"])
+        rules_persona(contact, state["metrics"], state["comparison"], known)
         if state["mode_used"] == "rag"
         else {}
     )

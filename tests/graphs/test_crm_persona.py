@@ -217,3 +217,13 @@ def test_uses_model_when_auto_then_hosted_or_fake_only(tmp_path: Path, setting, 
         data_dir=tmp_path, provider=provider, crm_persona_model=setting, _env_file=None
     )
     assert uses_model(settings) is expected
+
+
+async def test_rag_when_notes_older_than_the_quoted_history_then_still_cited_and_kept(sessions):
+    await stored(sessions)  # the price note is older than the 5 newest interactions
+    persona = await run(context(sessions, history_items=5))
+    known = {e["id"] for e in persona["generation"]["evidence"]}
+    objections = persona["persona"]["likely_objections"]["claims"]
+    cited = {i for claim in objections for i in claim["evidence"]}
+    assert any(i.startswith("c-") for i in cited)
+    assert cited <= known

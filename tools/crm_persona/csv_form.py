@@ -87,7 +87,8 @@ def explain(err: Any) -> str:
     kind = err["type"]
     template = _EXPLAIN.get(kind) or _EXPLAIN.get(kind.split("_")[0])
     if template is None:
-        return str(err["msg"])
+        # A validator's own ValueError arrives as "Value error, <what to fix>".
+        return str(err["msg"]).removeprefix("Value error, ")
     return template.format(input=err.get("input"), **(err.get("ctx") or {}))
 
 

@@ -36,10 +36,15 @@ TOPICS: tuple[tuple[str, tuple[str, ...], str], ...] = (
 )  # fmt: skip
 
 
-def _topic_claims(contact: Contact) -> dict[str, list[dict[str, Any]]]:
+def _topic_claims(contact: Contact, known: set[str] | None) -> dict[str, list[dict[str, Any]]]:
     found: dict[str, list[dict[str, Any]]] = {}
+    newest = sorted(contact.comments, key=lambda c: c.at, reverse=True)
     for section, stems, text in TOPICS:
-        ids = [comment_id(c) for c in contact.comments if any(s in fold(c.text) for s in stems)]
+        ids = [
+            comment_id(c)
+            for c in newest
+            if any(s in fold(c.text) for s in stems) and (known is None or comment_id(c) in known)
+        ]
         if ids:
             found.setdefault(section, []).append({"text": text, "evidence": ids[:3]})
     return found
@@ -134,9 +139,13 @@ def _approach(metrics: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def rules_persona(
-    contact: Contact, metrics: dict[str, Any], comparison: dict[str, Any]
+    contact: Contact,
+    metrics: dict[str, Any],
+    comparison: dict[str, Any],
+    known: set[str] | None = None,
 ) -> dict[str, list[dict[str, Any]]]:
-    """The claims rules can support, per section (sections with none are left out)."""
+    """The claims rules can support, per section (sections with none are left out). With
+    ``known``, notes are cited only when their id is among the evidence the persona keeps."""
     sections: dict[str, list[dict[str, Any]]] = {
         "communication_style": _style(metrics, comparison),
         "buying_motivations": _motivations(metrics),
@@ -144,7 +153,7 @@ def rules_persona(
         "recommended_approach": _approach(metrics),
         "pain_points": [],
     }
-    for section, claims in _topic_claims(contact).items():
+    for section, claims in _topic_claims(contact, known).items():
         sections[section] += claims
     return {name: claims[:4] for name, claims in sections.items() if claims}
 

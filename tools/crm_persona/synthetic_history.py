@@ -125,17 +125,36 @@ def history(
     files = vocabulary()["files"]
     picked = rng.permutation(len(files))[: int(rng.integers(kind.files[0], kind.files[1] + 1))]
     return {
-        "activities": _meetings(rng, kind, start, now) + _calls(rng, kind, start, now, span),
+        "activities": _distinct(
+            _meetings(rng, kind, start, now) + _calls(rng, kind, start, now, span), "type", "at"
+        ),
         "emails": _emails(rng, kind, contact_id, start, now, span),
         "deals": _deals(rng, kind, contact_id, (industry, employees), start, now),
-        "comments": [
-            {"at": office(rng, start, now), "text": pick(rng, texts[pool])} for pool in pools
-        ],
-        "files": [
-            {"name": files[i][0], "type": files[i][1], "shared_at": office(rng, start, now)}
-            for i in picked
-        ],
+        "comments": _distinct(
+            [{"at": office(rng, start, now), "text": pick(rng, texts[pool])} for pool in pools],
+            "text",
+            "at",
+        ),
+        "files": _distinct(
+            [
+                {"name": files[i][0], "type": files[i][1], "shared_at": office(rng, start, now)}
+                for i in picked
+            ],
+            "name",
+            "shared_at",
+        ),
     }
+
+
+def _distinct(records: list[dict[str, Any]], what: str, when: str) -> list[dict[str, Any]]:
+    """The records with any two of one ``what`` at one time moved a minute apart: the import
+    (and the store) take them for one record, as a CRM would."""
+    seen: set[tuple[Any, datetime]] = set()
+    for record in records:
+        while (record[what], record[when]) in seen:
+            record[when] += timedelta(minutes=1)
+        seen.add((record[what], record[when]))
+    return records
 
 
 def _individual(rng: np.random.Generator, kind: Archetype) -> Archetype:
