@@ -33,7 +33,15 @@ def _refused(exc: InputValidationError) -> None:
 
 @crm_app.command("import")
 def crm_import(
-    file: Annotated[Path, typer.Argument(help="JSON, Sight CSV or a HubSpot export (CSV).")],
+    file: Annotated[
+        Path,
+        typer.Argument(
+            help="JSON, Sight CSV or a HubSpot export (CSV, or a ZIP of them).",
+            exists=True,
+            dir_okay=False,
+            readable=True,
+        ),
+    ],
     format: Annotated[
         str | None, typer.Option(help="json, csv or hubspot (default: read it).")
     ] = None,
@@ -47,21 +55,10 @@ def crm_import(
 
     data = file.read_bytes()
     settings = get_settings()
-    if len(data) > settings.crm_import_max_bytes:
-        fail(
-            InputValidationError(
-                [
-                    {
-                        "field": "file",
-                        "message": f"over {settings.crm_import_max_bytes} bytes (SIGHT_CRM_IMPORT_MAX_BYTES)",
-                    }
-                ]
-            )
-        )
 
     async def main() -> dict[str, Any]:
-        kind = format or detect_format(data)
-        contacts = parse_import(data, format=kind)  # type: ignore[arg-type]
+        kind = format or detect_format(data, file.name)
+        contacts = parse_import(data, format=kind, max_bytes=settings.crm_import_max_bytes)  # type: ignore[arg-type]
         async with open_resources(settings) as resources:
             outcome = await CrmContactRepository(resources.sessions).import_contacts(
                 tenant, [c.model_dump() for c in contacts], now=datetime.now(UTC), source=kind

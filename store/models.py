@@ -481,8 +481,10 @@ class CrmContact(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
 
+    # No (tenant, updated_at) index: without statistics PostgreSQL planned the foreign-key
+    # checks of history rows on it (every check read all the tenant's contacts; a 10,000
+    # contact import took 188 s instead of 20 s). The primary key serves the checks.
     __table_args__ = (
-        Index("ix_crm_contacts_tenant_updated", "tenant", "updated_at"),
         CheckConstraint(
             "source IN ('json', 'csv', 'hubspot', 'api', 'synthetic')",
             name="ck_crm_contacts_source",

@@ -10,18 +10,19 @@ import asyncio
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request, Response
-from tools.crm_persona.importing import detect_format, parse_import
 
 from api.auth import AdminDep, EditorDep, PrincipalDep
 from api.crm.deps import ContactId, ContactsDep, CrmPersonasDep, contact_not_found, owned_contact
 from api.crm.schemas import ContactDetail, ContactFields, ContactSummary, ImportOut, SimilarOut
+from api.deps import SettingsDep
 from api.errors import ErrorBody
 from api.limits import MAX_OFFSET, paginate
 from sight.clock import utc_now
 from sight.errors import InputValidationError
+from tools.crm_persona.importing import detect_format, parse_import
 from tools.crm_persona.profile import detail, summary
 from tools.crm_persona.records import Contact, from_stored
-from tools.crm_persona.similar import similar_contacts
+from tools.crm_persona.similar import LOOKALIKE_POOL, similar_contacts
 
 router = APIRouter(tags=["crm"])
 
@@ -38,7 +39,6 @@ IMPORT_BODY = {
     }
 }
 TAKEN = {"model": ErrorBody, "description": "The tenant has a contact with this id."}
-LOOKALIKE_POOL = 2000
 
 
 def _format_of(request: Request, given: Format | None, data: bytes) -> str:
@@ -47,6 +47,15 @@ def _format_of(request: Request, given: Format | None, data: bytes) -> str:
     media = request.headers.get("content-type", "").split(";")[0].strip().lower()
     # A CSV may be Sight's or HubSpot's: its header tells.
     return "json" if media == "application/json" else detect_format(data)
+
+
+def _parsed(data: bytes, kind: str, max_bytes: int) -> tuple[list[Contact], list[dict[str, Any]]]:
+    parsed = parse_import(data, format=kind, max_bytes=max_bytes)  # type: ignore[arg-type]
+    return parsed, [c.model_dump() for c in parsed]
+
+
+def _pool(target: dict[str, Any], stored: list[dict[str, Any]], k: int) -> list[dict[str, Any]]:
+    return similar_contacts(from_stored(target), [from_stored(c) for c in stored], k=k)
 
 
 @router.post(
@@ -59,6 +68,7 @@ async def import_contacts(
     request: Request,
     who: EditorDep,
     contacts: ContactsDep,
+    settings: SettingsDep,
     format: Annotated[
         Format | None,
         Query(description="The file's format; by default read from it.", examples=["json"]),
@@ -71,10 +81,9 @@ async def import_contacts(
     if not data.strip():
         raise InputValidationError([{"field": "body", "message": "send the file as the body"}])
     kind = _format_of(request, format, data)
-    parsed = await asyncio.to_thread(parse_import, data, format=kind)
-    outcome = await contacts.import_contacts(
-        who.tenant, [c.model_dump() for c in parsed], now=utc_now(), source=kind
-    )
+    # Parsing and validating up to 10,000 contacts is CPU work: off the event loop.
+    parsed, dumped = await asyncio.to_thread(_parsed, data, kind, settings.crm_import_max_bytes)
+    outcome = await contacts.import_contacts(who.tenant, dumped, now=utc_now(), source=kind)
     return ImportOut(
         format=kind,
         contacts=len(parsed),
@@ -173,7 +182,8 @@ async def similar(
 ) -> list[SimilarOut]:
     """The tenant's contacts most alike in behaviour, industry and size, each with the
     features that made it similar (notes are compared when the server embeds them)."""
-    target = from_stored(await owned_contact(contacts, contact_id, who.tenant))
-    pool = [from_stored(c) for c in await contacts.load_many(who.tenant, limit=LOOKALIKE_POOL)]
-    found: list[dict[str, Any]] = await asyncio.to_thread(similar_contacts, target, pool, k=k)
+    target = await owned_contact(contacts, contact_id, who.tenant)
+    stored = await contacts.load_many(who.tenant, limit=LOOKALIKE_POOL)
+    # Validating and measuring up to LOOKALIKE_POOL contacts is CPU work: off the event loop.
+    found = await asyncio.to_thread(_pool, target, stored, k)
     return [SimilarOut(**n) for n in found]

@@ -7,17 +7,22 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict
 
 from api.personas.schemas import described, optional
+from tools.crm_persona.records import MAX_EMPLOYEES
 
 CONTACT_ID = "hs-1042"
 PERSONA_ID = "3f1c2b7e-9d4a-4c1e-8b2f-6a5d4e3c2b1a"
 WHEN = "2026-12-07T10:15:00Z"
 QUALITY = {
-    "score": 82.5,
+    "score": 85.0,
     "parts": {
         "interaction_volume": {"points": 50, "max": 50, "why": "24 interactions x 2.5, at most 50"},
         "email_engagement": {"points": 20, "max": 20, "why": "9 tracked e-mails (3 or more: 20)"},
         "deal_history": {"points": 10, "max": 20, "why": "0 closed, 1 open deals"},
-        "pattern_recognition": {"points": 2.5, "max": 10, "why": "1 activity pattern"},
+        "pattern_recognition": {
+            "points": 5,
+            "max": 10,
+            "why": "1 activity patterns (2 or more: 10; 1: 5)",
+        },
     },
 }
 
@@ -42,7 +47,7 @@ class ContactFields(BaseModel):
     name: str | None = optional("Full name.", "Anna Wiśniewska", min_length=1, max_length=200)
     role: str | None = optional("Job title.", "Dyrektor ds. zakupów", max_length=200)
     company: str | None = optional("Company name.", "Polmet Sp. z o.o.", max_length=200)
-    company_size: int | None = optional("Employees.", 120, ge=1)
+    company_size: int | None = optional("Employees.", 120, ge=1, le=MAX_EMPLOYEES)
     industry: str | None = optional("Industry.", "technology", max_length=100)
     email: str | None = optional("E-mail address.", "a.wisniewska@polmet.pl", max_length=320)
     phone: str | None = optional("Phone number.", "+48 601 234 567", max_length=50)
@@ -154,6 +159,8 @@ class SimilarOut(BaseModel):
         "The closest shared features: name, this contact's and the neighbour's values, z gap.",
         [{"name": "reply_rate", "target": 0.5, "neighbour": 0.45, "z_gap": 0.1}],
     )
-    same_industry: bool = described("Same industry.", True)
-    same_size_band: bool = described("Same company-size band.", True)
+    same_industry: bool | None = described("Same industry (null: one of them unknown).", True)
+    same_size_band: bool | None = described(
+        "Same company-size band (null: one of them unknown).", True
+    )
     notes_similarity: float | None = optional("Cosine of the notes' embeddings.", 0.71)

@@ -14,6 +14,7 @@ from nodes.crm_persona.state import CrmPersonaContext, CrmPersonaState
 from sight.errors import NotFoundError
 from tools.crm_persona import evidence as ev
 from tools.crm_persona.benchmarks import compared
+from tools.crm_persona.masking import mask
 from tools.crm_persona.metrics import behaviour
 from tools.crm_persona.records import Contact
 from tools.crm_persona.records import from_stored as contact_of
@@ -35,7 +36,7 @@ def field_evidence(contact: Contact) -> list[ev.Evidence]:
         ("company_size", "liczba pracowników", num(contact.company_size, 0) if contact.company_size else None),
     ):  # fmt: skip
         if value:
-            found.append(ev.Evidence(f"field-{key}", "field", f"{label}: {value}"))
+            found.append(ev.Evidence(f"field-{key}", "field", mask(f"{label}: {value}")))
     return found
 
 
@@ -69,9 +70,11 @@ async def _knowledge(ctx: CrmPersonaContext, contact: Contact) -> list[ev.Eviden
     found = await kb.search(query, limit=KNOWLEDGE_HITS, tenant=ctx.tenant)
     return [
         ev.Evidence(
-            f"k-{hit.id}",
+            ev.record_id("k-", hit.id),
             "knowledge",
-            f"baza wiedzy: {hit.entry.get('title', '')}: {str(hit.entry.get('text', ''))[:240]}",
+            mask(
+                f"baza wiedzy: {hit.entry.get('title', '')}: {str(hit.entry.get('text', ''))[:240]}"
+            ),
         )
         for hit in found.hits
     ]
@@ -114,7 +117,9 @@ async def gather_history(
     if mode == "rag":
         found += ev.metrics(metrics) + ev.benchmarks(comparison)
         found += recent_history(contact, ctx.history_items)
-        found += [ev.Evidence(f"s-{n['contact_id']}", "similar", n["text"]) for n in lookalikes]
+        for n in lookalikes:
+            n["evidence_id"] = ev.record_id("s-", n["contact_id"])
+            found.append(ev.Evidence(n["evidence_id"], "similar", n["text"]))
         found += extra
     return {
         "contact": stored,

@@ -14,6 +14,7 @@ from typing import (
 from typing_extensions import TypedDict
 
 from sight.clock import utc_now
+from tools.crm_persona.similar import LOOKALIKE_POOL
 
 Mode = Literal["basic", "rag"]
 
@@ -56,7 +57,7 @@ class CrmPersonaContext:
     min_interactions: int = 5
     min_quality: float = 30
     history_items: int = 30
-    lookalike_pool: int = 500
+    lookalike_pool: int = LOOKALIKE_POOL
     max_output_tokens: int = 1200
     run_id: str = "local"
     tenant: str = "default"

@@ -16,6 +16,7 @@ from sight.errors import BudgetExceededError, BudgetWouldExceedError, SightError
 from tools.crm_persona.benchmarks import size_band
 from tools.crm_persona.check import Checked, check_draft
 from tools.crm_persona.draft import SECTIONS, CrmPersonaDraft, section
+from tools.crm_persona.masking import mask
 from tools.crm_persona.records import Contact
 from tools.crm_persona.records import from_stored as contact_of
 from tools.crm_persona.rules_writer import rules_name, rules_persona
@@ -26,14 +27,14 @@ log = logging.getLogger(__name__)
 def contact_lines(contact: Contact) -> str:
     """The contact's fields for the prompt; its e-mail and phone are never sent."""
     rows = [
-        ("imię i nazwisko", contact.name),
+        ("imię i nazwisko", mask(contact.name)),
         ("stanowisko", contact.role or "nie podano"),
         ("firma", contact.company or "nie podano"),
         ("branża", contact.industry or "nie podano"),
         ("liczba pracowników", contact.company_size or "nie podano"),
         ("e-mail i telefon", "ukryte"),
     ]
-    return "\n".join(f"- {k}: {v}" for k, v in rows)
+    return "\n".join(f"- {k}: {mask(str(v))}" for k, v in rows)
 
 
 def build_prompt(state: CrmPersonaState, contact: Contact) -> list[Any]:
@@ -67,7 +68,7 @@ def _identity(contact: Contact, draft: CrmPersonaDraft | None) -> dict[str, Any]
     if contact.role:
         role = {"value": contact.role, "status": "confirmed", "evidence": ["field-role"]}
     elif draft is not None and draft.role:
-        role = {"value": draft.role, "status": "inferred", "evidence": []}
+        role = {"value": mask(draft.role), "status": "inferred", "evidence": []}
     else:
         role = {"value": None, "status": "unknown", "evidence": []}
     if contact.company_size:
@@ -77,7 +78,7 @@ def _identity(contact: Contact, draft: CrmPersonaDraft | None) -> dict[str, Any]
             "status": "confirmed",
         }
     elif draft is not None and draft.company_size:
-        size = {"value": draft.company_size, "band": None, "status": "inferred"}
+        size = {"value": mask(draft.company_size), "band": None, "status": "inferred"}
     else:
         size = {"value": None, "band": None, "status": "unknown"}
     company = {
@@ -128,9 +129,10 @@ async def write_persona(
         known = {e["id"]: e["text"] for e in state["evidence"]}
         checked = check_draft(draft, known, facts=contact_lines(contact))
     sections = assemble(state, contact, checked, model_error)
-    use_name = draft is not None and checked is not None and checked.polish
+    # The model's name and guesses stand only beside at least one section of its own.
+    use_name = any(part["source"] == "model" for part in sections.values())
     persona = {
-        "persona_name": draft.persona_name if use_name else rules_name(contact),
+        "persona_name": mask(draft.persona_name) if use_name and draft else rules_name(contact),
         "persona_name_source": "model" if use_name else "rules",
         **_identity(contact, draft if use_name else None),
         **sections,

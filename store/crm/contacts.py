@@ -10,6 +10,7 @@ find a contact new. Another tenant's contact id behaves exactly like a missing o
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
@@ -85,8 +86,21 @@ def _check_ids(contacts: list[dict[str, Any]]) -> None:
         raise InputValidationError(problems)
 
 
+Keyed = dict[str, list[dict[str, dict[str, Any]]]]  # kind name -> per contact: key -> values
+
+
+def _keyed_all(contacts: list[dict[str, Any]]) -> Keyed:
+    """Every contact's history rows by key, per kind (CPU work: run off the event loop)."""
+    return {kind.name: [history.keyed(kind, contact) for contact in contacts] for kind in KINDS}
+
+
 async def _write(
-    db: AsyncSession, tenant: str, contacts: list[dict[str, Any]], now: datetime, source: str
+    db: AsyncSession,
+    tenant: str,
+    contacts: list[dict[str, Any]],
+    now: datetime,
+    source: str,
+    keyed: Keyed,
 ) -> ImportOutcome:
     """Upsert the contacts and their history records in the open transaction (bulk reads per
     table, bulk writes), and say which contacts it created, changed and left alone."""
@@ -100,8 +114,8 @@ async def _write(
     for kind in KINDS:
         found = await history.read_stored(db, kind, tenant, ids)
         inserts, updates = [], []
-        for contact in contacts:
-            for key, values in history.keyed(kind, contact).items():
+        for contact, rows in zip(contacts, keyed[kind.name], strict=True):
+            for key, values in rows.items():
                 was = found.get((contact["id"], key))
                 if was is None:
                     row = {"tenant": tenant, "contact_id": contact["id"], "key": key}
@@ -115,6 +129,11 @@ async def _write(
     created, updated, unchanged, new_rows, changed_rows = [], [], [], [], []
     for contact in contacts:
         contact_id, fields = contact["id"], _fields_of(contact)
+        if contact_id in stored:
+            # An import never erases: a field the file leaves out or empty keeps its value
+            # (clearing one is an edit: PATCH it to null).
+            was = stored[contact_id]
+            fields = {k: was[k] if v is None else v for k, v in fields.items()}
         row = {
             "tenant": tenant,
             "contact_id": contact_id,
@@ -149,14 +168,16 @@ class CrmContactRepository:
     ) -> ImportOutcome:
         """Store a whole import in one transaction: every contact and record, or nothing.
 
-        Contact fields are overwritten; history records are added or updated by key, and
-        ones absent from the file stay. InputValidationError naming ``source`` or a contact
+        Contact fields the file gives are overwritten (one it leaves out or empty keeps its
+        stored value); history records are added or updated by key, and ones absent from the
+        file stay. InputValidationError naming ``source`` or a contact
         id given twice; a database error (a constraint) rolls the whole import back."""
         _check_source(source)
         _check_ids(contacts)
+        keyed = await asyncio.to_thread(_keyed_all, contacts)
         async with self._sessions() as db, db.begin():
             await xact_lock.hold(db, _LOCK_CLASS, tenant, CrmContact)
-            return await _write(db, tenant, contacts, as_utc(now), source)
+            return await _write(db, tenant, contacts, as_utc(now), source, keyed)
 
     async def create(
         self, tenant: str, contact: dict[str, Any], *, now: datetime, source: str = "api"
@@ -171,7 +192,7 @@ class CrmContactRepository:
                     f"a contact with the id '{contact['id']}' exists already",
                     details={"id": contact["id"]},
                 )
-            await _write(db, tenant, [contact], as_utc(now), source)
+            await _write(db, tenant, [contact], as_utc(now), source, _keyed_all([contact]))
         found = await self.get(tenant, contact["id"])
         assert found is not None  # written above
         return found
@@ -270,8 +291,10 @@ class CrmContactRepository:
         return await self.get(tenant, contact_id)
 
     async def delete(self, tenant: str, contact_id: str) -> bool:
-        """Delete the contact with its history, personas and their ratings; False: not found."""
+        """Delete the contact with its history, personas and their ratings; False: not found.
+        Waits for a running import of the tenant (it may be writing this contact's rows)."""
         async with self._sessions() as db, db.begin():
+            await xact_lock.hold(db, _LOCK_CLASS, tenant, CrmContact)
             deleted = await db.execute(
                 delete(CrmContact).where(*_owned(tenant, contact_id)).returning(CrmContact.tenant)
             )

@@ -18,7 +18,6 @@ from evals.crm_persona.independent import expected_metrics, expected_quality, pa
 from evals.crm_persona.metric_checks import metric_checks, same
 from graphs.crm_persona import build_graph
 from nodes.crm_persona.state import CrmPersonaContext
-from sight.errors import InputValidationError
 from store.crm import CrmContactRepository, CrmPersonaRepository
 from tools.crm_persona.importing import parse_import, to_json_form
 from tools.crm_persona.metrics import behaviour

@@ -48,11 +48,17 @@ def check_draft(draft: CrmPersonaDraft, evidence: dict[str, str], *, facts: str 
                 continue
             kept.append({"text": mask(claim.text), "evidence": ids})
         result.sections[name] = kept
-    prose = " ".join(c["text"] for claims in result.sections.values() for c in claims)
-    if prose and not polish_score(f"{draft.persona_name}. {prose}").is_polish:
-        result.polish = False
+    # The whole draft, dropped claims too: a name in English over claims that were all
+    # dropped is still not a Polish persona.
+    prose = " ".join(claim.text for name in SECTIONS for claim in getattr(draft, name))
+    result.polish = polish_score(f"{draft.persona_name}. {prose}").is_polish
     return result
 
 
 def _dropped(section: str, text: str, reason: str, detail: list[str]) -> dict[str, Any]:
-    return {"section": section, "text": mask(text)[:300], "reason": reason, "detail": detail[:5]}
+    return {
+        "section": section,
+        "text": mask(text)[:300],
+        "reason": reason,
+        "detail": [mask(d)[:120] for d in detail[:5]],
+    }

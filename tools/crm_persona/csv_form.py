@@ -70,6 +70,8 @@ _EXPLAIN = {
     "less_than_equal": "{input} is too large: it must be at most {le}",
     "string_too_short": "must not be empty",
     "string_too_long": "is too long: at most {max_length} characters",
+    "string_pattern_mismatch": "'{input}' may not contain '/', '?' or '#'",
+    "finite_number": "must be a finite number (not Infinity or NaN)",
     "list_type": "must be a list ([...])",
     "string_type": "must be text",
     "model_type": "must be an object ({{...}})",

@@ -48,6 +48,14 @@ def _iso(at: datetime) -> str:
     return at.isoformat()
 
 
+def record_id(prefix: str, raw: str) -> str:
+    """An id made from a CRM's own id, unless that id would carry contact details into a
+    prompt (a Message-ID, a contact keyed by e-mail address) or is long: then a hash of it."""
+    if len(raw) > 40 or mask(raw) != raw or "@" in raw:
+        return prefix + _digest(raw)
+    return prefix + raw
+
+
 def activity_id(activity: Activity) -> str:
     return "a-" + _digest(activity.type, _iso(activity.at))
 
@@ -99,12 +107,12 @@ def interactions(contact: Contact) -> list[Evidence]:
         if e.replied_at is not None:
             events.append("odpowiedź " + _day(e.replied_at))
         text = f"e-mail {side}, {_day(e.sent_at)}" + (f" ({', '.join(events)})" if events else "")
-        found.append(Evidence("e-" + e.id, "email", text, e.sent_at))
+        found.append(Evidence(record_id("e-", e.id), "email", text, e.sent_at))
     for d in contact.deals:
         state = "otwarta" if d.closed_at is None else "wygrana" if d.won else "przegrana"
         amount = f", {num(d.amount, 0)} zł" if d.amount is not None else ""
         text = f"szansa sprzedaży, etap {mask(d.stage)}, {state}{amount}, od {_day(d.created_at)}"
-        found.append(Evidence("d-" + d.id, "deal", text, d.created_at))
+        found.append(Evidence(record_id("d-", d.id), "deal", text, d.created_at))
     for c in contact.comments:
         found.append(
             Evidence(comment_id(c), "comment", f"notatka {_day(c.at)}: {mask(c.text)}", c.at)

@@ -31,7 +31,7 @@ from __future__ import annotations
 import html
 import re
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
@@ -142,9 +142,8 @@ class _Reader:
         if cid in self.seen:
             return self.add("id", f"contact {cid} appears twice: keep one row")
         self.seen.add(cid)
-        name = " ".join(p for p in (row.get("first"), row.get("last")) if p) or row.get("email")
-        if not name:
-            return self.add("first", "a contact needs a name: fill First/Last Name or Email")
+        # No name: a placeholder by its Record ID, never its e-mail (it would reach prompts).
+        name = " ".join(p for p in (row.get("first"), row.get("last")) if p) or f"Kontakt {cid}"
         values = {k: row.get(k) for k in ("role", "company", "industry", "email", "phone")}
         values |= {"id": cid, "name": name, "company_size": _employees(row.get("company_size"))}
         if (contact := self.valid(Contact, values, "contact")) is not None:
@@ -203,11 +202,27 @@ class _Reader:
         contacts = []
         for cid, contact in self.contacts.items():
             lists = own.get(cid, {})
+            if "activities" in lists:
+                lists["activities"] = _spread(lists["activities"])
             contact = contact.model_copy(update={n: [r for r, _ in rs] for n, rs in lists.items()})
             for name, i, _column, message in duplicate_records(contact):
                 self.add("id" if name in {"emails", "deals"} else "at", message, lists[name][i][1])
             contacts.append(contact)
         return contacts
+
+
+def _spread(activities: list[tuple[Any, tuple]]) -> list[tuple[Any, tuple]]:
+    """HubSpot's times stop at the minute, so two calls (each its own HubSpot record) can share
+    one; a second apart, in file order, they stay two activities (Sight knows an activity by
+    its type and time). The same file gives the same times again: re-imports stay idempotent."""
+    seen: set[tuple[str, Any]] = set()
+    spread = []
+    for record, at in activities:
+        while (record.type, record.at) in seen:
+            record = record.model_copy(update={"at": record.at + timedelta(seconds=1)})
+        seen.add((record.type, record.at))
+        spread.append((record, at))
+    return spread
 
 
 def _kind(row: dict[str, str]) -> str | None:

@@ -36,24 +36,29 @@ from tools.crm_persona.records import Contact
 
 Format = Literal["json", "csv", "hubspot"]
 FORMATS: tuple[str, ...] = ("json", "csv", "hubspot")
-MAX_BYTES = 20 * 1024 * 1024
+MAX_BYTES = 20_000_000  # SIGHT_CRM_IMPORT_MAX_BYTES's default
 MAX_PROBLEMS = 200
 _ZIP = b"PK\x03\x04"
 
 
 def parse_import(
-    data: bytes, *, format: Format | None = None, filename: str | None = None
+    data: bytes,
+    *,
+    format: Format | None = None,
+    filename: str | None = None,
+    max_bytes: int = MAX_BYTES,
 ) -> list[Contact]:
     """Parse an import file into valid contacts; raise InputValidationError listing every problem.
 
     ``format`` None detects it: JSON when the file is an object with "contacts", HubSpot when a
     CSV header (or every CSV in a ZIP) has HubSpot's column names, else the Sight CSV.
+    ``max_bytes`` is the caller's limit (SIGHT_CRM_IMPORT_MAX_BYTES).
     """
     if format is not None and format not in FORMATS:
         _refuse([_problem("format", f"'{format}' is unknown: use json, csv or hubspot")])
-    if len(data) > MAX_BYTES:
-        size = len(data) / 1024 / 1024
-        _refuse([_problem("file", f"is {size:.1f} MB; the limit is 20 MB: split it")])
+    if len(data) > max_bytes:
+        size, limit = len(data) / 1e6, max_bytes / 1e6
+        _refuse([_problem("file", f"is {size:.1f} MB; the limit is {limit:.1f} MB: split it")])
     problems = Problems()
     format = format or detect_format(data, filename)
     if format == "json":
@@ -99,6 +104,9 @@ def _parse_json(data: bytes, problems: Problems) -> list[Contact]:
         problems.add(
             "file", f"is not valid JSON (line {exc.lineno}, column {exc.colno}): {exc.msg}"
         )
+        return []
+    except RecursionError:
+        problems.add("file", "is nested too deeply to be an import: check its structure")
         return []
     if not isinstance(body, dict) or not isinstance(body.get("contacts"), list):
         problems.add("contacts", 'the file must be an object {"contacts": [...]}')

@@ -17,7 +17,10 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Fie
 
 
 def _utc(value: datetime) -> datetime:
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    try:
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    except OverflowError:  # 0001-01-01T00:00+14:00 falls before year 1 in UTC
+        raise ValueError("this time is outside the calendar in UTC; check the year") from None
 
 
 def _not_a_number(value: Any) -> Any:
@@ -34,10 +37,12 @@ def _not_a_number(value: Any) -> Any:
 
 When = Annotated[datetime, BeforeValidator(_not_a_number), AfterValidator(_utc)]
 Direction = Literal["inbound", "outbound"]
+MAX_EMPLOYEES = 10_000_000  # the largest employers have ~2.3 million; fits a 32-bit column
 
 
 class _Record(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    # No Infinity/NaN: the database would keep inf and the API show it as null.
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, allow_inf_nan=False)
 
 
 class Activity(_Record):
@@ -98,11 +103,12 @@ class SharedFile(_Record):
 
 
 class Contact(_Record):
-    id: str = Field(min_length=1, max_length=100)
+    # A '/', '?' or '#' would make the contact unreachable at /crm/contacts/{id}.
+    id: str = Field(min_length=1, max_length=100, pattern=r"^[^/?#]+$")
     name: str = Field(min_length=1, max_length=200)
     role: str | None = Field(default=None, max_length=200)
     company: str | None = Field(default=None, max_length=200)
-    company_size: int | None = Field(default=None, ge=1, description="employees")
+    company_size: int | None = Field(default=None, ge=1, le=MAX_EMPLOYEES, description="employees")
     industry: str | None = Field(default=None, max_length=100)
     email: str | None = Field(default=None, max_length=320)
     phone: str | None = Field(default=None, max_length=50)

@@ -18,6 +18,7 @@ from tools.crm_persona.records import Contact
 from tools.mentor.polish_format import num, pct
 
 NOTE_CANDIDATES = 20
+LOOKALIKE_POOL = 2000  # the tenant's most recently updated contacts compared
 NOTES_CHARS = 1500
 FEATURE_PL = {
     "engagement": "zaangażowanie w e-maile",

@@ -83,7 +83,6 @@ def upgrade() -> None:
             name="ck_crm_contacts_source",
         ),
     )
-    op.create_index("ix_crm_contacts_tenant_updated", "crm_contacts", ["tenant", "updated_at"])
     _history(
         "crm_activities",
         _text("type", 16, nullable=False),
@@ -152,5 +151,4 @@ def downgrade() -> None:
     op.drop_table("crm_personas")
     for table in reversed(HISTORY):
         op.drop_table(table)
-    op.drop_index("ix_crm_contacts_tenant_updated", table_name="crm_contacts")
     op.drop_table("crm_contacts")

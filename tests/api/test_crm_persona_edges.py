@@ -1,5 +1,8 @@
-"""Review of issue 17 (CRM-history personas) as committed: each test here proves a problem the
-review found and is marked xfail(strict=True) with the reason, until the code is fixed."""
+"""CRM personas at their edges, one test per problem a review found (each failed before its
+fix): unknown industry or size in look-alikes, values the database cannot hold, times off the
+calendar, deep JSON, Infinity, the import's size setting, ids with '/', CPU work off the event
+loop, contact details in names and ids kept out of prompts and personas, a model draft whose
+claims were all dropped, a delete during an import, HubSpot records in one minute."""
 
 from __future__ import annotations
 
@@ -15,9 +18,7 @@ import pytest
 
 from graphs.crm_persona import build_graph
 from nodes.crm_persona.state import CrmPersonaContext
-from sight.errors import SightError
 from store.crm import CrmContactRepository, CrmPersonaRepository
-from tests.api import conftest as api_conftest
 from tests.api.conftest import headers_for
 from tests.api.personas_support import BOTH_DBS, db_overrides, keys_with_other_tenant
 from tests.graphs.dojo_support import fake_settings, scripted_models
@@ -25,11 +26,6 @@ from tests.tools.test_crm_persona_writing import engaged_contact
 from tools.crm_persona.draft import SECTIONS
 from tools.crm_persona.importing import parse_import
 from tools.crm_persona.synthetic import generate
-
-# The API fixtures of tests/api/conftest.py, made this module's (it lies outside tests/api/).
-api_settings = api_conftest.api_settings
-app = api_conftest.app
-client = api_conftest.client
 
 EDITOR = headers_for("editor")
 VIEWER = headers_for("viewer")
@@ -58,11 +54,6 @@ async def _import(client: httpx.AsyncClient, contacts: list[dict[str, Any]]) -> 
     return await client.post("/crm/import", json={"contacts": contacts}, headers=EDITOR)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="api/crm/schemas.py SimilarOut.same_industry/same_size_band are bool, but "
-    "lookalikes.similar gives None when either side's industry or size is unknown: 500",
-)
 async def test_similar_when_neighbours_lack_industry_and_size_then_200(client):
     made = generate(12, seed=3, now=T0)
     contacts = [m.contact.model_dump(mode="json") for m in made]
@@ -74,11 +65,6 @@ async def test_similar_when_neighbours_lack_industry_and_size_then_200(client):
     assert found.json() and found.json()[0]["same_industry"] is None
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="records.Contact.company_size (and ContactFields') has no upper bound; the column is "
-    "INTEGER: PostgreSQL fails over 2**31-1, SQLite over 2**63-1, and the import answers 500",
-)
 @pytest.mark.parametrize("size", [3 * 10**9, 10**20])
 async def test_import_when_company_size_too_large_for_the_column_then_422_naming_it(
     client, app, size
@@ -90,11 +76,6 @@ async def test_import_when_company_size_too_large_for_the_column_then_422_naming
     assert response.json()["details"][0]["field"] == "contacts.0.company_size"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="records._utc converts to UTC without a range check: a time at the calendar's edge "
-    "(0001-01-01T00:00:00+14:00) raises OverflowError in validation and the import answers 500",
-)
 async def test_import_when_a_time_falls_off_the_calendar_in_utc_then_422_naming_it(client):
     contact = {"id": "old", "name": "Jan Nowak", "comments": [{"at": "0001-01-01T00:00:00+14:00", "text": "Stara notatka."}]}  # fmt: skip
     response = await _import(client, [contact])
@@ -102,11 +83,6 @@ async def test_import_when_a_time_falls_off_the_calendar_in_utc_then_422_naming_
     assert response.json()["details"][0]["field"] == "contacts.0.comments.0.at"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="importing._parse_json calls json.loads unguarded against RecursionError: a deeply "
-    "nested (small) file answers 500 instead of a 422 naming the file",
-)
 async def test_import_when_json_nested_too_deep_then_422_naming_file(client):
     body = b'{"contacts": ' + b"[" * 100_000 + b"]" * 100_000 + b"}"
     response = await client.post(
@@ -116,11 +92,6 @@ async def test_import_when_json_nested_too_deep_then_422_naming_file(client):
     assert response.json()["details"][0]["field"] == "file"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a JSON import accepts amount Infinity (json.loads reads it; Deal.amount has ge=0 "
-    "only): it is stored as inf and the API then shows the amount as null",
-)
 async def test_import_when_amount_is_infinity_then_422_naming_it(client):
     body = (
         '{"contacts": [{"id": "inf", "name": "Jan Nowak", "deals": [{"id": "d1", '
@@ -133,11 +104,6 @@ async def test_import_when_amount_is_infinity_then_422_naming_it(client):
     assert imported.json()["details"][0]["field"] == "contacts.0.deals.0.amount"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="importing.MAX_BYTES is a fixed 20 MiB: SIGHT_CRM_IMPORT_MAX_BYTES set higher lets "
-    "the body through the API's limit, then parse_import refuses it (422 naming file)",
-)
 @pytest.mark.parametrize("settings_overrides", [{"crm_import_max_bytes": 30_000_000}])
 async def test_import_when_setting_allows_a_larger_file_then_it_is_read(client):
     note = "Rozmowa o wdrożeniu i cenie. " * 160  # about 4,600 characters
@@ -154,11 +120,6 @@ async def test_import_when_setting_allows_a_larger_file_then_it_is_read(client):
     assert len(imported.json()["created"]) == 4_700
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the import accepts any contact id, but api/crm/deps.py ContactId is a plain path "
-    "segment: an id with '/' (acme/42) is stored and can never be read, edited or deleted",
-)
 async def test_contact_id_with_slash_either_refused_or_reachable(client):
     imported = await _import(client, [{"id": "acme/42", "name": "Jan Nowak"}])
     if imported.status_code == 422:
@@ -169,11 +130,6 @@ async def test_contact_id_with_slash_either_refused_or_reachable(client):
     assert found.status_code == 200, found.text
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="api/crm/contacts.py similar() validates up to 2000 stored contacts (from_stored, "
-    "pydantic, full history each) on the event loop; only similar_contacts runs in a thread",
-)
 async def test_similar_validates_the_pool_off_the_event_loop(client, monkeypatch):
     import api.crm.contacts as routes
 
@@ -231,18 +187,13 @@ HUBSPOT_NO_NAME = (
 
 async def _hubspot_contact_without_name(sessions) -> str:
     contacts = parse_import(HUBSPOT_NO_NAME.encode(), format="hubspot")
-    assert contacts[0].name == "jan.kowalski@polmet.pl"  # hubspot.py: the Email stands in
+    assert "@" not in contacts[0].name  # a placeholder by Record ID, not the e-mail
     await CrmContactRepository(sessions).import_contacts(
         "acme", [c.model_dump() for c in contacts], now=NOW, source="hubspot"
     )
     return contacts[0].id
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="hubspot.py makes a nameless contact's name its e-mail; write.contact_lines sends "
-    "contact.name unmasked, so the address reaches the prompt",
-)
 async def test_prompt_when_name_is_the_email_then_no_address(sessions, tmp_path: Path):
     contact_id = await _hubspot_contact_without_name(sessions)
     models, fakes = scripted_models(fake_settings(tmp_path), deep=[_draft()])
@@ -251,22 +202,12 @@ async def test_prompt_when_name_is_the_email_then_no_address(sessions, tmp_path:
     assert "jan.kowalski@polmet.pl" not in prompt
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="rules_writer.rules_name takes the first word of contact.name unmasked: a "
-    "HubSpot contact without a name stores its e-mail address as the persona name",
-)
 async def test_stored_persona_when_name_is_the_email_then_no_address(sessions):
     contact_id = await _hubspot_contact_without_name(sessions)
     persona = await _persona(_context(sessions), contact_id, mode="basic")
     assert "@" not in json.dumps(persona["persona"], ensure_ascii=False)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="write.py stores draft.persona_name and the inferred draft.role as the model wrote "
-    "them: check.py masks claim texts only, so a phone or e-mail in them is stored",
-)
 async def test_stored_persona_when_model_name_or_role_carry_contact_details_then_masked(
     sessions, tmp_path: Path
 ):
@@ -283,11 +224,6 @@ async def test_stored_persona_when_model_name_or_role_carry_contact_details_then
     assert "601 234 567" not in stored and "anna.w@polmet.pl" not in stored
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="check.py judges Polish only when some claim survives: when the model's every claim "
-    "is dropped, its unchecked (here English) persona_name is kept and writer says 'model'",
-)
 async def test_model_draft_when_every_claim_dropped_then_name_and_writer_are_the_rules(
     sessions, tmp_path: Path
 ):
@@ -303,11 +239,6 @@ async def test_model_draft_when_every_claim_dropped_then_name_and_writer_are_the
     assert persona["generation"]["writer"] == "rules"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="look-alikes enter the prompt as s-<contact id>; a CRM keyed by e-mail address puts "
-    "other contacts' addresses into the prompt unmasked",
-)
 async def test_rag_prompt_when_neighbour_ids_are_addresses_then_no_address(
     sessions, tmp_path: Path
 ):
@@ -323,11 +254,6 @@ async def test_rag_prompt_when_neighbour_ids_are_addresses_then_no_address(
     assert "@firma.pl" not in prompt
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="delete() does not take the tenant's import lock: a contact deleted while an import "
-    "of it runs leaves the import's contact UPDATE matching no row (StaleDataError, a 500)",
-)
 async def test_import_when_the_contact_is_deleted_meanwhile_then_no_database_error(
     sessions, monkeypatch
 ):
@@ -341,28 +267,23 @@ async def test_import_when_the_contact_is_deleted_meanwhile_then_no_database_err
     real, deleted = history.read_stored, []
 
     async def delete_meanwhile(*args: Any, **kwargs: Any):
-        if not deleted:
-            deleted.append(await contacts.delete("acme", "c1"))  # another session, committed
+        if not deleted:  # another session deletes while the import is under way
+            deleted.append(asyncio.create_task(contacts.delete("acme", "c1")))
+            await asyncio.sleep(0.2)  # let the delete reach the database and queue
         return await real(*args, **kwargs)
 
     monkeypatch.setattr(history, "read_stored", delete_meanwhile)
     more = first.model_dump()  # the same contact with one note more: an update
     more["comments"] = [*more["comments"], {"at": T0, "text": "Nowa notatka."}]
-    try:
-        await contacts.import_contacts("acme", [more], now=NOW, source="json")
-    except SightError:
-        pass  # a typed refusal (or recreating the contact) would be fine; nothing else is
-    assert deleted == [True]
+    outcome = await contacts.import_contacts("acme", [more], now=NOW, source="json")
+    assert outcome.updated == ["c1"]
+    assert await deleted[0] is True  # it waited for the import, then deleted the contact
+    assert await contacts.get("acme", "c1") is None
 
 
 # --- import parsing and look-alike reach -----------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="hubspot.py drops an activity's own Record ID and keys it by type and minute: two "
-    "HubSpot tasks (or calls) of one contact in the same minute refuse the whole file",
-)
 def test_hubspot_when_two_tasks_share_a_minute_then_both_imported():
     import io
     import zipfile
@@ -381,11 +302,6 @@ def test_hubspot_when_two_tasks_share_a_minute_then_both_imported():
     assert [a.type for a in found["51201"].activities] == ["task", "task"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the graph's look-alike pool is CrmPersonaContext.lookalike_pool=500 (no setting; "
-    "the API's /similar reads 2000): the nearest contact, updated longest ago, is never seen",
-)
 async def test_rag_lookalikes_when_tenant_has_over_500_contacts_then_nearest_still_found(
     sessions,
 ):
@@ -405,11 +321,6 @@ async def test_rag_lookalikes_when_tenant_has_over_500_contacts_then_nearest_sti
     assert nearest in [n["contact_id"] for n in persona["generation"]["lookalikes"]]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the import route and CLI pass Contact.model_dump(): fields a (incremental) file "
-    "leaves out arrive as None and _write overwrites the stored role, company, e-mail... with it",
-)
 async def test_reimport_when_file_leaves_fields_out_then_stored_fields_stay(client):
     full = engaged_contact(email="anna@polmet.pl").model_dump(mode="json")
     assert (await _import(client, [full])).status_code == 200
@@ -423,11 +334,6 @@ async def test_reimport_when_file_leaves_fields_out_then_stored_fields_stay(clie
     assert kept == {k: full[k] for k in kept}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="POST /crm/import parses in a thread but then dumps every contact and keys every "
-    "history row (store/crm/history.keyed) on the event loop: ~1.2 s of CPU per 135k rows",
-)
 async def test_import_prepares_history_rows_off_the_event_loop(client, monkeypatch):
     from store.crm import history
 
@@ -446,11 +352,6 @@ async def test_import_prepares_history_rows_off_the_event_loop(client, monkeypat
     assert on_loop == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="api/crm/schemas.py QUALITY (the OpenAPI example) gives one activity pattern 2.5 "
-    "points and a score of 82.5; the issue's rule gives 5 for one pattern: 85",
-)
 def test_openapi_example_of_data_quality_follows_the_scoring_rule():
     from api.crm.schemas import QUALITY
     from tools.crm_persona.quality import HistoryCounts, quality_score
