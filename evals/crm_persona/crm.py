@@ -47,7 +47,7 @@ class EvalCrm:
 def build_crm() -> EvalCrm:
     """Generate every contact of the eval (deterministic: fixed seed and now)."""
     generated = generate(N_SYNTHETIC, seed=SEED, now=NOW)
-    synthetic = [without_twin_activities(g.contact) for g in generated]
+    synthetic = [g.contact for g in generated]
     thin = [
         thin_contact(n, seed=SEED + n, now=NOW, open_deal=deal, contact_id=f"thin-{n}{'d' * deal}")
         for n in range(4)
@@ -59,21 +59,6 @@ def build_crm() -> EvalCrm:
     ]
     pii = [pii_copy(synthetic[i], f"pii-{i + 1}") for i in range(PII_COPIES)]
     return EvalCrm(synthetic, {g.contact.id: g.archetype for g in generated}, thin, trimmed, pii)
-
-
-def without_twin_activities(contact: Contact) -> Contact:
-    """The contact without a second activity of one type at one instant.
-
-    The import refuses such a file and the store keeps one of the two; the generator makes
-    them now and then (two calls drawn in one minute; tests/evals/test_crm_persona_eval.py
-    has the strict xfail), so the eval drops the second before anything else sees it."""
-    seen: set[tuple[str, datetime]] = set()
-    kept = []
-    for activity in contact.activities:
-        if (activity.type, activity.at) not in seen:
-            seen.add((activity.type, activity.at))
-            kept.append(activity)
-    return contact.model_copy(update={"activities": kept})
 
 
 def trimmed_copy(contact: Contact, new_id: str, size: int, deals: str) -> Contact:

@@ -13,13 +13,13 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, func, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import ColumnElement, Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from sight.errors import InputValidationError, NotFoundError
 from store import xact_lock
 from store.models import CrmContact, CrmPersona, CrmPersonaRating, as_utc
+from store.votes import upsert_vote
 
 RATINGS = range(1, 6)
 # First half of the two-key advisory lock ("CrmP" in ASCII).
@@ -177,34 +177,15 @@ class CrmPersonaRepository:
             if owned is None:
                 return None
             vote = {"persona_id": persona_id, "user_id": user_id}
-            dialect = postgresql if db.bind.dialect.name == "postgresql" else sqlite
-            inserted = await db.scalars(
-                dialect.insert(CrmPersonaRating)
-                .values(
-                    **vote,
-                    id=str(uuid.uuid4()),
-                    tenant=tenant,
-                    rating=rating,
-                    comment=comment,
-                    created_at=now,
-                    updated_at=now,
-                )
-                .on_conflict_do_nothing(index_elements=list(vote))
-                .returning(CrmPersonaRating)
+            row, _ = await upsert_vote(
+                db,
+                CrmPersonaRating,
+                vote,
+                tenant=tenant,
+                rating=rating,
+                comment=comment,
+                now=now,
             )
-            row = inserted.first()
-            if row is None:
-                replaced = await db.scalars(
-                    update(CrmPersonaRating)
-                    .where(
-                        CrmPersonaRating.persona_id == persona_id,
-                        CrmPersonaRating.user_id == user_id,
-                    )
-                    .values(rating=rating, comment=comment, updated_at=now)
-                    .returning(CrmPersonaRating)
-                    .execution_options(populate_existing=True)
-                )
-                row = replaced.one()
             mean, n = (
                 await db.execute(
                     select(func.avg(CrmPersonaRating.rating), func.count()).where(

@@ -6,16 +6,15 @@ Only moves that were shown for the interaction can be rated.
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, func, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from sight.errors import InputValidationError, NotFoundError
 from store.models import SalesFeedback, SalesInteraction, as_utc
+from store.votes import upsert_vote
 
 RATINGS = (1, -1)
 
@@ -95,32 +94,10 @@ class FeedbackRepository:
                 "suggestion_id": suggestion_id,
                 "user_id": user,
             }
-            dialect = postgresql if db.bind.dialect.name == "postgresql" else sqlite
-            inserted = await db.scalars(
-                dialect.insert(SalesFeedback)
-                .values(
-                    **vote,
-                    id=str(uuid.uuid4()),
-                    tenant=tenant,
-                    rating=rating,
-                    comment=comment,
-                    created_at=now,
-                    updated_at=now,
-                )
-                .on_conflict_do_nothing(index_elements=list(vote))
-                .returning(SalesFeedback)
+            row, created = await upsert_vote(
+                db, SalesFeedback, vote, tenant=tenant, rating=rating, comment=comment, now=now
             )
-            row = inserted.first()
-            if row is not None:
-                return record_of(row), True
-            replaced = await db.scalars(
-                update(SalesFeedback)
-                .where(*(getattr(SalesFeedback, name) == value for name, value in vote.items()))
-                .values(rating=rating, comment=comment, updated_at=now)
-                .returning(SalesFeedback)
-                .execution_options(populate_existing=True)
-            )
-            return record_of(replaced.one()), False
+            return record_of(row), created
 
     async def ratings_by(self, tenant: str, user: str, suggestion_id: str) -> int:
         """How many interactions the user rated this suggestion in (a meta-rule's move is

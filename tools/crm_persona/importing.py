@@ -57,8 +57,8 @@ def parse_import(
     if format is not None and format not in FORMATS:
         _refuse([_problem("format", f"'{format}' is unknown: use json, csv or hubspot")])
     if len(data) > max_bytes:
-        size, limit = len(data) / 1e6, max_bytes / 1e6
-        _refuse([_problem("file", f"is {size:.1f} MB; the limit is {limit:.1f} MB: split it")])
+        message = f"is {len(data):,} bytes; the limit is {max_bytes:,} (SIGHT_CRM_IMPORT_MAX_BYTES): split it"
+        _refuse([_problem("file", message)])
     problems = Problems()
     format = format or detect_format(data, filename)
     if format == "json":
