@@ -62,7 +62,18 @@ async def persona_history(
     return [PersonaOut(**persona_out(r)) for r in await personas.history(who.tenant, contact_id)]
 
 
-@router.get("/crm/personas/export", summary="Export personas (JSON or CSV)")
+CSV_EXAMPLE = (
+    "persona_id,contact_id,version,created_at,requested_mode,mode,fallback_reason,...\n"
+    "3f1c2b7e-9d4a-4c1e-8b2f-6a5d4e3c2b1a,hs-1042,2,2026-12-07T10:15:00+00:00,rag,rag,,...\n"
+)
+
+
+@router.get(
+    "/crm/personas/export",
+    summary="Export personas (JSON or CSV)",
+    response_model=list[PersonaOut],
+    responses={200: {"content": {"text/csv": {"example": CSV_EXAMPLE}}}},
+)
 async def export_personas(
     who: PrincipalDep,
     personas: CrmPersonasDep,
@@ -81,7 +92,7 @@ async def export_personas(
             media_type="text/csv; charset=utf-8",
             headers={"Content-Disposition": 'attachment; filename="crm_personas.csv"'},
         )
-    return [PersonaOut(**row).model_dump() for row in rows]
+    return [PersonaOut(**row) for row in rows]
 
 
 @router.get("/crm/personas/{persona_id}", summary="A persona version")

@@ -83,11 +83,14 @@ async def _knowledge(ctx: CrmPersonaContext, contact: Contact) -> list[ev.Eviden
 async def _retrieved(
     ctx: CrmPersonaContext, contact: Contact
 ) -> tuple[list[dict[str, Any]], list[ev.Evidence]]:
-    pool = [
-        contact_of(c) for c in await ctx.contacts.load_many(ctx.tenant, limit=ctx.lookalike_pool)
-    ]
-    # Metrics of the whole pool and the notes' embeddings are CPU work: off the event loop.
-    neighbours = await asyncio.to_thread(similar_contacts, contact, pool, embed=ctx.embed)
+    stored = await ctx.contacts.load_many(ctx.tenant, limit=ctx.lookalike_pool)
+
+    def neighbours_of() -> list[dict[str, Any]]:
+        pool = [contact_of(c) for c in stored]
+        return similar_contacts(contact, pool, embed=ctx.embed)
+
+    # Validating and measuring the pool and embedding notes is CPU work: off the event loop.
+    neighbours = await asyncio.to_thread(neighbours_of)
     return neighbours, await _knowledge(ctx, contact)
 
 

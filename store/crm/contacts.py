@@ -279,6 +279,9 @@ class CrmContactRepository:
         if problems:
             raise InputValidationError(problems)
         async with self._sessions() as db, db.begin():
+            # The tenant's lock, as imports and deletes take it: on SQLite FOR UPDATE is no
+            # lock, and a delete between the read and the write failed the UPDATE (a 500).
+            await xact_lock.hold(db, _LOCK_CLASS, tenant, CrmContact)
             row = await db.scalar(
                 select(CrmContact).where(*_owned(tenant, contact_id)).with_for_update()
             )

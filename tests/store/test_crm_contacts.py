@@ -353,3 +353,23 @@ def test_migration_0008_when_applied_then_matches_models_and_downgrades(db_setti
 def _touches(diff: Any) -> bool:
     """Whether an autogenerate diff entry concerns one of the CRM tables."""
     return any(table in repr(diff) for table in TABLES)
+
+
+async def test_update_and_delete_racing_never_fail_the_update(sessions):
+    """A PATCH and a DELETE of one contact at once: the update finds it or returns None."""
+    import asyncio
+    from datetime import UTC, datetime
+
+    from store.crm import CrmContactRepository
+
+    now = datetime(2026, 12, 7, tzinfo=UTC)
+    contacts = CrmContactRepository(sessions)
+    for round_ in range(5):
+        cid = f"race-{round_}"
+        await contacts.import_contacts("acme", [{"id": cid, "name": "Jan"}], now=now, source="json")
+        updated, deleted = await asyncio.gather(
+            contacts.update("acme", cid, {"role": "CEO"}, now=now),
+            contacts.delete("acme", cid),
+        )
+        assert deleted is True
+        assert updated is None or updated["role"] == "CEO"
