@@ -27,7 +27,7 @@ log = logging.getLogger(__name__)
 def contact_lines(contact: Contact) -> str:
     """The contact's fields for the prompt; its e-mail and phone are never sent."""
     rows = [
-        ("imię i nazwisko", mask(contact.name)),
+        ("imię i nazwisko", contact.name),
         ("stanowisko", contact.role or "nie podano"),
         ("firma", contact.company or "nie podano"),
         ("branża", contact.industry or "nie podano"),

@@ -16,12 +16,11 @@ from typing import Any
 import httpx
 import pytest
 
-from graphs.crm_persona import build_graph
-from nodes.crm_persona.state import CrmPersonaContext
-from store.crm import CrmContactRepository, CrmPersonaRepository
+from store.crm import CrmContactRepository
 from tests.api.conftest import headers_for
 from tests.api.personas_support import BOTH_DBS, db_overrides, keys_with_other_tenant
 from tests.graphs.dojo_support import fake_settings, scripted_models
+from tests.graphs.test_crm_persona import context, run
 from tests.tools.test_crm_persona_writing import engaged_contact
 from tools.crm_persona.draft import SECTIONS
 from tools.crm_persona.importing import parse_import
@@ -154,25 +153,6 @@ async def test_similar_validates_the_pool_off_the_event_loop(client, monkeypatch
 # --- the graph and the store (both databases) ------------------------------------------------
 
 
-def _context(sessions, models=None, **overrides: Any) -> CrmPersonaContext:
-    values: dict[str, Any] = {
-        "contacts": CrmContactRepository(sessions),
-        "personas": CrmPersonaRepository(sessions),
-        "models": models,
-        "use_model": models is not None,
-        "model_name": "fake/deep" if models is not None else None,
-        "tenant": "acme",
-        "clock": lambda: NOW,
-    }
-    return CrmPersonaContext(**(values | overrides))
-
-
-async def _persona(ctx: CrmPersonaContext, contact_id: str, mode: str = "rag") -> dict[str, Any]:
-    graph = build_graph().compile()
-    out = await graph.ainvoke({"contact_id": contact_id, "mode": mode}, context=ctx)
-    return out["persona"]
-
-
 def _draft(**override: Any) -> str:
     claim = [{"text": "Odpowiada szybko i konkretnie na wiadomości.", "evidence": ["m-reply_rate"]}]
     draft = {"persona_name": "Konkretna Anna", **{name: claim for name in SECTIONS}}
@@ -197,14 +177,14 @@ async def _hubspot_contact_without_name(sessions) -> str:
 async def test_prompt_when_name_is_the_email_then_no_address(sessions, tmp_path: Path):
     contact_id = await _hubspot_contact_without_name(sessions)
     models, fakes = scripted_models(fake_settings(tmp_path), deep=[_draft()])
-    await _persona(_context(sessions, models), contact_id, mode="basic")
+    await run(context(sessions, models), contact_id=contact_id, mode="basic")
     prompt = "\n".join(m.text for m in fakes["fake/deep"].calls[0])
     assert "jan.kowalski@polmet.pl" not in prompt
 
 
 async def test_stored_persona_when_name_is_the_email_then_no_address(sessions):
     contact_id = await _hubspot_contact_without_name(sessions)
-    persona = await _persona(_context(sessions), contact_id, mode="basic")
+    persona = await run(context(sessions), contact_id=contact_id, mode="basic")
     assert "@" not in json.dumps(persona["persona"], ensure_ascii=False)
 
 
@@ -217,7 +197,7 @@ async def test_stored_persona_when_model_name_or_role_carry_contact_details_then
     )
     draft = _draft(persona_name="Anna, tel. 601 234 567", role="Prezes (anna.w@polmet.pl)")
     models, _ = scripted_models(fake_settings(tmp_path), deep=[draft])
-    persona = await _persona(_context(sessions, models), "c1")
+    persona = await run(context(sessions, models), contact_id="c1")
     body = persona["persona"]
     assert body["role"]["status"] == "inferred"
     stored = json.dumps(body, ensure_ascii=False)
@@ -233,7 +213,7 @@ async def test_model_draft_when_every_claim_dropped_then_name_and_writer_are_the
     nothing = [{"text": "She always answers within hours.", "evidence": ["x-unknown"]}]
     draft = _draft(persona_name="Fast Buyer", **{name: nothing for name in SECTIONS})
     models, _ = scripted_models(fake_settings(tmp_path), deep=[draft])
-    persona = await _persona(_context(sessions, models), "c1")
+    persona = await run(context(sessions, models), contact_id="c1")
     assert all(persona["persona"][name]["source"] != "model" for name in SECTIONS)
     assert persona["persona"]["persona_name_source"] == "rules"
     assert persona["generation"]["writer"] == "rules"
@@ -248,7 +228,7 @@ async def test_rag_prompt_when_neighbour_ids_are_addresses_then_no_address(
         contacts.append(m.contact.model_copy(update={"id": f"osoba{i}@firma.pl"}).model_dump())
     await CrmContactRepository(sessions).import_contacts("acme", contacts, now=NOW, source="json")
     models, fakes = scripted_models(fake_settings(tmp_path), deep=[_draft()])
-    persona = await _persona(_context(sessions, models), made[0].contact.id)
+    persona = await run(context(sessions, models), contact_id=made[0].contact.id)
     assert persona["mode"] == "rag" and persona["generation"]["lookalikes"]
     prompt = "\n".join(m.text for m in fakes["fake/deep"].calls[0])
     assert "@firma.pl" not in prompt
@@ -316,7 +296,7 @@ async def test_rag_lookalikes_when_tenant_has_over_500_contacts_then_nearest_sti
     await contacts.import_contacts("acme", [c.model_dump() for c in first], now=NOW, source="json")
     later = NOW + timedelta(days=1)
     await contacts.import_contacts("acme", [c.model_dump() for c in rest], now=later, source="json")
-    persona = await _persona(_context(sessions), target.id)
+    persona = await run(context(sessions), contact_id=target.id)
     assert persona["mode"] == "rag", persona["fallback_reason"]
     assert nearest in [n["contact_id"] for n in persona["generation"]["lookalikes"]]
 

@@ -51,8 +51,9 @@ def _value(name: str, value: float | None) -> str:
     return pct(value) if share else num(value)
 
 
-def describe(neighbour: dict[str, Any], contact: Contact) -> str:
-    """What the neighbour shares with the target and how its own deals went (Polish)."""
+def describe(neighbour: dict[str, Any], metrics: dict[str, Any]) -> str:
+    """What the neighbour shares with the target and how its own deals went (Polish);
+    ``metrics`` is the neighbour's ``behaviour()``."""
     alike = []
     if neighbour["same_industry"]:
         alike.append("ta sama branża")
@@ -62,8 +63,7 @@ def describe(neighbour: dict[str, Any], contact: Contact) -> str:
         f"{FEATURE_PL.get(f['name'], f['name'])} {_value(f['name'], f['neighbour'])}"
         for f in neighbour["features"]
     )
-    found = behaviour(contact)
-    deals = found["decisions"]
+    deals = metrics["decisions"]
     outcome = []
     if deals["conversion"]["status"] == "ok":
         outcome.append(f"konwersja {pct(deals['conversion']['value'])}")
@@ -80,7 +80,9 @@ def similar_contacts(
     a Polish ``text``); the target need not be in the pool."""
     by_id = {c.id: c for c in pool if c.id != target.id}
     contacts = [target, *by_id.values()]
-    profiles = [profile_of(c) for c in contacts]
+    # Each contact's metrics once: its profile and, for a neighbour, its description use them.
+    metrics = {c.id: behaviour(c) for c in contacts}
+    profiles = [profile_of(c, metrics[c.id]) for c in contacts]
     wanted = max(k, NOTE_CANDIDATES) if embed else k
     found = similar(target.id, profiles, k=wanted)
     if embed is not None and found:
@@ -94,4 +96,4 @@ def similar_contacts(
             ranked = similar(target.id, profiles, k=len(profiles), note_vectors=vectors)
             keep = {n["contact_id"] for n in found}
             found = [n for n in ranked if n["contact_id"] in keep]
-    return [n | {"text": describe(n, by_id[n["contact_id"]])} for n in found[:k]]
+    return [n | {"text": describe(n, metrics[n["contact_id"]])} for n in found[:k]]
